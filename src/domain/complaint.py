@@ -1,0 +1,74 @@
+"""Complaint (klage) about a decision in a trial, and its decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import InvalidTransitionError
+from domain.trial import Trial
+from domain.values import ComplaintOutcome, Name, Text
+
+
+class Complaint(Aggregate):
+    """A complaint received by a complaint body about a trial or an institution in it."""
+
+    class Received(Created):
+        is_decision = False
+        trial_id: UUID
+        institution_id: UUID | None = None
+        complaint_body: Name
+        subject: Text
+        received_on: date
+
+        def apply(self, c: Any) -> None:
+            c.trial_id, c.institution_id = self.trial_id, self.institution_id
+            c.complaint_body, c.subject = self.complaint_body, self.subject
+            c.received_on, c.outcome = self.received_on, None
+
+        @property
+        def valid_from(self) -> date:
+            return self.received_on
+
+    class Decided(Event):
+        outcome: ComplaintOutcome
+
+        def apply(self, c: Any) -> None:
+            c.outcome = self.outcome
+
+    trial_id: UUID
+    institution_id: UUID | None
+    complaint_body: str
+    subject: str
+    received_on: date
+    outcome: ComplaintOutcome | None
+
+    @classmethod
+    def receive(
+        cls,
+        ctx: Context,
+        trial: Trial,
+        *,
+        complaint_body: str,
+        subject: str,
+        received_on: date,
+        institution_id: UUID | None = None,
+    ) -> Complaint:
+        """Record a complaint received."""
+        return cls._start(
+            cls.Received,
+            ctx,
+            trial_id=trial.id,
+            institution_id=institution_id,
+            complaint_body=complaint_body,
+            subject=subject,
+            received_on=received_on,
+        )
+
+    def decide(self, ctx: Context, outcome: ComplaintOutcome) -> None:
+        """Record the decision on the complaint (reasons in the justification)."""
+        if self.outcome is not None:
+            raise InvalidTransitionError(f"the complaint was already decided: {self.outcome}")
+        self._trigger(self.Decided, ctx, outcome=outcome)

@@ -1,0 +1,58 @@
+"""Rule 6: find CPR numbers (DDMMYY-XXXX, with or without the dash) anywhere in a record."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from domain.errors import CprNumberError
+
+CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-‐ ]?(\d{4})(?!\d)")
+
+# Structured identifiers that are 10 digits by definition and are validated as such.
+NOT_FREE_TEXT = frozenset({"p_number"})
+
+
+def find_cpr(text: str) -> str | None:
+    """Return the first substring of text that reads as a CPR number, if any."""
+    for m in CPR.finditer(text):
+        day, month, year = int(m[1]), int(m[2]), int(m[3])
+        # The century is unknown from the number alone; any century with a real date counts.
+        for century in (1900, 2000):
+            try:
+                date(century + year, month, day)
+            except ValueError:
+                continue
+            return m[0]
+    return None
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            if name not in NOT_FREE_TEXT:
+                yield from _walk(getattr(value, name), f"{path}.{name}" if path else name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _walk(str(key), f"{path}.<key>")
+            yield from _walk(item, f"{path}.{key}")
+    elif isinstance(value, list | tuple | set | frozenset):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{path}[{i}]")
+
+
+def refuse_cpr(record: Any, where: str = "") -> None:
+    """Raise CprNumberError naming the field if any text in record holds a CPR number."""
+    for path, text in _walk(record, where):
+        if found := find_cpr(text):
+            masked = found[:6] + "-XXXX"
+            raise CprNumberError(
+                f"rule 6: a CPR number ({masked}) may not be stored; found in '{path}'",
+                field=path,
+            )

@@ -1,0 +1,279 @@
+"""Exemption (fritagelse) from one rule: requested, granted or rejected, amended, revoked, expired."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
+from domain.institution import Institution
+from domain.programme import Network, Programme
+from domain.trial import Trial
+from domain.values import (
+    LegalReference,
+    MunicipalityCode,
+    Period,
+    RuleCategory,
+    RuleLevel,
+    Text,
+    municipality_organisation,
+)
+
+
+class ExemptionStatus(StrEnum):
+    REQUESTED = "requested"
+    GRANTED = "granted"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
+Conditions = tuple[Text, ...]
+
+
+class Exemption(Aggregate):
+    """An exemption from one rule, for a municipality or one of its enrolled institutions."""
+
+    class Requested(Created):
+        trial_id: UUID
+        programme_id: UUID
+        municipality: MunicipalityCode
+        institution_id: UUID | None = None
+        rule: LegalReference
+        level: RuleLevel
+        category: RuleCategory
+        description: Text
+
+        def apply(self, x: Any) -> None:
+            x.trial_id, x.programme_id = self.trial_id, self.programme_id
+            x.municipality, x.institution_id = self.municipality, self.institution_id
+            x.rule, x.level, x.category = self.rule, self.level, self.category
+            x.description = self.description
+            x.status = ExemptionStatus.REQUESTED
+            x.grantor, x.conditions, x.validity = None, (), None
+            x.ended_on = None
+
+    class Granted(Event):
+        # Version 1 carried the validity as two loose dates; see upcast_v1_v2.
+        class_version = 2
+        grantor: str = Field(min_length=1, max_length=500)
+        conditions: Conditions = ()
+        validity: Period
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Fold v1's valid_from/valid_to into one validity period."""
+            state["validity"] = {"start": state.pop("valid_from"), "end": state.pop("valid_to")}
+
+        def apply(self, x: Any) -> None:
+            x.status, x.grantor = ExemptionStatus.GRANTED, self.grantor
+            x.conditions, x.validity = self.conditions, self.validity
+
+        @property
+        def valid_from(self) -> date:
+            return self.validity.start
+
+        @property
+        def valid_to(self) -> date | None:
+            return self.validity.end
+
+    class Rejected(Event):
+        reason: Text
+
+        def apply(self, x: Any) -> None:
+            x.status = ExemptionStatus.REJECTED
+
+    class Amended(Event):
+        validity: Period | None = None
+        conditions: Conditions | None = None
+
+        def apply(self, x: Any) -> None:
+            if self.validity is not None:
+                x.validity = self.validity
+            if self.conditions is not None:
+                x.conditions = self.conditions
+
+        @property
+        def valid_from(self) -> date:
+            return self.validity.start if self.validity else self.envelope.decided_on
+
+        @property
+        def valid_to(self) -> date | None:
+            return self.validity.end if self.validity else None
+
+    class Revoked(Event):
+        revoked_on: date
+        reason: Text
+
+        def apply(self, x: Any) -> None:
+            x.status, x.ended_on = ExemptionStatus.REVOKED, self.revoked_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.revoked_on
+
+    class Expired(Event):
+        """The trial ended: the exemption stops being in force on that day."""
+
+        is_decision = False
+        expired_on: date
+
+        def apply(self, x: Any) -> None:
+            x.status, x.ended_on = ExemptionStatus.EXPIRED, self.expired_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.expired_on
+
+    trial_id: UUID
+    programme_id: UUID
+    municipality: str
+    institution_id: UUID | None
+    rule: LegalReference
+    level: RuleLevel
+    category: RuleCategory
+    description: str
+    status: ExemptionStatus
+    grantor: str | None
+    conditions: tuple[str, ...]
+    validity: Period | None
+    ended_on: date | None
+
+    @classmethod
+    def request(
+        cls,
+        ctx: Context,
+        programme: Programme,
+        trial: Trial,
+        *,
+        municipality: str,
+        rule: LegalReference,
+        level: RuleLevel,
+        category: RuleCategory,
+        description: str,
+        institution: Institution | None = None,
+    ) -> Exemption:
+        """Request an exemption; a rule in a protected category is refused at once."""
+        trial.require_participant(municipality)
+        programme.refuse_protected(category, rule)
+        if institution is not None:
+            require_enrolled(institution, trial, municipality)
+        return cls._start(
+            cls.Requested,
+            ctx,
+            trial_id=trial.id,
+            programme_id=programme.id,
+            municipality=municipality,
+            institution_id=institution.id if institution else None,
+            rule=rule,
+            level=level,
+            category=category,
+            description=description,
+        )
+
+    def _require(self, *allowed: ExemptionStatus, doing: str) -> None:
+        if self.status not in allowed:
+            raise InvalidTransitionError(
+                f"cannot {doing} an exemption that is {self.status}", field="status"
+            )
+
+    def grant(
+        self,
+        ctx: Context,
+        programme: Programme,
+        network: Network,
+        trial: Trial,
+        *,
+        validity: Period,
+        conditions: tuple[str, ...] = (),
+        institution: Institution | None = None,
+    ) -> None:
+        """Grant the exemption: rules 1 to 4 are checked here."""
+        self._require(ExemptionStatus.REQUESTED, doing="grant")
+        programme.refuse_protected(self.category, self.rule)
+        trial.require_inside(validity, "the exemption's validity")
+        grantor = ctx.envelope.actor.organisation
+        require_competent(grantor, self.level, self.municipality, programme, network)
+        if self.institution_id is not None:
+            if institution is None or institution.id != self.institution_id:
+                raise NotEnrolledError(
+                    f"rule 4: institution {self.institution_id} is not enrolled",
+                    field="institution_id",
+                )
+            require_enrolled(institution, trial, self.municipality)
+        self._trigger(self.Granted, ctx, grantor=grantor, conditions=conditions, validity=validity)
+
+    def reject(self, ctx: Context, reason: str) -> None:
+        """Reject the request."""
+        self._require(ExemptionStatus.REQUESTED, doing="reject")
+        self._trigger(self.Rejected, ctx, reason=reason)
+
+    def amend(
+        self,
+        ctx: Context,
+        trial: Trial,
+        programme: Programme,
+        network: Network,
+        *,
+        validity: Period | None = None,
+        conditions: tuple[str, ...] | None = None,
+    ) -> None:
+        """Amend a granted exemption's validity or conditions (by its competent grantor)."""
+        self._require(ExemptionStatus.GRANTED, doing="amend")
+        require_competent(
+            ctx.envelope.actor.organisation, self.level, self.municipality, programme, network
+        )
+        if validity is None and conditions is None:
+            raise InvalidTransitionError("an amendment changes validity or conditions")
+        if validity is not None:
+            trial.require_inside(validity, "the exemption's validity")
+        self._trigger(self.Amended, ctx, validity=validity, conditions=conditions)
+
+    def revoke(self, ctx: Context, revoked_on: date, reason: str) -> None:
+        """Revoke a granted exemption from a date."""
+        self._require(ExemptionStatus.GRANTED, doing="revoke")
+        self._trigger(self.Revoked, ctx, revoked_on=revoked_on, reason=reason)
+
+    def expire(self, ctx: Context, expired_on: date) -> bool:
+        """Expire the exemption because its trial ended; False where it was not in force."""
+        if self.status is not ExemptionStatus.GRANTED:
+            return False
+        assert self.validity is not None
+        if self.validity.end <= expired_on:
+            return False
+        self._trigger(self.Expired, ctx, expired_on=expired_on)
+        return True
+
+
+def require_competent(
+    grantor: str, level: RuleLevel, municipality: str, programme: Programme, network: Network
+) -> None:
+    """Rule 3: state rules by the responsible ministry, others by the municipality's council."""
+    if level is RuleLevel.STATE:
+        competent = {programme.ministry} | ({network.ministry} if network.ministry else set())
+        what = "the responsible ministry " + " or ".join(sorted(competent))
+    else:
+        competent = {municipality_organisation(municipality)}
+        what = f"the council of municipality {municipality} or its delegate"
+    if grantor not in competent:
+        raise IncompetentGrantorError(
+            f"rule 3: a {level} rule can only be granted by {what}, not by '{grantor}'",
+            field="grantor",
+            value=grantor,
+        )
+
+
+def require_enrolled(institution: Institution, trial: Trial, municipality: str) -> None:
+    """Rule 4: the institution is enrolled in this trial, in this municipality."""
+    if institution.trial_id != trial.id or institution.municipality != municipality:
+        raise NotEnrolledError(
+            f"rule 4: institution '{institution.name}' is not enrolled in the trial "
+            f"'{trial.title}' for municipality {municipality}",
+            field="institution_id",
+            value=str(institution.id),
+        )

@@ -1,0 +1,153 @@
+"""Result goal (resultatmål) with its revisions and measurements."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import InvalidValueError
+from domain.trial import Trial
+from domain.values import Direction, Frequency, Name, Period, Quality, Text, Value
+
+
+class Measure(Value):
+    """A value on a date: a baseline or a target."""
+
+    value: Decimal
+    on: date
+
+
+class GoalTerms(Value):
+    """What a goal measures and aims for; a revision replaces the whole set."""
+
+    indicator: Name
+    definition: Text
+    unit: str = Field(min_length=1, max_length=100)
+    data_source: Name
+    baseline: Measure
+    target: Measure
+    direction: Direction
+    frequency: Frequency
+
+
+class Measurement(Value):
+    """One measurement of a goal's indicator over a period."""
+
+    period: Period
+    value: Decimal
+    source: Name
+    quality: Quality = Quality.FINAL
+    recorded_version: int = 0
+
+
+class Goal(Aggregate):
+    """A result goal of a trial or of one institution in it."""
+
+    class Set(Created):
+        trial_id: UUID
+        institution_id: UUID | None = None
+        terms: GoalTerms
+
+        def apply(self, g: Any) -> None:
+            g.trial_id, g.institution_id = self.trial_id, self.institution_id
+            g.terms, g.revisions, g.measurements = self.terms, [self.terms], []
+
+    class Revised(Event):
+        terms: GoalTerms
+
+        def apply(self, g: Any) -> None:
+            g.terms = self.terms
+            g.revisions.append(self.terms)
+
+    class MeasurementRecorded(Event):
+        is_decision = False
+        period: Period
+        value: Decimal
+        source: Name
+        quality: Quality = Quality.FINAL
+
+        def apply(self, g: Any) -> None:
+            g.measurements.append(
+                Measurement(
+                    period=self.period,
+                    value=self.value,
+                    source=self.source,
+                    quality=self.quality,
+                    recorded_version=self.originator_version,
+                )
+            )
+
+        @property
+        def valid_from(self) -> date:
+            return self.period.start
+
+        @property
+        def valid_to(self) -> date | None:
+            return self.period.end
+
+    trial_id: UUID
+    institution_id: UUID | None
+    terms: GoalTerms
+    revisions: list[GoalTerms]
+    measurements: list[Measurement]
+
+    @classmethod
+    def set(
+        cls, ctx: Context, trial: Trial, terms: GoalTerms, institution_id: UUID | None = None
+    ) -> Goal:
+        """Set a result goal for the trial (or one of its institutions)."""
+        _check_terms(terms)
+        return cls._start(
+            cls.Set, ctx, trial_id=trial.id, institution_id=institution_id, terms=terms
+        )
+
+    def revise(self, ctx: Context, terms: GoalTerms) -> None:
+        """Revise the goal; the earlier terms stay in the record."""
+        _check_terms(terms)
+        if terms == self.terms:
+            raise InvalidValueError("the revision changes nothing", field="terms")
+        self._trigger(self.Revised, ctx, terms=terms)
+
+    def record(
+        self, ctx: Context, *, period: Period, value: Decimal, source: str, quality: Quality
+    ) -> None:
+        """Record a measurement; one outside the trial period is recorded and flagged later."""
+        self._trigger(
+            self.MeasurementRecorded,
+            ctx,
+            period=period,
+            value=value,
+            source=source,
+            quality=quality,
+        )
+
+    def on_track(self) -> bool | None:
+        """Whether the latest measurement has moved from the baseline towards the target."""
+        if not self.measurements:
+            return None
+        latest = max(self.measurements, key=lambda m: m.period.end).value
+        base = self.terms.baseline.value
+        return latest >= base if self.terms.direction is Direction.HIGHER else latest <= base
+
+
+def _check_terms(terms: GoalTerms) -> None:
+    if terms.target.on <= terms.baseline.on:
+        raise InvalidValueError(
+            f"the target date {terms.target.on} must come after the baseline date "
+            f"{terms.baseline.on}",
+            field="target",
+        )
+    better = terms.target.value > terms.baseline.value
+    if terms.target.value == terms.baseline.value or better != (
+        terms.direction is Direction.HIGHER
+    ):
+        raise InvalidValueError(
+            f"a target of {terms.target.value} against a baseline of {terms.baseline.value} "
+            f"does not point the way '{terms.direction}' is better",
+            field="direction",
+        )

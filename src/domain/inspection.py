@@ -1,0 +1,242 @@
+"""Inspection (tilsyn) and the orders (påbud) it gives."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import InvalidTransitionError, InvalidValueError
+from domain.institution import Institution
+from domain.values import Assessment, InspectionKind, Name, Text, Value
+
+
+class Finding(Value):
+    """What the inspection found at one measurement point."""
+
+    point: Name
+    observation: Text
+    assessment: Assessment
+
+
+class Inspection(Aggregate):
+    """An inspection of an institution, announced (with notice) or unannounced."""
+
+    class Planned(Created):
+        authority: Name
+        institution_id: UUID
+        trial_id: UUID
+        kind: InspectionKind
+        announced: bool
+        notice_date: date | None = None
+        planned_on: date
+
+        def apply(self, i: Any) -> None:
+            i.authority, i.institution_id, i.trial_id = (
+                self.authority,
+                self.institution_id,
+                self.trial_id,
+            )
+            i.kind, i.announced, i.notice_date = self.kind, self.announced, self.notice_date
+            i.planned_on, i.performed_on, i.assessment = self.planned_on, None, None
+            i.report_published_on = None
+
+        @property
+        def valid_from(self) -> date:
+            return self.planned_on
+
+    class Performed(Event):
+        is_decision = False
+        performed_on: date
+        findings: tuple[Finding, ...] = ()
+        assessment: Assessment
+
+        def apply(self, i: Any) -> None:
+            i.performed_on, i.assessment = self.performed_on, self.assessment
+
+        @property
+        def valid_from(self) -> date:
+            return self.performed_on
+
+    class ReportPublished(Event):
+        is_decision = False
+        published_on: date
+        location: str = Field(min_length=1, max_length=2000)
+
+        def apply(self, i: Any) -> None:
+            i.report_published_on = self.published_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.published_on
+
+    authority: str
+    institution_id: UUID
+    trial_id: UUID
+    kind: InspectionKind
+    announced: bool
+    notice_date: date | None
+    planned_on: date
+    performed_on: date | None
+    assessment: Assessment | None
+    report_published_on: date | None
+
+    @classmethod
+    def plan(
+        cls,
+        ctx: Context,
+        institution: Institution,
+        *,
+        authority: str,
+        kind: InspectionKind,
+        announced: bool,
+        planned_on: date,
+        notice_date: date | None = None,
+    ) -> Inspection:
+        """Plan an inspection; an announced one gives notice on or before its date."""
+        if announced and (notice_date is None or notice_date > planned_on):
+            raise InvalidValueError(
+                "an announced inspection needs a notice date on or before its planned date",
+                field="notice_date",
+            )
+        if not announced and notice_date is not None:
+            raise InvalidValueError(
+                "an unannounced inspection has no notice date", field="notice_date"
+            )
+        return cls._start(
+            cls.Planned,
+            ctx,
+            authority=authority,
+            institution_id=institution.id,
+            trial_id=institution.trial_id,
+            kind=kind,
+            announced=announced,
+            notice_date=notice_date,
+            planned_on=planned_on,
+        )
+
+    def perform(
+        self,
+        ctx: Context,
+        *,
+        performed_on: date,
+        findings: tuple[Finding, ...],
+        assessment: Assessment,
+    ) -> None:
+        """Record that the inspection was performed, with findings and an assessment."""
+        if self.performed_on is not None:
+            raise InvalidTransitionError("the inspection was already performed")
+        if self.announced and self.notice_date and performed_on < self.notice_date:
+            raise InvalidValueError(
+                f"performed {performed_on}, before its notice {self.notice_date}",
+                field="performed_on",
+            )
+        self._trigger(
+            self.Performed, ctx, performed_on=performed_on, findings=findings, assessment=assessment
+        )
+
+    def publish_report(self, ctx: Context, *, published_on: date, location: str) -> None:
+        """Record that the inspection report was published."""
+        self.require_performed("publish its report")
+        assert self.performed_on is not None
+        if published_on < self.performed_on:
+            raise InvalidValueError(
+                "a report cannot be published before the inspection", field="published_on"
+            )
+        self._trigger(self.ReportPublished, ctx, published_on=published_on, location=location)
+
+    def require_performed(self, doing: str) -> None:
+        """Raise unless the inspection has been performed."""
+        if self.performed_on is None:
+            raise InvalidTransitionError(f"cannot {doing}: the inspection is not performed yet")
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    COMPLIED = "complied"
+    ESCALATED = "escalated"
+
+
+class Order(Aggregate):
+    """An order (påbud) given after an inspection, with a deadline."""
+
+    class Issued(Created):
+        inspection_id: UUID
+        institution_id: UUID
+        trial_id: UUID
+        requirement: Text
+        deadline: date
+
+        def apply(self, o: Any) -> None:
+            o.inspection_id, o.institution_id = self.inspection_id, self.institution_id
+            o.trial_id, o.requirement, o.deadline = self.trial_id, self.requirement, self.deadline
+            o.status, o.closed_on = OrderStatus.OPEN, None
+
+    class CompliedWith(Event):
+        complied_on: date
+
+        def apply(self, o: Any) -> None:
+            o.status, o.closed_on = OrderStatus.COMPLIED, self.complied_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.complied_on
+
+    class Escalated(Event):
+        escalated_on: date
+        escalated_to: Name
+
+        def apply(self, o: Any) -> None:
+            o.status, o.closed_on = OrderStatus.ESCALATED, self.escalated_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.escalated_on
+
+    inspection_id: UUID
+    institution_id: UUID
+    trial_id: UUID
+    requirement: str
+    deadline: date
+    status: OrderStatus
+    closed_on: date | None
+
+    @classmethod
+    def issue(
+        cls, ctx: Context, inspection: Inspection, *, requirement: str, deadline: date
+    ) -> Order:
+        """Issue an order after a performed inspection."""
+        inspection.require_performed("issue an order")
+        assert inspection.performed_on is not None
+        if deadline < inspection.performed_on:
+            raise InvalidValueError(
+                f"deadline {deadline} lies before the inspection {inspection.performed_on}",
+                field="deadline",
+            )
+        return cls._start(
+            cls.Issued,
+            ctx,
+            inspection_id=inspection.id,
+            institution_id=inspection.institution_id,
+            trial_id=inspection.trial_id,
+            requirement=requirement,
+            deadline=deadline,
+        )
+
+    def _require_open(self, doing: str) -> None:
+        if self.status is not OrderStatus.OPEN:
+            raise InvalidTransitionError(f"cannot {doing}: the order is {self.status}")
+
+    def comply(self, ctx: Context, complied_on: date) -> None:
+        """Record that the order was complied with."""
+        self._require_open("record compliance")
+        self._trigger(self.CompliedWith, ctx, complied_on=complied_on)
+
+    def escalate(self, ctx: Context, escalated_on: date, escalated_to: str) -> None:
+        """Escalate the order (e.g. to a stronger sanction or another authority)."""
+        self._require_open("escalate")
+        self._trigger(self.Escalated, ctx, escalated_on=escalated_on, escalated_to=escalated_to)

@@ -1,0 +1,73 @@
+"""Institution enrolled in a trial: plejehjem, dagtilbud, botilbud, …"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Aggregate, Context, Created
+from domain.errors import InvalidValueError
+from domain.programme import Network
+from domain.trial import Trial
+from domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
+
+
+class Institution(Aggregate):
+    """An institution enrolled in one trial, identified by CVR and/or P-nummer."""
+
+    class Enrolled(Created):
+        trial_id: UUID
+        network_id: UUID
+        name: Name
+        kind: InstitutionKind
+        municipality: MunicipalityCode
+        cvr: Cvr | None = None
+        p_number: PNumber | None = None
+        ownership: Ownership
+
+        def apply(self, i: Any) -> None:
+            i.trial_id, i.network_id, i.name = self.trial_id, self.network_id, self.name
+            i.kind, i.municipality, i.ownership = self.kind, self.municipality, self.ownership
+            i.cvr, i.p_number = self.cvr, self.p_number
+
+    trial_id: UUID
+    network_id: UUID
+    name: str
+    kind: InstitutionKind
+    municipality: str
+    cvr: str | None
+    p_number: str | None
+    ownership: Ownership
+
+    @classmethod
+    def enrol(
+        cls,
+        ctx: Context,
+        trial: Trial,
+        network: Network,
+        *,
+        name: str,
+        kind: InstitutionKind,
+        municipality: str,
+        ownership: Ownership,
+        cvr: str | None = None,
+        p_number: str | None = None,
+    ) -> Institution:
+        """Enrol an institution of a participating municipality in the trial."""
+        trial.require_participant(municipality)
+        if cvr is None and p_number is None:
+            raise InvalidValueError(
+                "an institution is identified by a CVR or a P-nummer (or both)", field="cvr"
+            )
+        return cls._start(
+            cls.Enrolled,
+            ctx,
+            trial_id=trial.id,
+            network_id=network.id,
+            name=name,
+            kind=kind,
+            municipality=municipality,
+            ownership=ownership,
+            cvr=cvr,
+            p_number=p_number,
+        )

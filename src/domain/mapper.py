@@ -1,0 +1,65 @@
+"""Maps pydantic events to stored bytes and back, upcasting older schema versions on read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
+
+from domain.aggregate import Event
+
+
+def encode_event(event: Event) -> bytes:
+    """The stored JSON of an event: its fields without the id and version kept in columns."""
+    data = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+    if type(event).class_version > 1:
+        data["class_version"] = type(event).class_version
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) -> Event:
+    """Rebuild an event from its stored JSON, upcasting from the version it was written in."""
+    cls: type[Event] = resolve_topic(topic)
+    data: dict[str, Any] = json.loads(state)
+    written_as = data.pop("class_version", 1)
+    while written_as < cls.class_version:
+        getattr(cls, f"upcast_v{written_as}_v{written_as + 1}")(data)
+        written_as += 1
+    data["originator_id"], data["originator_version"] = originator_id, version
+    return cls.model_validate(data)
+
+
+class PydanticMapper(Mapper[UUID]):
+    """The library's Mapper for pydantic events (compression and encryption still apply)."""
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        """Encode an event for the recorder."""
+        assert isinstance(domain_event, Event)
+        state = encode_event(domain_event)
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return StoredEvent(
+            originator_id=domain_event.originator_id,
+            originator_version=domain_event.originator_version,
+            topic=get_topic(type(domain_event)),
+            state=state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        """Decode a stored event into its pydantic event."""
+        state = stored_event.state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        originator_id = stored_event.originator_id
+        if not isinstance(originator_id, UUID):
+            originator_id = UUID(originator_id)
+        event = decode_event(stored_event.topic, originator_id, stored_event.originator_version, state)
+        return event  # type: ignore[return-value]

@@ -1,0 +1,182 @@
+"""Programme (forsøgsprogram) and network or partnership (frikommunenetværk, partnerskab)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import EnrolmentLimitError, InvalidValueError, ProtectedCategoryError
+from domain.values import (
+    Area,
+    LegalReference,
+    MunicipalityCode,
+    Name,
+    NetworkKind,
+    Period,
+    ProgrammeKind,
+    RuleCategory,
+)
+
+
+class Programme(Aggregate):
+    """A trial programme: enabling act, period, ministry, protected rules, enrolment limits."""
+
+    class Established(Created):
+        name: Name
+        kind: ProgrammeKind
+        enabling_act: LegalReference
+        period: Period
+        ministry: Name
+        protected_categories: tuple[RuleCategory, ...]
+        max_institutions_per_municipality: int | None = Field(default=None, ge=1)
+
+        def apply(self, p: Any) -> None:
+            p.name, p.kind, p.period = self.name, self.kind, self.period
+            p.enabling_act, p.ministry = self.enabling_act, self.ministry
+            p.protected_categories = frozenset(self.protected_categories)
+            p.max_institutions = self.max_institutions_per_municipality
+
+    name: str
+    kind: ProgrammeKind
+    period: Period
+    enabling_act: LegalReference
+    ministry: str
+    protected_categories: frozenset[RuleCategory]
+    max_institutions: int | None
+
+    @classmethod
+    def establish(
+        cls,
+        ctx: Context,
+        *,
+        name: str,
+        kind: ProgrammeKind,
+        enabling_act: LegalReference,
+        period: Period,
+        ministry: str,
+        protected_categories: tuple[RuleCategory, ...],
+        max_institutions_per_municipality: int | None = None,
+    ) -> Programme:
+        """Establish a programme under its enabling act."""
+        return cls._start(
+            cls.Established,
+            ctx,
+            name=name,
+            kind=kind,
+            enabling_act=enabling_act,
+            period=period,
+            ministry=ministry,
+            protected_categories=tuple(dict.fromkeys(protected_categories)),
+            max_institutions_per_municipality=max_institutions_per_municipality,
+        )
+
+    def refuse_protected(self, category: RuleCategory, rule: LegalReference) -> None:
+        """Rule 1: raise if the category is protected in this programme."""
+        if category in self.protected_categories:
+            raise ProtectedCategoryError(
+                f"rule 1: no exemption may be granted from {rule} in the protected category "
+                f"'{category}' of the programme '{self.name}'",
+                field="category",
+                value=str(category),
+            )
+
+
+class Network(Aggregate):
+    """A network or partnership of municipalities around a theme, inside a programme."""
+
+    class Designated(Created):
+        programme_id: UUID
+        name: Name
+        kind: NetworkKind
+        area: Area
+        municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
+        coordinator: MunicipalityCode | None = None
+        ministry: Name | None = None
+
+        def apply(self, n: Any) -> None:
+            n.programme_id, n.name, n.kind, n.area = (
+                self.programme_id,
+                self.name,
+                self.kind,
+                self.area,
+            )
+            n.municipalities, n.coordinator = self.municipalities, self.coordinator
+            n.ministry = self.ministry
+            n.enrolments = {}
+
+    class InstitutionCounted(Event):
+        """Bookkeeping for the enrolment limit; saved with the enrolment it counts."""
+
+        is_decision = False
+        institution_id: UUID
+        trial_id: UUID
+        municipality: MunicipalityCode
+
+        def apply(self, n: Any) -> None:
+            n.enrolments.setdefault(self.municipality, []).append(self.institution_id)
+
+    programme_id: UUID
+    name: str
+    kind: NetworkKind
+    area: Area
+    municipalities: tuple[str, ...]
+    coordinator: str | None
+    ministry: str | None
+    enrolments: dict[str, list[UUID]]
+
+    @classmethod
+    def designate(
+        cls,
+        ctx: Context,
+        programme: Programme,
+        *,
+        name: str,
+        kind: NetworkKind,
+        area: Area,
+        municipalities: tuple[str, ...],
+        coordinator: str | None = None,
+        ministry: str | None = None,
+    ) -> Network:
+        """Designate a network or partnership with its member municipalities."""
+        members = tuple(dict.fromkeys(municipalities))
+        if coordinator is not None and coordinator not in members:
+            raise InvalidValueError(
+                f"coordinator {coordinator} is not a member of the network",
+                field="coordinator",
+                value=coordinator,
+            )
+        return cls._start(
+            cls.Designated,
+            ctx,
+            programme_id=programme.id,
+            name=name,
+            kind=kind,
+            area=area,
+            municipalities=members,
+            coordinator=coordinator,
+            ministry=ministry,
+        )
+
+    def count_enrolment(
+        self, ctx: Context, programme: Programme, institution_id: UUID, trial_id: UUID, code: str
+    ) -> None:
+        """Rule 4: count an enrolment, refusing one past the programme's limit."""
+        already = self.enrolments.get(code, [])
+        limit = programme.max_institutions
+        if limit is not None and len(already) >= limit:
+            raise EnrolmentLimitError(
+                f"rule 4: municipality {code} already has {len(already)} institution(s) in "
+                f"'{self.name}'; the programme '{programme.name}' allows at most {limit}",
+                field="municipality",
+                value=code,
+            )
+        self._trigger(
+            self.InstitutionCounted,
+            ctx,
+            institution_id=institution_id,
+            trial_id=trial_id,
+            municipality=code,
+        )

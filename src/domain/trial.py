@@ -1,0 +1,239 @@
+"""Trial (forsøg): a concrete trial in a network, its period, extensions, end and evaluations."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import Field
+
+from domain.aggregate import Aggregate, Context, Created, Event
+from domain.errors import (
+    InvalidTransitionError,
+    InvalidValueError,
+    NotParticipatingError,
+    OutsideTrialPeriodError,
+)
+from domain.programme import Network, Programme
+from domain.values import EvaluationKind, MunicipalityCode, Name, Period, Text
+
+
+class TrialStatus(StrEnum):
+    APPROVED = "approved"
+    ENDED = "ended"
+    PERMANENT = "permanent"
+
+
+class Trial(Aggregate):
+    """A trial approved in a network, running for a period that can be extended or ended."""
+
+    class Approved(Created):
+        programme_id: UUID
+        network_id: UUID
+        title: Name
+        purpose: Text
+        period: Period
+        municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
+
+        def apply(self, t: Any) -> None:
+            t.programme_id, t.network_id = self.programme_id, self.network_id
+            t.title, t.purpose, t.period = self.title, self.purpose, self.period
+            t.municipalities = self.municipalities
+            t.status = TrialStatus.APPROVED
+            t.ended_on = None
+            t.exemption_ids = []
+
+        @property
+        def valid_from(self) -> date:
+            return self.period.start
+
+        @property
+        def valid_to(self) -> date | None:
+            return self.period.end
+
+    class Extended(Event):
+        new_end: date
+
+        def apply(self, t: Any) -> None:
+            t.period = Period(start=t.period.start, end=self.new_end)
+
+        @property
+        def valid_to(self) -> date | None:
+            return self.new_end
+
+    class Ended(Event):
+        ended_on: date
+
+        def apply(self, t: Any) -> None:
+            t.status, t.ended_on = TrialStatus.ENDED, self.ended_on
+
+        @property
+        def valid_from(self) -> date:
+            return self.ended_on
+
+    class MadePermanent(Event):
+        permanent_from: date
+
+        def apply(self, t: Any) -> None:
+            t.status = TrialStatus.PERMANENT
+
+        @property
+        def valid_from(self) -> date:
+            return self.permanent_from
+
+    class EvaluationPublished(Event):
+        is_decision = False
+        kind: EvaluationKind
+        evaluator: Name
+        published_on: date
+        location: str = Field(min_length=1, max_length=2000)
+        summary: str = Field(default="", max_length=10_000)
+
+        def apply(self, t: Any) -> None:
+            pass
+
+    class ExemptionFiled(Event):
+        """Bookkeeping: the trial's docket of exemptions, so ending it can expire them."""
+
+        is_decision = False
+        exemption_id: UUID
+
+        def apply(self, t: Any) -> None:
+            t.exemption_ids.append(self.exemption_id)
+
+    programme_id: UUID
+    network_id: UUID
+    title: str
+    purpose: str
+    period: Period
+    municipalities: tuple[str, ...]
+    status: TrialStatus
+    ended_on: date | None
+    exemption_ids: list[UUID]
+
+    @classmethod
+    def approve(
+        cls,
+        ctx: Context,
+        programme: Programme,
+        network: Network,
+        *,
+        title: str,
+        purpose: str,
+        period: Period,
+        municipalities: tuple[str, ...],
+    ) -> Trial:
+        """Approve a trial in a network for the given municipalities and period."""
+        outsiders = [m for m in municipalities if m not in network.municipalities]
+        if outsiders:
+            raise NotParticipatingError(
+                f"municipality {outsiders[0]} is not a member of the network '{network.name}'",
+                field="municipalities",
+                value=outsiders[0],
+            )
+        if not programme.period.contains(period):
+            raise OutsideTrialPeriodError(
+                f"rule 2: the trial's period {period} lies outside the programme's "
+                f"period {programme.period}",
+                field="period",
+                value=str(period),
+            )
+        return cls._start(
+            cls.Approved,
+            ctx,
+            programme_id=programme.id,
+            network_id=network.id,
+            title=title,
+            purpose=purpose,
+            period=period,
+            municipalities=tuple(dict.fromkeys(municipalities)),
+        )
+
+    @property
+    def in_force(self) -> Period:
+        """The days the trial was or is in force: its period, cut short where it ended."""
+        if self.ended_on is not None and self.ended_on < self.period.end:
+            return Period(start=self.period.start, end=self.ended_on)
+        return self.period
+
+    def _require_running(self, doing: str) -> None:
+        if self.status is not TrialStatus.APPROVED:
+            raise InvalidTransitionError(
+                f"cannot {doing}: the trial '{self.title}' is {self.status}", field="status"
+            )
+
+    def require_participant(self, code: str) -> None:
+        """Raise unless the municipality takes part in this trial."""
+        if code not in self.municipalities:
+            raise NotParticipatingError(
+                f"municipality {code} does not take part in the trial '{self.title}'",
+                field="municipality",
+                value=code,
+            )
+
+    def require_inside(self, period: Period, what: str) -> None:
+        """Rule 2: raise unless the period lies inside the trial's period in force."""
+        if not self.in_force.contains(period):
+            raise OutsideTrialPeriodError(
+                f"rule 2: {what} {period} lies outside the trial period {self.in_force} "
+                f"of '{self.title}'",
+                field="validity",
+                value=str(period),
+            )
+
+    def extend(self, ctx: Context, new_end: date) -> None:
+        """Extend the trial to a later end date (only while it runs)."""
+        self._require_running("extend")
+        if new_end <= self.period.end:
+            raise InvalidValueError(
+                f"new end {new_end} is not after the current end {self.period.end}",
+                field="new_end",
+                value=str(new_end),
+            )
+        self._trigger(self.Extended, ctx, new_end=new_end)
+
+    def end(self, ctx: Context, ended_on: date) -> None:
+        """End the trial; what it granted stops being in force."""
+        self._require_running("end")
+        if ended_on not in self.period:
+            raise OutsideTrialPeriodError(
+                f"rule 2: end date {ended_on} lies outside the trial period {self.period}",
+                field="ended_on",
+                value=str(ended_on),
+            )
+        self._trigger(self.Ended, ctx, ended_on=ended_on)
+
+    def make_permanent(self, ctx: Context, permanent_from: date) -> None:
+        """Record that the trial's way of working was made permanent."""
+        if self.status is TrialStatus.PERMANENT:
+            raise InvalidTransitionError("the trial is already permanent", field="status")
+        self._trigger(self.MadePermanent, ctx, permanent_from=permanent_from)
+
+    def publish_evaluation(
+        self,
+        ctx: Context,
+        *,
+        kind: EvaluationKind,
+        evaluator: str,
+        published_on: date,
+        location: str,
+        summary: str = "",
+    ) -> None:
+        """Record a mid-term or final evaluation and where it is published."""
+        self._trigger(
+            self.EvaluationPublished,
+            ctx,
+            kind=kind,
+            evaluator=evaluator,
+            published_on=published_on,
+            location=location,
+            summary=summary,
+        )
+
+    def file_exemption(self, ctx: Context, exemption_id: UUID) -> None:
+        """Add an exemption to the trial's docket."""
+        self._require_running("request an exemption")
+        self._trigger(self.ExemptionFiled, ctx, exemption_id=exemption_id)
+

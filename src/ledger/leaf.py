@@ -1,0 +1,125 @@
+"""Canonical leaf encoding: the exact bytes whose RFC 6962 leaf hash enters the log."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any
+
+import rfc8785
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ledger.merkle import leaf_hash
+
+__all__ = [
+    "Actor",
+    "LeafData",
+    "LeafError",
+    "MAX_SAFE_INTEGER",
+    "encode_leaf",
+    "format_recorded_at",
+    "leaf_hash_of",
+    "payload_sha256",
+]
+
+# RFC 8785 serialises numbers as IEEE-754 doubles; larger integers would not round-trip.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# UTC only and always with a literal "Z", so one instant has few spellings and no offsets.
+_RECORDED_AT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+_MODEL_CONFIG = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class LeafError(ValueError):
+    """The event data cannot be encoded as a leaf; the message says which field is wrong."""
+
+
+class Actor(BaseModel):
+    """Who caused the event."""
+
+    model_config = _MODEL_CONFIG
+
+    id: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    organisation: str = Field(min_length=1)
+
+
+class LeafData(BaseModel):
+    """The event fields committed to by a log leaf (the payload only by its SHA-256)."""
+
+    model_config = _MODEL_CONFIG
+
+    position: int = Field(ge=0, le=MAX_SAFE_INTEGER)
+    recorded_at: str
+    valid_from: str | None
+    valid_to: str | None
+    type: str = Field(min_length=1)
+    aggregate_id: str = Field(min_length=1)
+    aggregate_version: int = Field(ge=0, le=MAX_SAFE_INTEGER)
+    actor: Actor
+    payload_sha256: str
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _check_recorded_at(cls, value: str) -> str:
+        if not _RECORDED_AT.fullmatch(value):
+            raise ValueError("must be ISO 8601 UTC like 2024-05-01T12:00:00.000000Z")
+        datetime.fromisoformat(value)  # rejects impossible dates such as month 13
+        return value
+
+    @field_validator("valid_from", "valid_to")
+    @classmethod
+    def _check_date(cls, value: str | None) -> str | None:
+        if value is not None:
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError("must be an ISO 8601 calendar date YYYY-MM-DD or null")
+            date.fromisoformat(value)
+        return value
+
+    @field_validator("payload_sha256")
+    @classmethod
+    def _check_digest(cls, value: str) -> str:
+        if not _SHA256_HEX.fullmatch(value):
+            raise ValueError("must be 64 lowercase hexadecimal characters")
+        return value
+
+
+def format_recorded_at(moment: datetime) -> str:
+    """Return the canonical recorded_at string (UTC, microseconds, "Z") for an aware datetime."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise LeafError("recorded_at datetime must be timezone-aware")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def payload_sha256(stored_state: bytes) -> str:
+    """Return the lowercase hex SHA-256 of the stored event state bytes."""
+    return hashlib.sha256(stored_state).hexdigest()
+
+
+def _to_model(data: Mapping[str, Any] | LeafData) -> LeafData:
+    if isinstance(data, LeafData):
+        return data
+    try:
+        return LeafData.model_validate(dict(data))
+    except ValidationError as exc:
+        raise LeafError(f"invalid leaf data: {exc}") from exc
+
+
+def encode_leaf(data: Mapping[str, Any] | LeafData) -> bytes:
+    """Return the RFC 8785 canonical JSON bytes of the leaf fields (all keys, nulls kept)."""
+    model = _to_model(data)
+    try:
+        return rfc8785.dumps(model.model_dump(mode="python"))
+    except (rfc8785.CanonicalizationError, UnicodeError) as exc:
+        # e.g. lone surrogates, which have no UTF-8 encoding
+        raise LeafError(f"leaf data cannot be canonicalised: {exc}") from exc
+
+
+def leaf_hash_of(data: Mapping[str, Any] | LeafData) -> bytes:
+    """Return the RFC 6962 leaf hash of the canonical leaf encoding."""
+    return leaf_hash(encode_leaf(data))
