@@ -39,6 +39,7 @@ class Context:
 
     envelope: Envelope
     recorded_at: datetime
+    new_id: UUID | None = None  # a caller-chosen id for a new aggregate (seed data, imports)
 
 
 class Event(BaseModel):
@@ -153,7 +154,7 @@ class Aggregate:
 
     @classmethod
     def _start(cls, event_type: type[Created], ctx: Context, **facts: Any) -> Self:
-        event = _new_event(event_type, uuid4(), 1, ctx, facts)
+        event = _new_event(event_type, ctx.new_id or uuid4(), 1, ctx, facts)
         agg = event.mutate(None)
         assert isinstance(agg, cls)
         agg._pending.append(event)

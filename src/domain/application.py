@@ -86,8 +86,8 @@ class Frispor(Application[UUID]):
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _ctx(self, envelope: Envelope) -> Context:
-        return Context(envelope=envelope, recorded_at=self.clock())
+    def _ctx(self, envelope: Envelope, new_id: UUID | None = None) -> Context:
+        return Context(envelope=envelope, recorded_at=self.clock(), new_id=new_id)
 
     def get(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """Load an aggregate of the given kind, or raise NotFoundError/ConcurrencyError."""
@@ -142,10 +142,11 @@ class Frispor(Application[UUID]):
         ministry: str,
         protected_categories: tuple[RuleCategory, ...],
         max_institutions_per_municipality: int | None = None,
+        new_id: UUID | None = None,
     ) -> Written:
         """Establish a trial programme."""
         programme = Programme.establish(
-            self._ctx(envelope),
+            self._ctx(envelope, new_id),
             name=name,
             kind=kind,
             enabling_act=enabling_act,

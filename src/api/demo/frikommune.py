@@ -1,0 +1,376 @@
+"""København's three frikommune trials in its two networks (seeds: Københavns Kommune)."""
+
+from __future__ import annotations
+
+from datetime import date as D
+from decimal import Decimal
+from uuid import UUID, uuid5
+
+from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
+from domain.goal import GoalTerms, Measure
+from domain.inspection import Finding
+from domain.values import (
+    Area,
+    Assessment,
+    Direction,
+    EvaluationKind,
+    Frequency,
+    InspectionKind,
+    InstitutionKind,
+    LegalReference,
+    NetworkKind,
+    Ownership,
+    Period,
+    ProgrammeKind,
+    Quality,
+    RuleCategory,
+    RuleLevel,
+)
+
+NAMESPACE = UUID("6f1d2f7e-2b2c-4a53-9d54-7a1f0f6e5a10")
+PROGRAMME_ID = uuid5(NAMESPACE, "frikommuneforsoeg-ii")
+OIM = "Økonomi- og Indenrigsministeriet"
+CASEWORKER = actor("oim-sb-0141", OIM)
+COUNCIL = actor("kk-suf-0007", "kommune:101", "Sundheds- og Omsorgsudvalget (delegation)")
+INSPECTOR = actor("kk-tilsyn-0003", "kommune:101", "Tilsynsenheden, SUF")
+TILSYN = LegalReference.parse(SERVICELOVEN, "§ 151", "serviceloven")
+PROTECTED = (
+    RuleCategory.MAGTANVENDELSE,
+    RuleCategory.TILSYN,
+    RuleCategory.KLAGEADGANG,
+    RuleCategory.FORVALTNINGSLOVEN,
+)
+
+
+def script(s: Script) -> None:
+    """Register the frikommune steps."""
+    app = s.app
+
+    @s.on(D(2016, 10, 10))
+    def programme(s: Script) -> None:
+        pid = s.keep(
+            "programme:frikommune",
+            app.establish_programme(
+                s.env(CASEWORKER, D(2016, 10, 10), "Udpegning af frikommunenetværk 2016-2020"),
+                name="Frikommuneforsøg II",
+                kind=ProgrammeKind.FRIKOMMUNE,
+                enabling_act=FRIKOMMUNELOV,
+                period=Period(start=D(2016, 10, 10), end=D(2021, 12, 31)),
+                ministry=OIM,
+                protected_categories=PROTECTED,
+                new_id=PROGRAMME_ID,
+            ),
+        )
+        why = "Netværket er udpeget efter ansøgning fra kommunerne"
+        for label, name, area, members in (
+            ("network:sammenhaeng", "Mere sammenhængende indsatser på tværs af sektorområder",
+             Area.SAMMENHAENG, ("101", "561", "461", "730", "751")),
+            ("network:bolig", "Billige boliger og fleksible boligløsninger",
+             Area.BOLIG, ("101", "169", "730", "265", "710", "751")),
+        ):  # fmt: skip
+            s.keep(
+                label,
+                app.designate_network(
+                    s.env(CASEWORKER, D(2016, 10, 10), why),
+                    pid,
+                    name=name,
+                    kind=NetworkKind.NETWORK,
+                    area=area,
+                    municipalities=members,
+                    coordinator="101",
+                ),
+            )
+
+    _plejehjemstilsyn(s)
+    _inspections(s)
+    _tilkoeb_and_deleboliger(s)
+
+
+def _plejehjemstilsyn(s: Script) -> None:
+    app = s.app
+
+    @s.on(D(2017, 6, 20))
+    def approve(s: Script) -> None:
+        s.keep(
+            "trial:plejehjemstilsyn",
+            app.approve_trial(
+                s.env(CASEWORKER, D(2017, 6, 20), "Godkendt efter ansøgning", case="2017-4127"),
+                s["network:sammenhaeng"],
+                title="Forsøg med anmeldte plejehjemstilsyn",
+                purpose="Kommunen fører anmeldte i stedet for uanmeldte tilsyn på plejecentre, "
+                "så forstanderen er til stede og tilsynet giver systematisk læring.",
+                period=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
+                municipalities=("101",),
+            ),
+        )
+
+    @s.on(D(2017, 8, 1))
+    def enrol(s: Script) -> None:
+        for label, name, cvr in (
+            ("institution:oesterbro", "Plejecenter Østerbro", "29556814"),
+            ("institution:valby", "Plejecenter Valby", "29556822"),
+        ):
+            s.keep(
+                label,
+                app.enrol_institution(
+                    s.env(COUNCIL, D(2017, 8, 1), "Udvalgt til forsøget af forvaltningen"),
+                    s["trial:plejehjemstilsyn"],
+                    name=name,
+                    kind=InstitutionKind.PLEJEHJEM,
+                    municipality="101",
+                    ownership=Ownership.KOMMUNAL,
+                    cvr=cvr,
+                ),
+            )
+
+    @s.on(D(2017, 8, 10))
+    def request(s: Script) -> None:
+        s.keep(
+            "exemption:anmeldte-tilsyn",
+            app.request_exemption(
+                s.env(COUNCIL, D(2017, 8, 10), "Forstandere har efterlyst anmeldte tilsyn"),
+                s["trial:plejehjemstilsyn"],
+                municipality="101",
+                rule=LegalReference.parse(SERVICELOVEN, "§ 151, stk. 2", "serviceloven"),
+                level=RuleLevel.STATE,
+                category=RuleCategory.TILSYNSFORM,
+                description="Tilsyn på plejecentre må være anmeldte i stedet for uanmeldte.",
+            ),
+        )
+
+    @s.on(D(2017, 8, 25))
+    def grant(s: Script) -> None:
+        app.grant_exemption(
+            s.env(
+                CASEWORKER,
+                D(2017, 8, 25),
+                "Tilsynets form ændres, tilsynet består",
+                FRIKOMMUNELOV,
+                case="2017-4127",
+            ),
+            s["exemption:anmeldte-tilsyn"],
+            validity=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
+            conditions=("Tilsynet varsles højst 14 dage før besøget.",),
+        )
+        s.keep(
+            "goal:laering",
+            app.set_goal(
+                s.env(COUNCIL, D(2017, 8, 25), "Forsøgets effekt skal kunne måles"),
+                s["trial:plejehjemstilsyn"],
+                GoalTerms(
+                    indicator="Andel plejecentre med systematisk opfølgning på tilsyn",
+                    definition="Plejecentre med skriftlig handleplan inden 30 dage efter tilsyn",
+                    unit="%",
+                    data_source="Sundheds- og Omsorgsforvaltningens tilsynsdatabase",
+                    baseline=Measure(value=Decimal("40"), on=D(2017, 9, 1)),
+                    target=Measure(value=Decimal("80"), on=D(2018, 4, 30)),
+                    direction=Direction.HIGHER,
+                    frequency=Frequency.QUARTERLY,
+                ),
+            ),
+        )
+
+    for start, end, value, recorded in (
+        (D(2017, 10, 1), D(2017, 12, 31), "55", D(2018, 1, 10)),
+        (D(2018, 1, 1), D(2018, 3, 31), "70", D(2018, 4, 10)),
+    ):
+
+        @s.on(recorded)
+        def measure(s: Script, start: D = start, end: D = end, value: str = value) -> None:
+            s.keep(
+                f"measurement:{end}",
+                app.record_measurement(
+                    s.env(INSPECTOR, end, "Kvartalsopgørelse"),
+                    s["goal:laering"],
+                    period=Period(start=start, end=end),
+                    value=Decimal(value),
+                    source="Tilsynsdatabasen",
+                    quality=Quality.FINAL,
+                ),
+            )
+
+    @s.on(D(2018, 4, 30), 16)
+    def end(s: Script) -> None:
+        app.end_trial(
+            s.env(CASEWORKER, D(2018, 4, 30), "Forsøgsperioden er udløbet"),
+            s["trial:plejehjemstilsyn"],
+            D(2018, 4, 30),
+        )
+
+    @s.on(D(2018, 9, 14))
+    def correct(s: Script) -> None:
+        goal = s["goal:laering"]
+        measured = app.history(goal)[-1]
+        s.keep(
+            "correction:maaling",
+            app.correct(
+                s.env(INSPECTOR, D(2018, 9, 14), "Fejl i datatræk opdaget ved evalueringen"),
+                goal,
+                event_id=measured.event_id,
+                field="value",
+                new_value="68",
+                reason="Datatrækket talte to plejecentre dobbelt; korrekt værdi er 68 %.",
+            ),
+        )
+
+    @s.on(D(2018, 10, 1))
+    def evaluate(s: Script) -> None:
+        app.publish_evaluation(
+            s.env(COUNCIL, D(2018, 10, 1), "Evaluering af tilsynskonceptet"),
+            s["trial:plejehjemstilsyn"],
+            kind=EvaluationKind.FINAL,
+            evaluator="Sundheds- og Omsorgsforvaltningen",
+            published_on=D(2018, 10, 1),
+            location="Københavns Kommune, Sundheds- og Omsorgsudvalgets møde 2018-10-01",
+            summary="Anmeldte tilsyn gav bedre dialog og flere handleplaner.",
+        )
+
+
+def _inspections(s: Script) -> None:
+    app = s.app
+    plan = [
+        # home, notice, visit, assessment, order deadline, complied on, performance recorded on
+        ("oesterbro", D(2017, 10, 16), D(2017, 10, 30), Assessment.MINDRE, D(2017, 12, 31),
+         D(2017, 12, 15), D(2017, 10, 30)),
+        ("valby", D(2018, 1, 8), D(2018, 1, 22), Assessment.STOERRE, D(2018, 3, 31),
+         None, D(2018, 5, 30)),
+        ("oesterbro", D(2018, 5, 29), D(2018, 6, 12), Assessment.INGEN, None, None,
+         D(2018, 6, 12)),
+    ]  # fmt: skip
+    for n, (home, notice, visit, assessment, deadline, complied, recorded) in enumerate(plan, 1):
+
+        @s.on(notice)
+        def announce(s: Script, n: int = n, home: str = home, notice: D = notice, visit: D = visit) -> None:  # noqa: E501
+            s.keep(
+                f"inspection:{n}",
+                app.plan_inspection(
+                    s.env(INSPECTOR, notice, "Tilsynsplan 2017-2018", TILSYN),
+                    s[f"institution:{home}"],
+                    authority="Københavns Kommune, Sundheds- og Omsorgsforvaltningen",
+                    kind=InspectionKind.PLANNED,
+                    announced=True,
+                    notice_date=notice,
+                    planned_on=visit,
+                ),
+            )
+
+        @s.on(recorded, 15)
+        def perform(
+            s: Script,
+            n: int = n,
+            visit: D = visit,
+            assessment: Assessment = assessment,
+            deadline: D | None = deadline,
+        ) -> None:
+            inspection = s[f"inspection:{n}"]
+            app.perform_inspection(
+                s.env(INSPECTOR, visit, "Tilsynsbesøg gennemført", TILSYN),
+                inspection,
+                performed_on=visit,
+                findings=(
+                    Finding(
+                        point="Medicinhåndtering",
+                        observation="Dokumentation af medicingivning ikke ajourført"
+                        if deadline
+                        else "Ingen bemærkninger",
+                        assessment=assessment,
+                    ),
+                    Finding(point="Ernæring", observation="Ingen bemærkninger", assessment="ingen"),
+                ),
+                assessment=assessment,
+            )
+            if deadline is not None:
+                s.keep(
+                    f"order:{n}",
+                    app.issue_order(
+                        s.env(INSPECTOR, visit, "Påbud om ajourført medicindokumentation", TILSYN),
+                        inspection,
+                        requirement="Medicindokumentationen skal ajourføres for alle beboere.",
+                        deadline=deadline,
+                    ),
+                )
+
+        if complied is not None:
+
+            @s.on(complied)
+            def comply(s: Script, n: int = n, complied: D = complied) -> None:
+                app.comply_order(
+                    s.env(INSPECTOR, complied, "Opfølgende besøg: påbuddet er efterkommet", TILSYN),
+                    s[f"order:{n}"],
+                    complied,
+                )
+
+
+def _tilkoeb_and_deleboliger(s: Script) -> None:
+    app = s.app
+    trials = [
+        ("tilkoeb", "network:sammenhaeng", "Tilkøbsydelser i hjemmeplejen",
+         "Borgere kan købe ekstra personlig pleje, praktisk hjælp og madservice hos den "
+         "kommunale leverandør.", Period(start=D(2018, 4, 1), end=D(2020, 12, 31)),
+         D(2018, 3, 15), D(2018, 3, 28), "2018-1190",
+         LegalReference.parse(SERVICELOVEN, "§ 83", "serviceloven"), RuleCategory.YDELSER,
+         "Den kommunale leverandør må sælge tilkøbsydelser.",
+         ("Tilkøbsydelser træder ikke i stedet for ydelser efter § 83.",)),
+        ("deleboliger", "network:bolig", "Deleboliger",
+         "En almen familiebolig indrettes som kollektivt familieboligbofællesskab.",
+         Period(start=D(2018, 1, 1), end=D(2018, 12, 31)), D(2017, 12, 1), D(2017, 12, 18),
+         "2017-6650", LegalReference.parse("eli/lta/2017/1116", "§ 5", "almenboligloven"),
+         RuleCategory.BOLIG, "En familiebolig må udlejes som delebolig.", ()),
+    ]  # fmt: skip
+    for key, network, title, purpose, period, approved, granted, case, rule, cat, what, cond in (
+        trials
+    ):
+
+        @s.on(approved)
+        def approve(
+            s: Script,
+            key: str = key,
+            network: str = network,
+            title: str = title,
+            purpose: str = purpose,
+            period: Period = period,
+            approved: D = approved,
+            case: str = case,
+            rule: LegalReference = rule,
+            cat: RuleCategory = cat,
+            what: str = what,
+        ) -> None:
+            trial = s.keep(
+                f"trial:{key}",
+                app.approve_trial(
+                    s.env(CASEWORKER, approved, "Forsøget godkendt", case=case),
+                    s[network],
+                    title=title,
+                    purpose=purpose,
+                    period=period,
+                    municipalities=("101",),
+                ),
+            )
+            s.keep(
+                f"exemption:{key}",
+                app.request_exemption(
+                    s.env(COUNCIL, approved, "Ansøgt i forbindelse med forsøget"),
+                    trial,
+                    municipality="101",
+                    rule=rule,
+                    level=RuleLevel.STATE,
+                    category=cat,
+                    description=what,
+                ),
+            )
+
+        @s.on(granted)
+        def grant(
+            s: Script,
+            key: str = key,
+            granted: D = granted,
+            case: str = case,
+            period: Period = period,
+            cond: tuple[str, ...] = cond,
+        ) -> None:
+            app.grant_exemption(
+                s.env(CASEWORKER, granted, "Godkendt for forsøgsperioden", case=case),
+                s[f"exemption:{key}"],
+                validity=period,
+                conditions=cond,
+            )
