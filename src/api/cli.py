@@ -35,7 +35,9 @@ def demo() -> None:
             console.print("[red]The demo was only partly loaded before; use a fresh database.[/]")
             raise typer.Exit(1)
         if result.already_loaded:
-            console.print(f"The demo was already loaded in {settings.database_url}; nothing written.")
+            console.print(
+                f"The demo was already loaded in {settings.database_url}; nothing written."
+            )
         else:
             console.print(
                 f"Loaded the demo into {settings.database_url} "

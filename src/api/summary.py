@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TypeVar
 from uuid import UUID
 
 from rich.console import Console
@@ -15,10 +16,12 @@ from domain.goal import Goal
 from domain.inspection import Inspection, Order
 from domain.institution import Institution
 from domain.mapper import decode_event
+from domain.municipalities import MUNICIPALITIES
 from domain.programme import Network, Programme
 from domain.trial import Trial
 from domain.values import municipality_organisation
-from domain.municipalities import MUNICIPALITIES
+
+A = TypeVar("A", bound=Aggregate)
 
 
 def load_all(app: Frispor) -> tuple[dict[UUID, Aggregate], list[Corrected], Counter[str]]:
@@ -45,7 +48,10 @@ def _kommune(code: str) -> str:
 def print_summary(app: Frispor, console: Console) -> None:
     """Print programmes, networks, trials, exemptions, inspections, goals and corrections."""
     aggs, corrections, counts = load_all(app)
-    of = lambda kind: [a for a in aggs.values() if isinstance(a, kind)]  # noqa: E731
+
+    def of(kind: type[A]) -> list[A]:
+        return [a for a in aggs.values() if isinstance(a, kind)]
+
     names = {a.id: _label(a) for a in aggs.values()}
 
     table = Table(title="Programmes, networks and partnerships", title_justify="left")
@@ -77,19 +83,22 @@ def print_summary(app: Frispor, console: Console) -> None:
         grantor = x.grantor or ""
         if grantor == municipality_organisation(x.municipality):
             grantor = f"council of {_kommune(x.municipality)}"
-        table.add_row(
-            str(x.rule), x.category, str(who), x.status, grantor, str(x.validity or "")
-        )
+        table.add_row(str(x.rule), x.category, str(who), x.status, grantor, str(x.validity or ""))
     console.print(table)
 
     table = Table(title="Inspections and orders", title_justify="left")
     for col in ("institution", "announced (notice)", "performed", "assessment", "orders"):
         table.add_column(col)
     for i in of(Inspection):
-        orders = [f"{o.status} (deadline {o.deadline})" for o in of(Order) if o.inspection_id == i.id]
+        orders = [
+            f"{o.status} (deadline {o.deadline})" for o in of(Order) if o.inspection_id == i.id
+        ]
         notice = f"yes ({i.notice_date})" if i.announced else "no"
         table.add_row(
-            names[i.institution_id], notice, str(i.performed_on or "—"), str(i.assessment or "—"),
+            names[i.institution_id],
+            notice,
+            str(i.performed_on or "—"),
+            str(i.assessment or "—"),
             ", ".join(orders),
         )
     console.print(table)
@@ -110,12 +119,14 @@ def print_summary(app: Frispor, console: Console) -> None:
 
     for c in corrections:
         console.print(
-            f"[bold]Correction[/] recorded {c.timestamp:%Y-%m-%d} on {names.get(c.originator_id) or c.originator_id}: "
+            f"[bold]Correction[/] recorded {c.timestamp:%Y-%m-%d} on "
+            f"{names.get(c.originator_id) or c.originator_id}: "
             f"'{c.field}' {c.old_value} → {c.new_value} — {c.reason}"
         )
-    console.print(f"{sum(counts.values())} events in the store: " + ", ".join(
-        f"{k} {v}" for k, v in sorted(counts.items())
-    ))
+    console.print(
+        f"{sum(counts.values())} events in the store: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    )
 
 
 def _label(agg: Aggregate) -> str:

@@ -186,9 +186,7 @@ class Aggregate:
             )
         current = self._effective(target)
         try:
-            corrected = type(target).model_validate(
-                {**current.model_dump(), field: new_value}
-            )
+            corrected = type(target).model_validate({**current.model_dump(), field: new_value})
         except ValidationError as e:
             raise InvalidCorrectionError(
                 f"new value for '{field}' is not valid: {e.errors()[0]['msg']}",

@@ -78,6 +78,7 @@ class Frispor(Application[UUID]):
             with datastore.transaction(commit=True) as curs:
                 # Serialise with other processes starting at the same moment.
                 curs.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
+                curs.execute(f'SET LOCAL search_path TO "{datastore.schema}"')
                 curs.execute(POSTGRES_APPEND_ONLY)
         elif self.env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
             with datastore.transaction(commit=True) as curs:
@@ -91,6 +92,7 @@ class Frispor(Application[UUID]):
 
     def get(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """Load an aggregate of the given kind, or raise NotFoundError/ConcurrencyError."""
+        agg: object
         try:
             agg = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -249,7 +251,11 @@ class Frispor(Application[UUID]):
         return self._write(trial)
 
     def end_trial(
-        self, envelope: Envelope, trial_id: UUID, ended_on: date, expected_version: int | None = None
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        ended_on: date,
+        expected_version: int | None = None,
     ) -> Written:
         """End a trial; every exemption it granted that is still in force expires with it."""
         ctx = self._ctx(envelope)

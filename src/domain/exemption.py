@@ -1,4 +1,4 @@
-"""Exemption (fritagelse) from one rule: requested, granted or rejected, amended, revoked, expired."""
+"""Exemption (fritagelse) from one rule: requested, granted or rejected, amended, ended."""
 
 from __future__ import annotations
 

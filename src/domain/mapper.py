@@ -61,5 +61,7 @@ class PydanticMapper(Mapper[UUID]):
         originator_id = stored_event.originator_id
         if not isinstance(originator_id, UUID):
             originator_id = UUID(originator_id)
-        event = decode_event(stored_event.topic, originator_id, stored_event.originator_version, state)
-        return event  # type: ignore[return-value]
+        event = decode_event(
+            stored_event.topic, originator_id, stored_event.originator_version, state
+        )
+        return event

@@ -16,9 +16,13 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
     env = {"MAPPER_TOPIC": "domain.mapper:PydanticMapper"}
     url = urlsplit(database_url)
     if url.scheme == "sqlite":
+        # sqlite:///name.sqlite is relative to the working directory, sqlite:////abs is absolute.
         path = url.path[1:] if url.path.startswith("/") else url.path
         if url.netloc:
-            raise InvalidValueError("write a SQLite URL as sqlite:///relative or sqlite:////abs")
+            raise InvalidValueError(
+                "write a SQLite URL as sqlite:///relative or sqlite:////absolute",
+                field="DATABASE_URL",
+            )
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path or ":memory:",

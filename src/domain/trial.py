@@ -236,4 +236,3 @@ class Trial(Aggregate):
         """Add an exemption to the trial's docket."""
         self._require_running("request an exemption")
         self._trigger(self.ExemptionFiled, ctx, exemption_id=exemption_id)
-

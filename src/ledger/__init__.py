@@ -1,1 +1,1 @@
-"""frispor.ledger."""
+"""frispor.ledger: the tamper-evident log's pure core (Merkle tree, leaves, checkpoints)."""

@@ -182,10 +182,10 @@ def verify_inclusion(
             raise ProofError("proof is longer than the path from the leaf to the root")
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            # Step 4.b.ii: skip levels where the node has no right sibling.
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
         else:
             r = node_hash(r, p)
         fn >>= 1
@@ -222,6 +222,8 @@ def verify_consistency(
             raise ProofError("old root of an empty tree must be SHA-256 of the empty string")
         return
 
+    if not proof:
+        raise ProofError(f"consistency proof from size {m} to {n} must not be empty")
     path = list(proof)
     if m & (m - 1) == 0:
         path.insert(0, bytes(old_root))
@@ -236,10 +238,10 @@ def verify_consistency(
         if fn & 1 or fn == sn:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            if not fn & 1:
-                while not fn & 1 and fn != 0:
-                    fn >>= 1
-                    sn >>= 1
+            # Step 6.b.iii: skip levels where the node has no right sibling.
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
         else:
             sr = node_hash(sr, c)
         fn >>= 1

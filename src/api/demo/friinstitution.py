@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date as D
 from decimal import Decimal
-from uuid import UUID, uuid5
+from uuid import uuid5
 
 from api.demo.frikommune import NAMESPACE, PROTECTED
 from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
@@ -49,7 +49,9 @@ def script(s: Script) -> None:
         pid = s.keep(
             "programme:friinstitution",
             app.establish_programme(
-                s.env(INNOVATION, D(2018, 5, 15), "Sammenhængsreformen: forsøg med friinstitutioner"),
+                s.env(
+                    INNOVATION, D(2018, 5, 15), "Sammenhængsreformen: forsøg med friinstitutioner"
+                ),
                 name="Friinstitutioner 2018",
                 kind=ProgrammeKind.FRIINSTITUTION,
                 enabling_act=FRIKOMMUNELOV,
@@ -92,11 +94,15 @@ def script(s: Script) -> None:
 
     @s.on(D(2018, 9, 20))
     def enrol(s: Script) -> None:
-        homes = ("Plejehjemmet Akaciegården", "Plejehjemmet Betaniahjemmet", "Plejehjemmet Ingeborg")
+        homes = (
+            "Plejehjemmet Akaciegården",
+            "Plejehjemmet Betaniahjemmet",
+            "Plejehjemmet Ingeborg",
+        )
         cvrs = ("29556830", "29556849", "29556857")
         for n, (name, cvr) in enumerate(zip(homes, cvrs, strict=True), 1):
 
-            def attempt(name: str = name, cvr: str = cvr) -> object:
+            def attempt(name: str = name, cvr: str = cvr, n: int = n) -> object:
                 return app.enrol_institution(
                     s.env(FREDERIKSBERG, D(2018, 9, 20), "Institutionen har søgt om at deltage"),
                     s["trial:fri-aeldre"],

@@ -190,7 +190,7 @@ def _plejehjemstilsyn(s: Script) -> None:
             )
 
     @s.on(D(2018, 4, 30), 16)
-    def end(s: Script) -> None:
+    def end_trial(s: Script) -> None:
         app.end_trial(
             s.env(CASEWORKER, D(2018, 4, 30), "Forsøgsperioden er udløbet"),
             s["trial:plejehjemstilsyn"],
@@ -240,7 +240,9 @@ def _inspections(s: Script) -> None:
     for n, (home, notice, visit, assessment, deadline, complied, recorded) in enumerate(plan, 1):
 
         @s.on(notice)
-        def announce(s: Script, n: int = n, home: str = home, notice: D = notice, visit: D = visit) -> None:  # noqa: E501
+        def announce(
+            s: Script, n: int = n, home: str = home, notice: D = notice, visit: D = visit
+        ) -> None:  # noqa: E501
             s.keep(
                 f"inspection:{n}",
                 app.plan_inspection(
@@ -317,9 +319,20 @@ def _tilkoeb_and_deleboliger(s: Script) -> None:
          "2017-6650", LegalReference.parse("eli/lta/2017/1116", "§ 5", "almenboligloven"),
          RuleCategory.BOLIG, "En familiebolig må udlejes som delebolig.", ()),
     ]  # fmt: skip
-    for key, network, title, purpose, period, approved, granted, case, rule, cat, what, cond in (
-        trials
-    ):
+    for (
+        key,
+        network,
+        title,
+        purpose,
+        period,
+        approved,
+        granted,
+        case,
+        rule,
+        cat,
+        what,
+        cond,
+    ) in trials:
 
         @s.on(approved)
         def approve(
