@@ -71,8 +71,13 @@ class Event(BaseModel):
         return aggregate
 
     @property
+    def effective_on(self) -> date:
+        """Valid time: the day from which the change this event records holds."""
+        return self.envelope.decided_on
+
+    @property
     def valid_from(self) -> date:
-        """Valid time: when the decision took or takes effect."""
+        """Valid time: from when what it decides is in force (a grant's validity, …)."""
         return self.envelope.decided_on
 
     @property

@@ -29,6 +29,10 @@ class Complaint(Aggregate):
             c.received_on, c.outcome = self.received_on, None
 
         @property
+        def effective_on(self) -> date:
+            return self.received_on
+
+        @property
         def valid_from(self) -> date:
             return self.received_on
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -114,6 +114,10 @@ class Exemption(Aggregate):
             x.status, x.ended_on = ExemptionStatus.REVOKED, self.revoked_on
 
         @property
+        def effective_on(self) -> date:
+            return self.revoked_on
+
+        @property
         def valid_from(self) -> date:
             return self.revoked_on
 
@@ -125,6 +129,10 @@ class Exemption(Aggregate):
 
         def apply(self, x: Any) -> None:
             x.status, x.ended_on = ExemptionStatus.EXPIRED, self.expired_on
+
+        @property
+        def effective_on(self) -> date:
+            return self.expired_on + timedelta(days=1)  # in force through the trial's last day
 
         @property
         def valid_from(self) -> date:

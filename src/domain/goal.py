@@ -83,6 +83,10 @@ class Goal(Aggregate):
             )
 
         @property
+        def effective_on(self) -> date:
+            return self.period.end  # a measurement is known once its period is over
+
+        @property
         def valid_from(self) -> date:
             return self.period.start
 

@@ -59,6 +59,10 @@ class Inspection(Aggregate):
             i.performed_on, i.assessment = self.performed_on, self.assessment
 
         @property
+        def effective_on(self) -> date:
+            return self.performed_on
+
+        @property
         def valid_from(self) -> date:
             return self.performed_on
 
@@ -183,6 +187,10 @@ class Order(Aggregate):
             o.status, o.closed_on = OrderStatus.COMPLIED, self.complied_on
 
         @property
+        def effective_on(self) -> date:
+            return self.complied_on
+
+        @property
         def valid_from(self) -> date:
             return self.complied_on
 
@@ -192,6 +200,10 @@ class Order(Aggregate):
 
         def apply(self, o: Any) -> None:
             o.status, o.closed_on = OrderStatus.ESCALATED, self.escalated_on
+
+        @property
+        def effective_on(self) -> date:
+            return self.escalated_on
 
         @property
         def valid_from(self) -> date:

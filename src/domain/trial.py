@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -70,6 +70,10 @@ class Trial(Aggregate):
             t.status, t.ended_on = TrialStatus.ENDED, self.ended_on
 
         @property
+        def effective_on(self) -> date:
+            return self.ended_on + timedelta(days=1)  # in force through its last day
+
+        @property
         def valid_from(self) -> date:
             return self.ended_on
 
@@ -78,6 +82,10 @@ class Trial(Aggregate):
 
         def apply(self, t: Any) -> None:
             t.status = TrialStatus.PERMANENT
+
+        @property
+        def effective_on(self) -> date:
+            return self.permanent_from
 
         @property
         def valid_from(self) -> date:

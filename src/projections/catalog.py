@@ -1,0 +1,65 @@
+"""The read models and their tables: which copy serves, which is being rebuilt, how far each is."""
+
+from __future__ import annotations
+
+from projections import exemptions, goals, inspections, institutions, trials
+from projections.db import Cursor, Database
+from projections.view import View
+
+VIEWS: dict[str, View] = {
+    v.name: v
+    for v in (trials.VIEW, institutions.VIEW, exemptions.VIEW, goals.VIEW, inspections.VIEW)
+}
+
+CATALOG_DDL = [
+    "CREATE TABLE IF NOT EXISTS projection_tables ("
+    "name TEXT PRIMARY KEY, active TEXT NOT NULL, pending TEXT, generation BIGINT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS projection_tracking ("
+    "table_name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+]
+
+
+def view_named(name: str) -> View:
+    """The read model of that name, or a KeyError listing the known ones."""
+    try:
+        return VIEWS[name]
+    except KeyError:
+        raise KeyError(f"no read model {name!r}; known: {', '.join(VIEWS)}") from None
+
+
+def create_table(cur: Cursor, view: View, table: str) -> None:
+    """Create a view table and its tracking row (at position 0) if missing."""
+    for statement in view.ddl(table):
+        cur.execute(statement)
+    if not cur.execute("SELECT 1 FROM projection_tracking WHERE table_name = %s", (table,)):
+        cur.execute("INSERT INTO projection_tracking VALUES (%s, 0)", (table,))
+
+
+def ensure(db: Database) -> None:
+    """Create the catalog and a first table for every read model that has none."""
+    with db.transaction() as cur:
+        if db.is_postgres:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-projections-ddl'))")
+        for statement in CATALOG_DDL:
+            cur.execute(statement)
+        for view in VIEWS.values():
+            if not cur.execute("SELECT 1 FROM projection_tables WHERE name = %s", (view.name,)):
+                table = f"view_{view.name}_1"
+                create_table(cur, view, table)
+                cur.execute(
+                    "INSERT INTO projection_tables VALUES (%s, %s, NULL, 1)", (view.name, table)
+                )
+
+
+def active_table(cur: Cursor, name: str) -> str:
+    """The table that serves queries for a read model now."""
+    rows = cur.execute("SELECT active FROM projection_tables WHERE name = %s", (name,))
+    if not rows:
+        raise KeyError(f"read model {name!r} has no table yet")
+    return str(rows[0][0])
+
+
+def position_of(cur: Cursor, table: str) -> int:
+    """The last event position applied to a view table."""
+    rows = cur.execute("SELECT position FROM projection_tracking WHERE table_name = %s", (table,))
+    return int(rows[0][0]) if rows else 0

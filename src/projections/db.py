@@ -1,0 +1,129 @@
+"""The read side's connection to the same database as the events: SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+Row = tuple[Any, ...]
+
+
+class Cursor(Protocol):
+    """What a transaction offers: statements with %s placeholders, rows as tuples."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+
+class _SQLiteCursor:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.conn.execute(sql.replace("%s", "?"), tuple(params)).fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self.conn.executemany(sql.replace("%s", "?"), rows)
+
+
+class _PgCursor:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.cur = conn.cursor()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        self.cur.execute(sql, tuple(params) or None)  # type: ignore[arg-type]
+        return self.cur.fetchall() if self.cur.description else []
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cur.executemany(sql, rows)  # type: ignore[arg-type]
+
+
+def split_schema(database_url: str) -> tuple[str, str]:
+    """A PostgreSQL URL without its `schema` query parameter, and that schema."""
+    url = urlsplit(database_url)
+    query = dict(parse_qsl(url.query))
+    schema = query.pop("schema", "public")
+    return urlunsplit(url._replace(query=urlencode(query))), schema
+
+
+class Database:
+    """Transactions on the events' database; nothing connects until first used."""
+
+    def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        self.url = database_url
+        self.is_postgres = urlsplit(database_url).scheme.startswith("postgres")
+        self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
+        self._pool_size = pool_size
+        if self.is_postgres:
+            self.conninfo, self.schema = split_schema(database_url)
+        else:
+            path = urlsplit(database_url).path
+            self.path = path[1:] if path.startswith("/") else path
+
+    @property
+    def events_table(self) -> str:
+        """The library's events table, qualified where needed."""
+        return f'"{self.schema}".frispor_events' if self.is_postgres else "stored_events"
+
+    def _pg_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        if self._pool is None:
+            schema = self.schema
+
+            def configure(conn: psycopg.Connection[Any]) -> None:
+                conn.execute(f'SET search_path TO "{schema}"')
+                conn.commit()
+
+            self._pool = ConnectionPool(
+                self.conninfo,
+                min_size=1,
+                max_size=self._pool_size,
+                configure=configure,
+                open=True,
+                timeout=10,
+            )
+        return self._pool
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        if self.is_postgres:
+            with self._pg_pool().connection() as conn, conn.transaction():
+                yield _PgCursor(conn)
+        else:
+            conn = self.connect_sqlite()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                yield _SQLiteCursor(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            finally:
+                conn.close()
+
+    def connect_sqlite(self) -> sqlite3.Connection:
+        """A SQLite connection in autocommit mode with WAL and a busy timeout."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    @contextmanager
+    def pg_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A dedicated PostgreSQL connection (for LISTEN and advisory locks), autocommit."""
+        with psycopg.connect(self.conninfo, autocommit=True) as conn:
+            conn.execute(f'SET search_path TO "{self.schema}"')
+            yield conn
+
+    def close(self) -> None:
+        """Close the pool, if one was opened."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

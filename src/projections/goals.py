@@ -1,0 +1,37 @@
+"""Read model of result goals: terms (with revisions) and every measurement."""
+
+from __future__ import annotations
+
+from domain.goal import Goal
+from projections.view import FactRow, StatusRow, View
+
+
+def status_rows(g: Goal) -> list[StatusRow]:
+    """One row: the goal's terms as they stand."""
+    columns = ("goal", str(g.trial_id), str(g.institution_id) if g.institution_id else None)
+    data = {"terms": g.terms.model_dump(mode="json"), "revisions": len(g.revisions) - 1}
+    return [("goal", columns, data)]
+
+
+def measurement_rows(g: Goal) -> list[FactRow]:
+    """A row per measurement, valid over the period it measures."""
+    rows: list[FactRow] = []
+    for m in g.measurements:
+        columns = (
+            "measurement",
+            str(g.trial_id),
+            str(g.institution_id) if g.institution_id else None,
+        )
+        data = {"value": str(m.value), "source": m.source, "quality": m.quality.value}
+        rows.append((f"m{m.recorded_version}", m.period.start, m.period.end, columns, data))
+    return rows
+
+
+VIEW = View(
+    name="goals",
+    aggregates=(Goal,),
+    columns=(("kind", "TEXT"), ("trial_id", "TEXT"), ("institution_id", "TEXT")),
+    status_rows=status_rows,
+    fact_rows=measurement_rows,
+    indexes=("trial_id",),
+)

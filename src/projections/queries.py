@@ -1,0 +1,220 @@
+"""Queries on the read models: current status as of a day and as known at a moment."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from projections.catalog import VIEWS, active_table
+from projections.db import Cursor, Database, Row
+from projections.view import END_TIME, iso_time
+
+BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
+
+
+def _when(as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
+    day = (as_of or datetime.now(UTC).date()).isoformat()
+    if known_at is None:
+        return "recorded_to = %s AND valid_from <= %s AND %s <= valid_to", [END_TIME, day, day]
+    moment = iso_time(known_at if known_at.tzinfo else known_at.replace(tzinfo=UTC))
+    sql = "recorded_from <= %s AND %s < recorded_to AND valid_from <= %s AND %s <= valid_to"
+    return sql, [moment, moment, day, day]
+
+
+class ReadModels:
+    """Read-only access to the views; every answer says which day and moment it is for."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _select(
+        self, cur: Cursor, name: str, where: str, params: list[Any], order: str = "valid_from"
+    ) -> list[dict[str, Any]]:
+        table = active_table(cur, name)
+        typed = [c for c, _ in VIEWS[name].columns]
+        cols = ", ".join([*BASE, *typed, "data"])
+        rows = cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}", params)
+        return [_row(r, typed) for r in rows]
+
+    def trials(
+        self, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Every trial as of the day, as known at the moment."""
+        when, params = _when(as_of, known_at)
+        with self.db.transaction() as cur:
+            trials = self._select(cur, "trials", when, params, order="period_start, aggregate_id")
+            for t in trials:
+                self._trial_counts(cur, t, as_of, known_at)
+        return trials
+
+    def trial(
+        self, trial_id: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """One trial with its institutions, exemptions, goals and counts."""
+        when, params = _when(as_of, known_at)
+        with self.db.transaction() as cur:
+            found = self._select(
+                cur, "trials", f"aggregate_id = %s AND {when}", [trial_id, *params]
+            )
+            if not found:
+                return None
+            trial = found[0]
+            by_trial = f"trial_id = %s AND {when}"
+            trial["institutions"] = self._select(cur, "institutions", by_trial, [trial_id, *params])
+            trial["exemptions"] = self._select(cur, "exemptions", by_trial, [trial_id, *params])
+            goals = self._select(cur, "goals", f"kind = 'goal' AND {by_trial}", [trial_id, *params])
+            trial["goals"] = goals
+            self._trial_counts(cur, trial, as_of, known_at)
+        return trial
+
+    def _trial_counts(
+        self, cur: Cursor, trial: dict[str, Any], as_of: date | None, known_at: datetime | None
+    ) -> None:
+        when, params = _when(as_of, known_at)
+        day = params[-1]
+        trial["phase"] = _phase(trial, day)
+        by_trial = [trial["aggregate_id"], *params]
+        in_force = self._select(
+            cur,
+            "exemptions",
+            f"trial_id = %s AND {when} AND in_force_from <= %s AND %s <= in_force_to",
+            [*by_trial, day, day],
+        )
+        orders = self._select(
+            cur, "inspections", f"kind = 'order' AND status = 'open' AND trial_id = %s AND {when}",
+            by_trial,
+        )  # fmt: skip
+        trial["counts"] = {"exemptions_in_force": len(in_force), "open_orders": len(orders)}
+
+    def institution(
+        self, institution_id: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """One institution: its trial, exemptions in force, latest inspection, open orders."""
+        when, params = _when(as_of, known_at)
+        day = params[-1]
+        with self.db.transaction() as cur:
+            found = self._select(
+                cur, "institutions", f"aggregate_id = %s AND {when}", [institution_id, *params]
+            )
+            if not found:
+                return None
+            inst = found[0]
+            inst["exemptions_in_force"] = self._select(
+                cur,
+                "exemptions",
+                f"trial_id = %s AND municipality = %s AND (institution_id = %s OR institution_id "
+                f"IS NULL) AND {when} AND in_force_from <= %s AND %s <= in_force_to",
+                [inst["trial_id"], inst["municipality"], institution_id, *params, day, day],
+            )
+            visits = self._select(
+                cur, "inspections", f"kind = 'inspection' AND institution_id = %s AND {when}",
+                [institution_id, *params], order="day DESC",
+            )  # fmt: skip
+            performed = [v for v in visits if v["status"] == "performed"]
+            inst["latest_inspection"] = performed[0] if performed else None
+            inst["planned_inspections"] = [v for v in visits if v["status"] == "planned"]
+            inst["open_orders"] = self._select(
+                cur, "inspections",
+                f"kind = 'order' AND status = 'open' AND institution_id = %s AND {when}",
+                [institution_id, *params], order="day",
+            )  # fmt: skip
+        return inst
+
+    def exemptions(
+        self,
+        in_force_on: date | None = None,
+        municipality: str | None = None,
+        trial: str | None = None,
+        category: str | None = None,
+        known_at: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """The register; with `in_force_on`, only what was in force that day."""
+        when, params = _when(in_force_on, known_at)
+        where, args = [when], list(params)
+        if in_force_on is not None:
+            where.append("in_force_from <= %s AND %s <= in_force_to")
+            args += [in_force_on.isoformat()] * 2
+        for column, value in (
+            ("municipality", municipality),
+            ("trial_id", trial),
+            ("category", category),
+        ):
+            if value is not None:
+                where.append(f"{column} = %s")
+                args.append(value)
+        with self.db.transaction() as cur:
+            return self._select(cur, "exemptions", " AND ".join(where), args, order="in_force_from")
+
+    def goal(
+        self, goal_id: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> dict[str, Any] | None:
+        """A goal with its measurements (those whose period ended by the day) against the target."""
+        when, params = _when(as_of, known_at)
+        day = params[-1]
+        with self.db.transaction() as cur:
+            found = self._select(
+                cur, "goals", f"kind = 'goal' AND aggregate_id = %s AND {when}", [goal_id, *params]
+            )
+            if not found:
+                return None
+            goal = found[0]
+            recorded = (
+                "recorded_to = %s"
+                if known_at is None
+                else "recorded_from <= %s AND %s < recorded_to"
+            )
+            measured = self._select(
+                cur,
+                "goals",
+                f"kind = 'measurement' AND aggregate_id = %s AND {recorded} AND valid_to <= %s",
+                [goal_id, *params[: 1 if known_at is None else 2], day],
+                order="valid_to",
+            )
+        goal["measurements"] = measured
+        goal["progress"] = _progress(goal["data"]["terms"], measured)
+        return goal
+
+    def positions(self) -> dict[str, int]:
+        """How far each read model's serving table has applied the events."""
+        with self.db.transaction() as cur:
+            rows = cur.execute(
+                "SELECT t.name, k.position FROM projection_tables t "
+                "JOIN projection_tracking k ON k.table_name = t.active"
+            )
+        return {str(name): int(pos) for name, pos in rows}
+
+    def wait_for(self, position: int, timeout: float = 5.0) -> bool:
+        """Wait until every read model has applied `position`; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if min(self.positions().values(), default=0) >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+
+
+def _row(r: Row, typed: list[str]) -> dict[str, Any]:
+    row = dict(zip([*BASE, *typed], r[:-1], strict=True))
+    row["data"] = json.loads(r[-1])
+    return row
+
+
+def _phase(trial: dict[str, Any], day: str) -> str:
+    if trial["status"] == "permanent":
+        return "permanent"
+    if day < trial["period_start"]:
+        return "not started"
+    return "running" if day <= trial["period_end"] else "ended"
+
+
+def _progress(terms: dict[str, Any], measured: list[dict[str, Any]]) -> dict[str, Any]:
+    base, target = Decimal(terms["baseline"]["value"]), Decimal(terms["target"]["value"])
+    if not measured:
+        return {"latest": None, "share_of_way": None, "on_track": None}
+    latest = Decimal(measured[-1]["data"]["value"])
+    share = (latest - base) / (target - base)
+    return {"latest": str(latest), "share_of_way": float(round(share, 3)), "on_track": share > 0}

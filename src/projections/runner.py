@@ -1,0 +1,173 @@
+"""Keeps one read model current: batches of events, rows and tracking in one transaction."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from domain.aggregate import Corrected, Event
+from domain.application import Frispor
+from domain.mapper import decode_event
+from projections.catalog import active_table, position_of
+from projections.db import Cursor, Database
+from projections.view import END_TIME, Version, View, iso_time
+
+CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
+Change = tuple[str, int, dict[tuple[str, str], Version]]
+
+
+class Runner:
+    """Applies events to one view table; `table=None` follows whichever table is active."""
+
+    def __init__(
+        self,
+        app: Frispor,
+        db: Database,
+        view: View,
+        table: str | None = None,
+        batch_size: int = 500,
+        cache_size: int = 20_000,
+    ) -> None:
+        self.app, self.db, self.view = app, db, view
+        self.fixed_table = table
+        self.batch_size = batch_size
+        self.topics = view.topics()
+        self._histories: OrderedDict[UUID, list[Event]] = OrderedDict()
+        self._cache_size = cache_size
+        self._kinds: dict[UUID, bool] = {}
+
+    def run_once(self, until: int | None = None) -> int:
+        """Apply the next batch of events; return how many notifications it consumed."""
+        with self.db.transaction() as cur:
+            table = self.fixed_table or active_table(cur, self.view.name)
+            start = position_of(cur, table) + 1
+            limit = self.batch_size if until is None else min(self.batch_size, until - start + 1)
+            if limit <= 0:
+                return 0
+            batch = self.app.recorder.select_notifications(start=start, limit=limit)
+            if not batch:
+                return 0
+            changes: dict[UUID, list[Change]] = {}
+            for n in batch:
+                if self._concerns(n):
+                    self._apply(n, changes)
+            _write(cur, table, self.view, changes)
+            cur.execute(
+                "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
+                (batch[-1].id, table),
+            )
+            return len(batch)
+
+    def catch_up(
+        self, until: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Run batches until the head (or `until`) is reached."""
+        while done := self.run_once(until):
+            if progress:
+                progress(done)
+
+    def follow(self, stop: threading.Event, wake: Callable[[float], None] | None = None) -> None:
+        """Catch up, then keep up until `stop` is set; `wake` waits for new events."""
+        while not stop.is_set():
+            if self.run_once() == 0:
+                (wake or stop.wait)(0.2)
+
+    def _concerns(self, n: Notification) -> bool:
+        if n.topic.startswith(self.topics):
+            return True
+        if n.topic != CORRECTED_TOPIC:
+            return False
+        # A correction belongs to whatever aggregate it corrects: ours, if its first event is.
+        agg = UUID(str(n.originator_id))
+        if agg not in self._kinds:
+            first = self.app.recorder.select_events(agg, limit=1)
+            self._kinds[agg] = bool(first) and first[0].topic.startswith(self.topics)
+        return self._kinds[agg]
+
+    def _history(self, agg: UUID, before_version: int) -> list[Event]:
+        history = self._histories.get(agg)
+        last = (history[-1].originator_version if history else 0) if history is not None else -1
+        if last != before_version - 1:
+            stored = self.app.recorder.select_events(agg, lte=before_version - 1)
+            history = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
+        self._histories[agg] = history
+        self._histories.move_to_end(agg)
+        while len(self._histories) > self._cache_size:
+            self._histories.popitem(last=False)
+        return history
+
+    def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
+        agg = UUID(str(n.originator_id))
+        event = _decode(n.topic, agg, n.originator_version, n.state)
+        history = self._history(agg, n.originator_version)
+        history.append(event)
+        changes.setdefault(agg, []).append(
+            (iso_time(event.timestamp), n.id, self.view.versions(history))
+        )
+
+
+def _decode(topic: str, agg: UUID, version: int, state: bytes) -> Event:
+    return decode_event(topic, agg, version, state)
+
+
+def _write(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]]) -> None:
+    """Close the row versions that changed and insert the new ones, for a whole batch."""
+    if not changes:
+        return
+    ids = [str(a) for a in changes]
+    typed = [name for name, _ in view.columns]
+    marks = ", ".join(["%s"] * len(ids))
+    current: dict[str, dict[tuple[str, str], Version]] = {a: {} for a in ids}
+    for row in cur.execute(
+        f"SELECT aggregate_id, row_key, valid_from, valid_to, data{''.join(', ' + c for c in typed)} "
+        f"FROM {table} WHERE recorded_to = %s AND aggregate_id IN ({marks})",
+        (END_TIME, *ids),
+    ):
+        version = Version(row[1], row[2], row[3], tuple(row[5:]), row[4])
+        current[row[0]][version.identity] = version
+    closes: list[tuple[Any, ...]] = []
+    inserts: list[list[Any]] = []
+    for agg, steps in changes.items():
+        key = str(agg)
+        live = current[key]
+        pending: dict[tuple[str, str], list[Any]] = {}  # inserted in this batch, still open
+        for recorded, position, rows in steps:
+            for ident, old in list(live.items()):
+                new = rows.get(ident)
+                if new is not None and new.content == old.content:
+                    continue
+                if ident in pending:  # opened and closed within this batch
+                    closing = pending.pop(ident)
+                    closing[5], closing[7] = recorded, position
+                else:
+                    closes.append((recorded, position, key, ident[0], ident[1]))
+                del live[ident]
+            for ident, new in rows.items():
+                if ident in live:
+                    continue
+                live[ident] = new
+                pending[ident] = [
+                    key, new.key, new.valid_from, new.valid_to, recorded, END_TIME, position,
+                    None, *new.columns, new.data,
+                ]  # fmt: skip
+                inserts.append(pending[ident])
+    if closes:
+        cur.executemany(
+            f"UPDATE {table} SET recorded_to = %s, closed_position = %s "
+            "WHERE aggregate_id = %s AND row_key = %s AND valid_from = %s AND recorded_to = '"
+            + END_TIME
+            + "'",
+            closes,
+        )
+    if inserts:
+        cols = ", ".join(
+            ["aggregate_id", "row_key", "valid_from", "valid_to", "recorded_from", "recorded_to"]
+            + ["position", "closed_position", *typed, "data"]
+        )
+        marks = ", ".join(["%s"] * (9 + len(typed)))
+        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", inserts)

@@ -1,0 +1,40 @@
+"""Read model of trials: status, period with extensions, participants."""
+
+from __future__ import annotations
+
+from domain.trial import Trial
+from projections.view import StatusRow, View
+
+
+def status_rows(t: Trial) -> list[StatusRow]:
+    """One row: the trial as it stands."""
+    in_force = t.in_force
+    columns = (
+        str(t.programme_id),
+        str(t.network_id),
+        t.status.value,
+        in_force.start.isoformat(),
+        in_force.end.isoformat(),
+    )
+    data = {
+        "title": t.title,
+        "purpose": t.purpose,
+        "period": {"start": t.period.start, "end": t.period.end},
+        "ended_on": t.ended_on,
+        "municipalities": list(t.municipalities),
+    }
+    return [("trial", columns, data)]
+
+
+VIEW = View(
+    name="trials",
+    aggregates=(Trial,),
+    columns=(
+        ("programme_id", "TEXT"),
+        ("network_id", "TEXT"),
+        ("status", "TEXT"),
+        ("period_start", "TEXT"),
+        ("period_end", "TEXT"),
+    ),
+    status_rows=status_rows,
+)
