@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
+from typing import Annotated
+
 import typer
 from rich.console import Console
+from rich.progress import Progress, TaskID
 
 from api.settings import Settings
 from domain.application import Frispor
+from projections.catalog import VIEWS, ensure
+from projections.db import Database
+from projections.maintenance import check as check_view
+from projections.maintenance import rebuild as rebuild_view
+from projections.service import ProjectionService, lag
 
 cli = typer.Typer(
     help="frispor: the event-sourced audit trail of Denmark's rule-exemption trials.",
@@ -50,6 +59,94 @@ def demo() -> None:
                 console.print(f"  ✗ {label}: [red]{error.rule}[/] — {error}")
     finally:
         app.close()
+
+
+def open_read_side(settings: Settings) -> tuple[Frispor, Database]:
+    """The Application and the read models' database, with the view tables in place."""
+    app = open_app(settings)
+    db = Database(settings.database_url)
+    ensure(db)
+    return app, db
+
+
+@cli.command()
+def project(
+    names: Annotated[list[str] | None, typer.Argument(help="read models (default: all)")] = None,
+) -> None:
+    """Run the projection runners as their own process until interrupted (Ctrl-C)."""
+    settings = Settings()
+    app, db = open_read_side(settings)
+    unknown = [n for n in names or [] if n not in VIEWS]
+    if unknown:
+        console.print(f"[red]no read model {unknown[0]!r}; known: {', '.join(VIEWS)}[/]")
+        raise typer.Exit(2)
+    service = ProjectionService(app, db, names or None)
+    service.start()
+    console.print(f"Following the event log for: {', '.join(v.name for v in service.views)}")
+    try:
+        while True:
+            time.sleep(5)
+            behind = {n: r["behind"] for n, r in lag(app, db).items() if r["behind"]}
+            if behind:
+                console.print(f"behind: {behind}")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
+        db.close()
+        app.close()
+
+
+@cli.command()
+def rebuild(
+    names: Annotated[list[str] | None, typer.Argument(help="read models to rebuild")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="rebuild every read model")] = False,
+) -> None:
+    """Rebuild read models from zero into new tables while the old ones serve, then switch."""
+    chosen = list(VIEWS) if all_ else list(names or [])
+    if not chosen or any(n not in VIEWS for n in chosen):
+        console.print(f"[red]name read models ({', '.join(VIEWS)}) or --all[/]")
+        raise typer.Exit(2)
+    settings = Settings()
+    app, db = open_read_side(settings)
+    try:
+        head = app.recorder.max_notification_id() or 0
+        with Progress(console=console) as bar:
+            for name in chosen:
+                task = bar.add_task(f"rebuild {name}", total=head or 1)
+
+                def advance(done: int, task: TaskID = task) -> None:
+                    bar.advance(task, done)
+
+                table = rebuild_view(app, db, name, advance)
+                bar.update(task, completed=head or 1)
+                console.print(f"{name}: now served from {table}")
+    finally:
+        db.close()
+        app.close()
+
+
+@cli.command()
+def check() -> None:
+    """Compare every read model with a fresh replay of the events; exit 1 on any difference."""
+    settings = Settings()
+    app, db = open_read_side(settings)
+    failed = False
+    try:
+        for name in VIEWS:
+            result = check_view(app, db, name)
+            for line in result.differences:
+                console.print(f"[red]{line}[/]")
+            failed |= bool(result.differences)
+            state = "[red]DIFFERENT[/]" if result.differences else "consistent"
+            console.print(
+                f"{name}: {state} ({result.rows} rows compared at position {result.position})"
+            )
+    finally:
+        db.close()
+        app.close()
+    if failed:
+        raise typer.Exit(1)
 
 
 @cli.callback()

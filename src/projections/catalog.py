@@ -59,7 +59,9 @@ def active_table(cur: Cursor, name: str) -> str:
     return str(rows[0][0])
 
 
-def position_of(cur: Cursor, table: str) -> int:
-    """The last event position applied to a view table."""
-    rows = cur.execute("SELECT position FROM projection_tracking WHERE table_name = %s", (table,))
+def position_of(cur: Cursor, table: str, lock: bool = False) -> int:
+    """The last event position applied to a view table; `lock` holds it to the transaction."""
+    sql = "SELECT position FROM projection_tracking WHERE table_name = %s"
+    # On PostgreSQL a second runner on the same table waits here instead of applying twice.
+    rows = cur.execute(sql + (" FOR UPDATE" if lock and cur.locks_rows else ""), (table,))
     return int(rows[0][0]) if rows else 0

@@ -17,12 +17,16 @@ Row = tuple[Any, ...]
 class Cursor(Protocol):
     """What a transaction offers: statements with %s placeholders, rows as tuples."""
 
+    locks_rows: bool
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
 
 class _SQLiteCursor:
+    locks_rows = False  # BEGIN IMMEDIATE already serialises writers
+
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
 
@@ -34,16 +38,18 @@ class _SQLiteCursor:
 
 
 class _PgCursor:
+    locks_rows = True
+
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.cur = conn.cursor()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        self.cur.execute(sql, tuple(params) or None)  # type: ignore[arg-type]
+        self.cur.execute(sql, tuple(params) or None)
         return self.cur.fetchall() if self.cur.description else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
-            self.cur.executemany(sql, rows)  # type: ignore[arg-type]
+            self.cur.executemany(sql, rows)
 
 
 def split_schema(database_url: str) -> tuple[str, str]:
@@ -98,16 +104,16 @@ class Database:
             with self._pg_pool().connection() as conn, conn.transaction():
                 yield _PgCursor(conn)
         else:
-            conn = self.connect_sqlite()
+            lite = self.connect_sqlite()
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                yield _SQLiteCursor(conn)
-                conn.execute("COMMIT")
+                lite.execute("BEGIN IMMEDIATE")
+                yield _SQLiteCursor(lite)
+                lite.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                lite.execute("ROLLBACK")
                 raise
             finally:
-                conn.close()
+                lite.close()
 
     def connect_sqlite(self) -> sqlite3.Connection:
         """A SQLite connection in autocommit mode with WAL and a busy timeout."""

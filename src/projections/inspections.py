@@ -24,15 +24,15 @@ def status_rows(agg: Inspection | Order) -> list[StatusRow]:
             "assessment": agg.assessment.value if agg.assessment else None,
             "report_published_on": agg.report_published_on,
         }
-        columns = ("inspection", str(agg.trial_id), str(agg.institution_id), status, str(day))
-        return [("inspection", (*columns, str(agg.id)), data)]
+        row = ("inspection", str(agg.trial_id), str(agg.institution_id), status, str(day))
+        return [("inspection", (*row, str(agg.id)), data)]
     data = {
         "requirement": agg.requirement,
         "deadline": agg.deadline,
         "closed_on": agg.closed_on,
     }
-    columns = ("order", str(agg.trial_id), str(agg.institution_id), agg.status.value)
-    return [("order", (*columns, str(agg.deadline), str(agg.inspection_id)), data)]
+    head = ("order", str(agg.trial_id), str(agg.institution_id), agg.status.value)
+    return [("order", (*head, str(agg.deadline), str(agg.inspection_id)), data)]
 
 
 VIEW = View(

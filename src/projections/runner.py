@@ -45,11 +45,12 @@ class Runner:
         """Apply the next batch of events; return how many notifications it consumed."""
         with self.db.transaction() as cur:
             table = self.fixed_table or active_table(cur, self.view.name)
-            start = position_of(cur, table) + 1
-            limit = self.batch_size if until is None else min(self.batch_size, until - start + 1)
-            if limit <= 0:
+            start = position_of(cur, table, lock=True) + 1
+            if until is not None and start > until:
                 return 0
-            batch = self.app.recorder.select_notifications(start=start, limit=limit)
+            batch = self.app.recorder.select_notifications(
+                start=start, limit=self.batch_size, stop=until
+            )
             if not batch:
                 return 0
             changes: dict[UUID, list[Change]] = {}
@@ -90,9 +91,10 @@ class Runner:
         return self._kinds[agg]
 
     def _history(self, agg: UUID, before_version: int) -> list[Event]:
-        history = self._histories.get(agg)
-        last = (history[-1].originator_version if history else 0) if history is not None else -1
-        if last != before_version - 1:
+        cached = self._histories.get(agg)
+        last = (cached[-1].originator_version if cached else 0) if cached is not None else -1
+        history = cached if cached is not None and last == before_version - 1 else None
+        if history is None:
             stored = self.app.recorder.select_events(agg, lte=before_version - 1)
             history = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
         self._histories[agg] = history
@@ -123,9 +125,10 @@ def _write(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]
     typed = [name for name, _ in view.columns]
     marks = ", ".join(["%s"] * len(ids))
     current: dict[str, dict[tuple[str, str], Version]] = {a: {} for a in ids}
+    extra = "".join(", " + c for c in typed)
+    select = f"SELECT aggregate_id, row_key, valid_from, valid_to, data{extra} FROM {table}"
     for row in cur.execute(
-        f"SELECT aggregate_id, row_key, valid_from, valid_to, data{''.join(', ' + c for c in typed)} "
-        f"FROM {table} WHERE recorded_to = %s AND aggregate_id IN ({marks})",
+        f"{select} WHERE recorded_to = %s AND aggregate_id IN ({marks})",
         (END_TIME, *ids),
     ):
         version = Version(row[1], row[2], row[3], tuple(row[5:]), row[4])
