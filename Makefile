@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/frispor demo
+	$(BIN)/frispor serve --demo
 
 test: lint typecheck pytest
 

@@ -11,6 +11,7 @@ from rich.progress import Progress, TaskID
 
 from api.settings import Settings
 from domain.application import Frispor
+from domain.values import Role
 from projections.catalog import VIEWS, ensure
 from projections.db import Database
 from projections.maintenance import check as check_view
@@ -147,6 +148,47 @@ def check() -> None:
         app.close()
     if failed:
         raise typer.Exit(1)
+
+
+DEMO_CALLERS = [
+    ("recorder-kbh", Role.RECORDER, "kommune:101", None),
+    ("recorder-oim", Role.RECORDER, "Økonomi- og Indenrigsministeriet", None),
+    ("auditor", Role.AUDITOR, "Rigsrevisionen", None),
+    ("authority-aeldre", Role.AUTHORITY, "Styrelsen for Patientsikkerhed", "aeldre"),
+    ("admin", Role.ADMIN, "drift", None),
+]
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    demo: Annotated[bool, typer.Option(help="load the demo and mint a token per role")] = False,
+) -> None:
+    """Serve the HTTP API with the projection runners (SQLite by default, or DATABASE_URL)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.auth import new_token
+
+    settings = Settings()
+    extra = []
+    if demo:
+        from api.demo import load_demo
+
+        app = open_app(settings)
+        try:
+            load_demo(app)
+        finally:
+            app.close()
+        console.print(f"Demo loaded into {settings.database_url}. Tokens for this run only:")
+        for subject, role, organisation, area in DEMO_CALLERS:
+            token, entry = new_token(role, organisation, subject, area)
+            extra.append(entry)
+            scope = f", area {area}" if area else ""
+            console.print(f"  {role.value:<9} {organisation}{scope}\n    {token}", soft_wrap=True)
+    console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
+    uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
 
 
 @cli.callback()

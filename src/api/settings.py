@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import json
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.store import store_env
+from domain.values import Role
+
+
+class TokenEntry(BaseModel):
+    """A bearer token known by its SHA-256, and who holds it."""
+
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    subject: str = Field(min_length=1, max_length=200)
+    role: Role
+    organisation: str = Field(min_length=1, max_length=500)
+    area: str | None = None  # an authority's area; None reads everything it may read
+    mandate: str | None = None
+    expires: datetime | None = None
 
 
 class Settings(BaseSettings):
@@ -19,7 +36,31 @@ class Settings(BaseSettings):
         description="sqlite:///relative/path, sqlite:////absolute/path or postgresql://…",
     )
     pool_size: int = Field(default=5, ge=1, le=100)
+    tokens: list[TokenEntry] = Field(default_factory=list, description="JSON list of TokenEntry")
+    tokens_file: Path | None = Field(default=None, description="JSON file of TokenEntry items")
+    jwks: str | None = Field(default=None, description="JWKS file path or https URL for OIDC")
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    max_body_bytes: int = Field(default=256_000, ge=1_000)
+    wait_timeout: float = Field(default=5.0, ge=0, le=60)
+    run_projections: bool = True
+    signing_key: Path | None = None
+    ledger_origin: str = "frispor/trail"
+    late_recording_days: int = Field(default=30, ge=1)
+
+    @field_validator("tokens", mode="before")
+    @classmethod
+    def _tokens_from_json(cls, value: object) -> object:
+        return json.loads(value) if isinstance(value, str) else value
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's environment, derived from these settings."""
         return store_env(self.database_url, pool_size=self.pool_size)
+
+    def all_tokens(self) -> list[TokenEntry]:
+        """Tokens from the environment and from the tokens file."""
+        entries = list(self.tokens)
+        if self.tokens_file is not None and self.tokens_file.exists():
+            raw = json.loads(self.tokens_file.read_text())
+            entries += [TokenEntry.model_validate(item) for item in raw]
+        return entries

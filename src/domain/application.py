@@ -50,6 +50,7 @@ class Written:
     id: UUID
     version: int
     position: int
+    events: int = 1
 
 
 def utc_now() -> datetime:
@@ -122,7 +123,7 @@ class Frispor(Application[UUID]):
                 field="version",
             ) from None
         position = max((r.notification.id for r in recordings), default=0)
-        return Written(id=main.id, version=main.version, position=position)
+        return Written(id=main.id, version=main.version, position=position, events=len(recordings))
 
     def history(self, aggregate_id: UUID) -> list[Event]:
         """Every event of one aggregate, oldest first."""

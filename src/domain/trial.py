@@ -17,7 +17,7 @@ from domain.errors import (
     OutsideTrialPeriodError,
 )
 from domain.programme import Network, Programme
-from domain.values import EvaluationKind, MunicipalityCode, Name, Period, Text
+from domain.values import Area, EvaluationKind, MunicipalityCode, Name, Period, Text
 
 
 class TrialStatus(StrEnum):
@@ -32,13 +32,14 @@ class Trial(Aggregate):
     class Approved(Created):
         programme_id: UUID
         network_id: UUID
+        area: Area
         title: Name
         purpose: Text
         period: Period
         municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
 
         def apply(self, t: Any) -> None:
-            t.programme_id, t.network_id = self.programme_id, self.network_id
+            t.programme_id, t.network_id, t.area = self.programme_id, self.network_id, self.area
             t.title, t.purpose, t.period = self.title, self.purpose, self.period
             t.municipalities = self.municipalities
             t.status = TrialStatus.APPROVED
@@ -113,6 +114,7 @@ class Trial(Aggregate):
 
     programme_id: UUID
     network_id: UUID
+    area: Area
     title: str
     purpose: str
     period: Period
@@ -153,6 +155,7 @@ class Trial(Aggregate):
             ctx,
             programme_id=programme.id,
             network_id=network.id,
+            area=network.area,
             title=title,
             purpose=purpose,
             period=period,

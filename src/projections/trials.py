@@ -12,6 +12,7 @@ def status_rows(t: Trial) -> list[StatusRow]:
     columns = (
         str(t.programme_id),
         str(t.network_id),
+        t.area.value,
         t.status.value,
         in_force.start.isoformat(),
         in_force.end.isoformat(),
@@ -32,6 +33,7 @@ VIEW = View(
     columns=(
         ("programme_id", "TEXT"),
         ("network_id", "TEXT"),
+        ("area", "TEXT"),
         ("status", "TEXT"),
         ("period_start", "TEXT"),
         ("period_end", "TEXT"),

@@ -1,0 +1,118 @@
+"""The composition root: `create_app(settings)` builds the API; its lifespan opens and closes."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+import psycopg
+from fastapi import FastAPI, Request, Response
+from psycopg_pool import PoolTimeout
+
+from api import errors
+from api.auth import Authenticator
+from api.idempotency import IdempotencyStore
+from api.metrics import Metrics
+from api.routes import corrections, exemptions, goals, inspections, ops, programmes, queries, trials
+from api.services import Services
+from api.settings import Settings, TokenEntry
+from domain.application import Frispor
+from projections.catalog import ensure
+from projections.db import Database
+from projections.queries import ReadModels
+from projections.service import ProjectionService
+
+OUTAGES = (psycopg.OperationalError, PoolTimeout, sqlite3.OperationalError)
+
+
+def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = None) -> Services:
+    """Open the store, the read models and the idempotency keys."""
+    app = Frispor(settings.eventsourcing_env())
+    db = Database(settings.database_url, pool_size=settings.pool_size)
+    ensure(db)
+    return Services(
+        settings=settings,
+        app=app,
+        db=db,
+        read=ReadModels(db),
+        auth=Authenticator(settings, extra_tokens),
+        idempotency=IdempotencyStore(db),
+        metrics=Metrics(),
+    )
+
+
+def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None) -> FastAPI:
+    """The HTTP API over the Application and the read models."""
+
+    @asynccontextmanager
+    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
+        services = build_services(settings, extra_tokens)
+        if settings.run_projections:
+            services.projections = ProjectionService(services.app, services.db)
+            services.projections.start()
+        api.state.services = services
+        try:
+            yield
+        finally:
+            services.close()
+
+    api = FastAPI(
+        title="frispor",
+        version="0.1.0",
+        summary="The audit trail of Denmark's rule-exemption trials",
+        description="Every decision an immutable event; current status as of any day and as "
+        "known at any moment. Errors are RFC 9457 problem details naming the broken rule.",
+        lifespan=lifespan,
+    )
+    errors.install(api)
+
+    async def outage(request: Request, error: Exception) -> Response:
+        return errors.problem(
+            503, "database-unavailable", "the database is unavailable; try again shortly",
+            request, headers={"Retry-After": "2"},
+        )  # fmt: skip
+
+    for outage_type in OUTAGES:
+        api.add_exception_handler(outage_type, outage)
+
+    @api.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        refused = _refuse(request, settings.max_body_bytes)
+        response = refused or await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        services: Services | None = getattr(request.app.state, "services", None)
+        if services is not None:
+            services.metrics.requests.labels(request.method, route, response.status_code).inc()
+            services.metrics.latency.labels(request.method, route).observe(
+                time.perf_counter() - started
+            )
+        return response
+
+    for router in (
+        programmes.router, trials.router, exemptions.router, goals.router, inspections.router,
+        corrections.router, queries.router, ops.router,
+    ):  # fmt: skip
+        api.include_router(router)
+    return api
+
+
+def _refuse(request: Request, max_bytes: int) -> Response | None:
+    """Refuse a wrong content type or an oversize body before anything reads it."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return errors.problem(
+            415, "content-type", f"send application/json, not {kind or 'nothing'}", request
+        )
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > max_bytes):
+        return errors.problem(
+            413, "body-size", f"the body may be at most {max_bytes} bytes", request
+        )
+    return None

@@ -1,0 +1,129 @@
+"""Who is calling: bearer tokens from settings (stored hashed) or OIDC JWTs against a JWKS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import jwt
+
+from api.settings import Settings, TokenEntry
+from domain.values import Actor, Role
+
+
+class AuthError(Exception):
+    """Missing, unknown, expired or badly signed credentials (401)."""
+
+
+class ForbiddenError(Exception):
+    """Known caller, but its role or organisation may not do this (403)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller; the actor of every event it writes."""
+
+    subject: str
+    role: Role
+    organisation: str
+    area: str | None = None
+    mandate: str | None = None
+
+    def actor(self) -> Actor:
+        """The actor recorded in events: from the credentials, never from the request body."""
+        return Actor(
+            id=self.subject, role=self.role, organisation=self.organisation, mandate=self.mandate
+        )
+
+    def require(self, *roles: Role) -> None:
+        """Deny unless the caller has one of the roles."""
+        if self.role not in roles:
+            allowed = ", ".join(sorted(r.value for r in roles))
+            raise ForbiddenError(f"role '{self.role}' may not do this; allowed: {allowed}")
+
+
+def token_sha256(token: str) -> str:
+    """How tokens are stored: their SHA-256 in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(
+    role: Role, organisation: str, subject: str, area: str | None = None
+) -> tuple[str, TokenEntry]:
+    """A fresh random token and the hashed entry to store for it."""
+    token = secrets.token_urlsafe(32)
+    entry = TokenEntry(
+        sha256=token_sha256(token), subject=subject, role=role, organisation=organisation,
+        area=area,
+    )  # fmt: skip
+    return token, entry
+
+
+class Authenticator:
+    """Turns an Authorization header into a Principal or raises AuthError."""
+
+    def __init__(self, settings: Settings, extra: list[TokenEntry] | None = None) -> None:
+        self.tokens = {t.sha256: t for t in [*settings.all_tokens(), *(extra or [])]}
+        self.settings = settings
+        self._jwks: jwt.PyJWKClient | jwt.PyJWKSet | None = None
+        if settings.jwks:
+            if settings.jwks.startswith(("https://", "http://")):
+                self._jwks = jwt.PyJWKClient(settings.jwks, cache_keys=True)
+            else:
+                self._jwks = jwt.PyJWKSet.from_dict(json.loads(Path(settings.jwks).read_text()))
+
+    def add(self, entry: TokenEntry) -> None:
+        """Accept one more token (the demo's)."""
+        self.tokens[entry.sha256] = entry
+
+    def authenticate(self, header: str | None) -> Principal:
+        """The caller of a request, from its `Authorization: Bearer …` header."""
+        if not header or not header.lower().startswith("bearer "):
+            raise AuthError("missing bearer token")
+        token = header[7:].strip()
+        if token.count(".") == 2 and self._jwks is not None:
+            return self._from_jwt(token)
+        digest = token_sha256(token)
+        entry = next((t for k, t in self.tokens.items() if hmac.compare_digest(k, digest)), None)
+        if entry is None:
+            raise AuthError("unknown token")
+        if entry.expires is not None and entry.expires <= datetime.now(UTC):
+            raise AuthError("token expired")
+        return Principal(entry.subject, entry.role, entry.organisation, entry.area, entry.mandate)
+
+    def _from_jwt(self, token: str) -> Principal:
+        assert self._jwks is not None
+        try:
+            header = jwt.get_unverified_header(token)
+            if isinstance(self._jwks, jwt.PyJWKClient):
+                key: Any = self._jwks.get_signing_key_from_jwt(token).key
+            else:
+                key = next(k.key for k in self._jwks.keys if k.key_id == header.get("kid"))
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["RS256", "ES256", "EdDSA"],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                options={"require": ["exp", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token expired") from None
+        except (jwt.PyJWTError, StopIteration, KeyError):
+            raise AuthError("token signature or claims invalid") from None
+        try:
+            role = Role(str(claims.get("frispor_role") or claims.get("role")))
+        except ValueError:
+            raise AuthError("token carries no frispor role") from None
+        organisation = claims.get("organisation") or claims.get("org")
+        if not organisation:
+            raise AuthError("token carries no organisation")
+        return Principal(
+            str(claims["sub"]), role, str(organisation), claims.get("area"), claims.get("mandate")
+        )

@@ -1,0 +1,143 @@
+"""Dependencies of the routes: the services, the caller, and the command runner."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Annotated
+from uuid import UUID, uuid4, uuid5
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from api.auth import Principal
+from api.errors import ApiError
+from api.schemas.common import DecisionIn, WrittenPublic
+from api.services import Services
+from domain.aggregate import Envelope
+from domain.application import Written
+from domain.errors import DomainError
+from domain.values import Role
+
+IDEMPOTENCY_NAMESPACE = UUID("0b7f4a40-3f0e-4b1e-8d1c-2c4f7d2b9a11")
+
+
+def get_services(request: Request) -> Services:
+    """The app's services."""
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_principal(request: Request, services: ServicesDep) -> Principal:
+    """The authenticated caller (401 without valid credentials)."""
+    return services.auth.authenticate(request.headers.get("authorization"))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The expected version of an `If-Match` header: 3, "3" or W/"3"."""
+    if value is None:
+        return None
+    text = value.strip().removeprefix("W/").strip('"')
+    if not text.isdigit() or len(text) > 12:
+        raise ApiError(422, "if-match", f"If-Match must be an aggregate version, not {value!r}")
+    return int(text)
+
+
+class Command:
+    """Runs one decision: envelope from the caller, If-Match, Idempotency-Key, 201 answer."""
+
+    def __init__(
+        self,
+        services: Services,
+        principal: Principal,
+        request: Request,
+        idempotency_key: str | None,
+        if_match: str | None,
+        correlation: str | None,
+    ) -> None:
+        principal.require(Role.RECORDER)
+        self.services, self.principal, self.request = services, principal, request
+        self.app = services.app
+        if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+            raise ApiError(422, "idempotency-key", "Idempotency-Key must be 1 to 200 characters")
+        self.key = idempotency_key
+        self.expected_version = parse_if_match(if_match)
+        try:
+            self.correlation_id = UUID(correlation) if correlation else None
+        except ValueError:
+            raise ApiError(422, "correlation-id", "X-Correlation-ID must be a UUID") from None
+
+    def envelope(self, body: DecisionIn) -> Envelope:
+        """The event envelope: actor from the credentials, the rest from the body."""
+        correlation = self.correlation_id or (
+            uuid5(IDEMPOTENCY_NAMESPACE, f"{self.principal.subject}:{self.key}")
+            if self.key
+            else uuid4()
+        )
+        return Envelope(
+            actor=self.principal.actor(),
+            legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
+            justification=body.justification,
+            case_number=body.case_number,
+            decided_on=body.decided_on,
+            correlation_id=correlation,
+            causation_id=body.causation_id,
+        )
+
+    def run(self, body: DecisionIn, action: Callable[[Envelope], Written]) -> JSONResponse:
+        """Execute once per idempotency key; answer 201 with id, version and position."""
+        store, subject = self.services.idempotency, self.principal.subject
+        if self.key is not None:
+            digest = hashlib.sha256(
+                f"{self.request.method} {self.request.url.path} {self.expected_version} ".encode()
+                + body.model_dump_json().encode()
+            ).hexdigest()
+            stored = store.claim(subject, self.key, digest)
+            if stored is not None:
+                if not stored.same_request:
+                    raise ApiError(
+                        422, "idempotency-key-reused",
+                        "this Idempotency-Key was used for a different request",
+                    )  # fmt: skip
+                if stored.body is None:
+                    raise ApiError(
+                        409, "idempotency-in-progress",
+                        "a request with this Idempotency-Key is in progress or its outcome is "
+                        "unknown; look for its correlation id in /events",
+                        headers={"Retry-After": "1"},
+                    )  # fmt: skip
+                return JSONResponse(stored.body, status_code=stored.status)
+        try:
+            written = action(self.envelope(body))
+        except DomainError:
+            if self.key is not None:
+                store.release(subject, self.key)  # refused: nothing was written
+            raise
+        answer = WrittenPublic(
+            id=written.id, version=written.version, position=written.position
+        ).model_dump(mode="json")
+        if self.key is not None:
+            store.complete(subject, self.key, 201, answer)
+        self.services.metrics.appended.inc(written.events)
+        return JSONResponse(answer, status_code=201, headers={"ETag": f'"{written.version}"'})
+
+
+def get_command(
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+    correlation: Annotated[str | None, Header(alias="X-Correlation-ID")] = None,
+) -> Command:
+    """A command runner for this request (403 unless the caller is a recorder)."""
+    return Command(services, principal, request, idempotency_key, if_match, correlation)
+
+
+CommandDep = Annotated[Command, Depends(get_command)]

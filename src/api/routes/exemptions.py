@@ -1,0 +1,67 @@
+"""Decisions on exemptions: grant, reject, amend, revoke."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from api import access
+from api.deps import CommandDep
+from api.schemas.commands import ExemptionAmend, ExemptionGrant, ExemptionReject, ExemptionRevoke
+from api.schemas.common import CREATED
+
+router = APIRouter(prefix="/exemptions", tags=["exemptions"])
+
+
+@router.post("/{exemption_id}/grant", status_code=201, responses=CREATED)
+def grant(exemption_id: UUID, body: ExemptionGrant, cmd: CommandDep) -> JSONResponse:
+    """Grant a requested exemption; the grantor is the caller's organisation (rule 3)."""
+    return cmd.run(
+        body,
+        lambda env: cmd.app.grant_exemption(
+            env,
+            exemption_id,
+            validity=body.validity,
+            conditions=tuple(body.conditions),
+            expected_version=cmd.expected_version,
+        ),
+    )
+
+
+@router.post("/{exemption_id}/reject", status_code=201, responses=CREATED)
+def reject(exemption_id: UUID, body: ExemptionReject, cmd: CommandDep) -> JSONResponse:
+    """Reject a requested exemption."""
+    access.allow(cmd.principal, access.grantors(cmd.app, exemption_id), "decide on it")
+    return cmd.run(
+        body,
+        lambda env: cmd.app.reject_exemption(env, exemption_id, body.reason, cmd.expected_version),
+    )
+
+
+@router.post("/{exemption_id}/amend", status_code=201, responses=CREATED)
+def amend(exemption_id: UUID, body: ExemptionAmend, cmd: CommandDep) -> JSONResponse:
+    """Amend a granted exemption's validity or conditions."""
+    return cmd.run(
+        body,
+        lambda env: cmd.app.amend_exemption(
+            env,
+            exemption_id,
+            validity=body.validity,
+            conditions=tuple(body.conditions) if body.conditions is not None else None,
+            expected_version=cmd.expected_version,
+        ),
+    )
+
+
+@router.post("/{exemption_id}/revoke", status_code=201, responses=CREATED)
+def revoke(exemption_id: UUID, body: ExemptionRevoke, cmd: CommandDep) -> JSONResponse:
+    """Revoke a granted exemption from a day."""
+    access.allow(cmd.principal, access.grantors(cmd.app, exemption_id), "decide on it")
+    return cmd.run(
+        body,
+        lambda env: cmd.app.revoke_exemption(
+            env, exemption_id, body.revoked_on, body.reason, cmd.expected_version
+        ),
+    )

@@ -1,0 +1,37 @@
+"""Operations: liveness and readiness, Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import PrincipalDep, ServicesDep
+from domain.values import Role
+from projections.service import lag
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health")
+def health(services: ServicesDep) -> JSONResponse:
+    """Liveness and readiness: the database answers, and how far each read model lags."""
+    try:
+        projections = lag(services.app, services.db)
+    except Exception as error:  # noqa: BLE001 - any database failure means not ready
+        body = {"status": "unavailable", "database": f"unreachable: {type(error).__name__}"}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "2"})
+    for name, report in projections.items():
+        services.metrics.lag_events.labels(name).set(report["behind"])
+        services.metrics.lag_seconds.labels(name).set(report["seconds_behind"])
+    return JSONResponse({"status": "ok", "database": "ok", "projections": projections})
+
+
+@router.get("/metrics")
+def metrics(services: ServicesDep, principal: PrincipalDep) -> Response:
+    """Prometheus metrics (admin token)."""
+    principal.require(Role.ADMIN, Role.AUDITOR)
+    for name, report in lag(services.app, services.db).items():
+        services.metrics.lag_events.labels(name).set(report["behind"])
+        services.metrics.lag_seconds.labels(name).set(report["seconds_behind"])
+    return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)

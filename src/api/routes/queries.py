@@ -1,0 +1,165 @@
+"""Current status, as of a day and as known at a moment; history and the global feed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.auth import Principal
+from api.deps import PrincipalDep, ServicesDep
+from api.errors import ApiError
+from api.services import Services
+from domain.errors import NotFoundError
+from domain.values import Role
+from projections.history import describe, feed, history
+
+router = APIRouter(tags=["queries"])
+READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)
+
+AsOf = Annotated[date | None, Query(description="valid time: what was in force that day")]
+KnownAt = Annotated[
+    datetime | None, Query(description="recorded time: what the record said at that moment")
+]
+MinPosition = Annotated[
+    int | None, Query(ge=0, description="wait until the read models have applied this position")
+]
+
+
+def _ready(services: Services, min_position: int | None) -> None:
+    if min_position is not None and not services.read.wait_for(
+        min_position, services.settings.wait_timeout
+    ):
+        raise ApiError(
+            503, "not-yet-projected",
+            f"the read models have not reached position {min_position} yet",
+            headers={"Retry-After": "1"},
+        )  # fmt: skip
+
+
+def _answer(request: Request, body: dict[str, Any]) -> Response:
+    text = json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":"))
+    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(text, media_type="application/json", headers={"ETag": etag})
+
+
+def _sees(principal: Principal, area: str | None) -> bool:
+    return principal.role is not Role.AUTHORITY or principal.area in (None, area)
+
+
+def _trial_area(services: Services, trial_id: str) -> str | None:
+    found = services.read.trial(trial_id)
+    return found["area"] if found else None
+
+
+def reader(principal: PrincipalDep) -> Principal:
+    """Deny unless the caller may read current status."""
+    principal.require(*READERS)
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(reader)]
+
+
+@router.get("/trials")
+def list_trials(
+    request: Request, services: ServicesDep, principal: ReaderDep,
+    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
+) -> Response:  # fmt: skip
+    """Every trial with its status, phase and counts, as of a day and as known at a moment."""
+    _ready(services, min_position)
+    items = [t for t in services.read.trials(as_of, known_at) if _sees(principal, t["area"])]
+    return _answer(request, {"as_of": as_of, "known_at": known_at, "items": items})
+
+
+@router.get("/trials/{trial_id}")
+def get_trial(
+    trial_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
+    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
+) -> Response:  # fmt: skip
+    """One trial with its institutions, exemptions and goals."""
+    _ready(services, min_position)
+    found = services.read.trial(str(trial_id), as_of, known_at)
+    if found is None or not _sees(principal, found["area"]):
+        raise NotFoundError(f"no trial with id {trial_id} as of that day", field="trial_id")
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+
+
+@router.get("/institutions/{institution_id}")
+def get_institution(
+    institution_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
+    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
+) -> Response:  # fmt: skip
+    """One institution: its trial, exemptions in force, latest inspection, open orders."""
+    _ready(services, min_position)
+    found = services.read.institution(str(institution_id), as_of, known_at)
+    if found is None or not _sees(principal, _trial_area(services, found["trial_id"])):
+        raise NotFoundError(f"no institution with id {institution_id}", field="institution_id")
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+
+
+@router.get("/exemptions")
+def list_exemptions(
+    request: Request, services: ServicesDep, principal: ReaderDep,
+    in_force_on: AsOf = None, municipality: str | None = None, trial: UUID | None = None,
+    category: str | None = None, known_at: KnownAt = None, min_position: MinPosition = None,
+) -> Response:  # fmt: skip
+    """The exemptions register; with `in_force_on`, what was in force that day."""
+    _ready(services, min_position)
+    rows = services.read.exemptions(
+        in_force_on, municipality, str(trial) if trial else None, category, known_at
+    )
+    if principal.role is Role.AUTHORITY and principal.area is not None:
+        areas = {t["aggregate_id"]: t["area"] for t in services.read.trials(known_at=known_at)}
+        rows = [r for r in rows if areas.get(r["trial_id"]) == principal.area]
+    return _answer(request, {"in_force_on": in_force_on, "known_at": known_at, "items": rows})
+
+
+@router.get("/goals/{goal_id}")
+def get_goal(
+    goal_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
+    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
+) -> Response:  # fmt: skip
+    """A goal with its measurements against baseline and target."""
+    _ready(services, min_position)
+    found = services.read.goal(str(goal_id), as_of, known_at)
+    if found is None or not _sees(principal, _trial_area(services, found["trial_id"])):
+        raise NotFoundError(f"no goal with id {goal_id}", field="goal_id")
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+
+
+@router.get("/history/{aggregate_id}")
+def get_history(
+    aggregate_id: UUID, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    """Every event of one aggregate, oldest first, with its envelope and position."""
+    principal.require(Role.AUDITOR)
+    events = history(services.db, aggregate_id)
+    if not events:
+        raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
+    return _answer(request, {"aggregate_id": aggregate_id, "items": [describe(e) for e in events]})
+
+
+@router.get("/events")
+def get_events(
+    request: Request, services: ServicesDep, principal: PrincipalDep,
+    after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
+) -> JSONResponse:  # fmt: skip
+    """The global feed after a position, in order; follow `next_after` to resume exactly."""
+    principal.require(Role.AUDITOR)
+    prefix = None
+    if type:
+        module = type.split(".")[0].lower()
+        prefix = f"domain.{module}:{type}" if module != "corrected" else "domain.aggregate:"
+    items = [describe(e) for e in feed(services.db, after, limit, prefix)]
+    next_after = items[-1]["position"] if items else after
+    return JSONResponse({"after": after, "next_after": next_after, "items": items})

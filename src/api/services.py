@@ -1,0 +1,35 @@
+"""The composition root's parts, built once per app in its lifespan and shared by the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.auth import Authenticator
+from api.idempotency import IdempotencyStore
+from api.metrics import Metrics
+from api.settings import Settings
+from domain.application import Frispor
+from projections.db import Database
+from projections.queries import ReadModels
+from projections.service import ProjectionService
+
+
+@dataclass
+class Services:
+    """Everything a request may need."""
+
+    settings: Settings
+    app: Frispor
+    db: Database
+    read: ReadModels
+    auth: Authenticator
+    idempotency: IdempotencyStore
+    metrics: Metrics
+    projections: ProjectionService | None = field(default=None)
+
+    def close(self) -> None:
+        """Stop the runners and close connections."""
+        if self.projections is not None:
+            self.projections.stop()
+        self.db.close()
+        self.app.close()

@@ -1,0 +1,74 @@
+"""The event log itself, with positions: one aggregate's history, or the global feed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Event
+from domain.mapper import decode_event
+from projections.db import Database
+
+
+@dataclass(frozen=True)
+class Logged:
+    """An event and its global position."""
+
+    position: int
+    event: Event
+
+
+def _select(db: Database, where: str, params: Sequence[Any], limit: int) -> list[Logged]:
+    position = "notification_id" if db.is_postgres else "rowid"
+    sql = (
+        f"SELECT {position}, originator_id, originator_version, topic, state "
+        f"FROM {db.events_table} WHERE {where} ORDER BY {position} LIMIT %s"
+    )
+    with db.transaction() as cur:
+        rows = cur.execute(sql, (*params, limit))
+    return [
+        Logged(int(pos), decode_event(topic, UUID(str(agg)), int(ver), bytes(state)))
+        for pos, agg, ver, topic, state in rows
+    ]
+
+
+def history(db: Database, aggregate_id: UUID, limit: int = 10_000) -> list[Logged]:
+    """Every event of one aggregate, oldest first."""
+    key: Any = aggregate_id if db.is_postgres else str(aggregate_id)
+    return _select(db, "originator_id = %s", (key,), limit)
+
+
+def feed(db: Database, after: int, limit: int, topic_prefix: str | None = None) -> list[Logged]:
+    """Events after a position, in order; optionally only topics with a prefix."""
+    position = "notification_id" if db.is_postgres else "rowid"
+    where = f"{position} > %s"
+    params: list[Any] = [after]
+    if topic_prefix:
+        where += " AND topic LIKE %s"
+        params.append(topic_prefix.replace("%", "") + "%")
+    return _select(db, where, params, limit)
+
+
+def describe(logged: Logged) -> dict[str, Any]:
+    """An event as JSON for people and integrations: envelope, times, facts."""
+    e = logged.event
+    facts = e.model_dump(
+        mode="json",
+        exclude={"originator_id", "originator_version", "timestamp", "event_id", "envelope"},
+    )
+    return {
+        "position": logged.position,
+        "event_id": str(e.event_id),
+        "type": type(e).__qualname__,
+        "schema_version": type(e).class_version,
+        "aggregate_id": str(e.originator_id),
+        "aggregate_version": e.originator_version,
+        "recorded_at": e.timestamp.isoformat(),
+        "effective_on": e.effective_on.isoformat(),
+        "valid_from": e.valid_from.isoformat(),
+        "valid_to": e.valid_to.isoformat() if e.valid_to else None,
+        "envelope": e.envelope.model_dump(mode="json"),
+        "facts": facts,
+    }
