@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AuthError, ForbiddenError
@@ -108,6 +109,15 @@ def install(app: FastAPI) -> None:
         rule = "no-cpr" if "rule 6" in str(first["message"]) else "request-schema"
         detail = f"{first['field'] or 'body'}: {first['message']}"
         return problem(422, rule, detail, request, field=first["field"], errors=errors)
+
+    @app.exception_handler(ValidationError)
+    async def invalid_value(request: Request, error: ValidationError) -> JSONResponse:
+        # A value the domain built from valid-looking input and found invalid (never a 500).
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        rule = "rule-6-no-cpr" if "rule 6" in message else "valid-value"
+        return problem(422, rule, f"{field or 'value'}: {message}", request, field=field)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -7,7 +7,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from domain.errors import InvalidValueError
 from domain.municipalities import MUNICIPALITIES
@@ -229,7 +236,14 @@ class LegalReference(Value):
                 fields["pkt"] = int(m[1])
             else:
                 raise InvalidValueError(f"cannot read {part!r} in {path!r}", field="path")
-        return cls(**fields)
+        try:
+            return cls(**fields)
+        except ValidationError as error:
+            first = error.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "act"
+            raise InvalidValueError(
+                first["msg"].removeprefix("Value error, "), field=field
+            ) from None
 
     @property
     def path(self) -> str:

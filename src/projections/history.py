@@ -36,7 +36,7 @@ def _select(db: Database, where: str, params: Sequence[Any], limit: int) -> list
 
 def history(db: Database, aggregate_id: UUID, limit: int = 10_000) -> list[Logged]:
     """Every event of one aggregate, oldest first."""
-    key: Any = aggregate_id if db.is_postgres else str(aggregate_id)
+    key: Any = aggregate_id if db.is_postgres else aggregate_id.hex  # SQLite stores hex
     return _select(db, "originator_id = %s", (key,), limit)
 
 

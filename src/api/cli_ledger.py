@@ -1,0 +1,173 @@
+"""The ledger's commands: keys, export, verify, checkpoint; and the ledger part of `check`.
+
+Settings read here for now (to move into api.settings.Settings): FRISPOR_SIGNING_KEY, the
+path of the PKCS8 PEM private key (its public key is PATH.pub), and FRISPOR_LEDGER_ORIGIN,
+the log's name in checkpoints (default frispor.example/trail).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.settings import Settings
+from domain.application import Frispor
+from domain.store import store_env
+from domain.values import Area
+from ledger.bag import BagError, Scope
+from ledger.check import check_ledger
+from ledger.checkpoint import SigningError
+from ledger.export import ExportError, export_bag
+from ledger.follow import LedgerError, cut_checkpoint, sync
+from ledger.signer import Signer, public_key_path, write_key_pair
+from ledger.store import TreeStore
+from ledger.verify import verify_bag
+
+__all__ = ["DEFAULT_ORIGIN", "ledger_check", "register"]
+
+DEFAULT_ORIGIN = "frispor.example/trail"
+_DAY = ["%Y-%m-%d"]
+
+
+def _origin() -> str:
+    return os.environ.get("FRISPOR_LEDGER_ORIGIN") or DEFAULT_ORIGIN
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _signer() -> Signer:
+    path = os.environ.get("FRISPOR_SIGNING_KEY")
+    if not path:
+        raise _fail("FRISPOR_SIGNING_KEY is not set: run `frispor keys generate --out PATH`", 2)
+    try:
+        return Signer.from_pem_file(Path(path), _origin())
+    except SigningError as error:
+        raise _fail(f"cannot use the signing key: {error}", 2) from None
+
+
+@contextmanager
+def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, TreeStore]]:
+    app = Frispor(env)
+    try:
+        store = TreeStore.open(database_url)
+        try:
+            yield app, store
+        finally:
+            store.close()
+    finally:
+        app.close()
+
+
+def ledger_check(database_url: str) -> list[str]:
+    """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
+    with _opened(database_url, store_env(database_url)) as (app, store):
+        return check_ledger(store, app.recorder)
+
+
+def keys_generate(
+    out: Annotated[Path, typer.Option("--out", help="Private key file; PATH.pub gets the public")],
+    force: Annotated[bool, typer.Option(help="Overwrite existing key files")] = False,
+) -> None:
+    """Write a new Ed25519 signing key (PATH, mode 0600) and its public key (PATH.pub)."""
+    try:
+        verifier_key = write_key_pair(out, _origin(), overwrite=force)
+    except SigningError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"private key: {out}\npublic key:  {public_key_path(out)} (PEM, for openssl)")
+    typer.echo(verifier_key)
+
+
+def export(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the bag to (new)")],
+    authority: Annotated[
+        str | None, typer.Option(help="Supervisory authority receiving it")
+    ] = None,
+    area: Annotated[Area | None, typer.Option(help="Only this area's trials")] = None,
+    date_from: Annotated[
+        datetime | None, typer.Option("--from", formats=_DAY, help="Recorded on or after")
+    ] = None,
+    date_to: Annotated[
+        datetime | None, typer.Option("--to", formats=_DAY, help="Recorded on or before")
+    ] = None,
+) -> None:
+    """Write a signed export bag (BagIt); the key is FRISPOR_SIGNING_KEY."""
+    signer = _signer()
+    scope = Scope(
+        authority=authority,
+        area=area.value if area else None,
+        period_from=date_from.date() if date_from else None,
+        period_to=date_to.date() if date_to else None,
+    )
+    settings = Settings()
+    try:
+        with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
+            result = export_bag(store, app.recorder, signer, out, scope)
+    except (ExportError, LedgerError) as error:
+        raise _fail(f"export failed: {error}") from None
+    typer.echo(
+        f"wrote {result.kind} export {result.export_id} to {result.path}: "
+        f"{result.event_count} events at checkpoint size {result.checkpoint.size}"
+        + (f", consistent from size {result.previous.size}" if result.previous else "")
+    )
+
+
+def verify(
+    bag: Annotated[Path, typer.Argument(help="The bag directory")],
+    key: Annotated[Path, typer.Option("--key", help="Public key: PEM (PATH.pub) or verifier key")],
+    previous: Annotated[
+        Path | None, typer.Option(help="The checkpoint note you received last")
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="Expected log origin")] = None,
+) -> None:
+    """Verify an export bag offline with the public key alone; exit 1 naming the first failure."""
+    try:
+        key_bytes = key.read_bytes()
+        previous_note = previous.read_text(encoding="utf-8") if previous else None
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"cannot read the key or previous checkpoint: {error}", 2) from None
+    try:
+        result = verify_bag(bag, key_bytes, previous=previous_note, origin=origin)
+    except BagError as error:
+        raise _fail(f"FAILED: {error}") from None
+    since = f", consistent with size {result.previous_size}" if result.previous_size else ""
+    typer.echo(
+        f"OK: {result.kind} export of {result.event_count} events verified against "
+        f"checkpoint {result.checkpoint.origin} size {result.checkpoint.size}{since}"
+    )
+
+
+def checkpoint() -> None:
+    """Bring the ledger up to date with the events and cut a signed checkpoint."""
+    signer = _signer()
+    settings = Settings()
+    try:
+        with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
+            sync(store, app.recorder)
+            cut = cut_checkpoint(store, signer)
+    except LedgerError as error:
+        raise _fail(f"checkpoint failed: {error}") from None
+    typer.echo(cut.note, nl=False)
+
+
+def register(cli: typer.Typer) -> None:
+    """Add the ledger's commands to the `frispor` command line."""
+    keys = typer.Typer(help="Signing keys for checkpoints and export bags.", no_args_is_help=True)
+
+    @keys.callback()
+    def _keys() -> None:
+        """Signing keys for checkpoints and export bags."""
+
+    keys.command("generate")(keys_generate)
+    cli.add_typer(keys, name="keys")
+    cli.command("export")(export)
+    cli.command("verify")(verify)
+    cli.command("checkpoint")(checkpoint)
