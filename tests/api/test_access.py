@@ -107,8 +107,14 @@ def oidc(tmp_path: Path, make_api: Callable[..., Api]) -> tuple[Api, ec.Elliptic
 
 
 def _jwt(key: ec.EllipticCurvePrivateKey, expires_in: int, **claims: object) -> str:
-    body = {"sub": "caseworker-9", "iss": "https://idp.example", "exp": int(time.time()) + expires_in,
-            "frispor_role": "auditor", "organisation": "Rigsrevisionen", **claims}  # fmt: skip
+    body = {
+        "sub": "caseworker-9",
+        "iss": "https://idp.example",
+        "exp": int(time.time()) + expires_in,
+        "frispor_role": "auditor",
+        "organisation": "Rigsrevisionen",
+        **claims,
+    }
     return jwt.encode(body, key, algorithm="ES256", headers={"kid": "k1"})
 
 
