@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
+from api import cli_audit
 from api.settings import Settings
 from domain.application import Frispor
 from domain.values import Role
@@ -194,6 +195,9 @@ def serve(
 @cli.callback()
 def _root() -> None:
     """frispor: the event-sourced audit trail of Denmark's rule-exemption trials."""
+
+
+cli_audit.register(cli)
 
 
 def main() -> None:

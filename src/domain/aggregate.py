@@ -49,6 +49,7 @@ class Event(BaseModel):
 
     # Facts that happened (a measurement, an inspection) need no legal basis; decisions do.
     is_decision: ClassVar[bool] = True
+    bookkeeping: ClassVar[bool] = False  # written alongside a decision to guard an invariant
     class_version: ClassVar[int] = 1
 
     originator_id: UUID

@@ -111,6 +111,7 @@ class Network(Aggregate):
         """Bookkeeping for the enrolment limit; saved with the enrolment it counts."""
 
         is_decision = False
+        bookkeeping = True
         institution_id: UUID
         trial_id: UUID
         municipality: MunicipalityCode

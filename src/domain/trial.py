@@ -107,6 +107,7 @@ class Trial(Aggregate):
         """Bookkeeping: the trial's docket of exemptions, so ending it can expire them."""
 
         is_decision = False
+        bookkeeping = True
         exemption_id: UUID
 
         def apply(self, t: Any) -> None:

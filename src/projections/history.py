@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -40,15 +41,43 @@ def history(db: Database, aggregate_id: UUID, limit: int = 10_000) -> list[Logge
     return _select(db, "originator_id = %s", (key,), limit)
 
 
-def feed(db: Database, after: int, limit: int, topic_prefix: str | None = None) -> list[Logged]:
-    """Events after a position, in order; optionally only topics with a prefix."""
+def feed(
+    db: Database,
+    after: int,
+    limit: int,
+    topics: Sequence[str] = (),
+    aggregate_ids: Sequence[UUID] | None = None,
+    recorded: tuple[datetime | None, datetime | None] = (None, None),
+) -> tuple[list[Logged], int]:
+    """Events after a position that match the filters, and the last position looked at.
+
+    Resume with `after=` that last position: it is past everything examined, matched or not.
+    """
     position = "notification_id" if db.is_postgres else "rowid"
     where = f"{position} > %s"
     params: list[Any] = [after]
-    if topic_prefix:
-        where += " AND topic LIKE %s"
-        params.append(topic_prefix.replace("%", "") + "%")
-    return _select(db, where, params, limit)
+    if topics:
+        where += " AND topic IN (" + ", ".join(["%s"] * len(topics)) + ")"
+        params += list(topics)
+    if aggregate_ids is not None:
+        if not aggregate_ids:
+            return [], after
+        keys = [a if db.is_postgres else a.hex for a in aggregate_ids]
+        where += " AND originator_id IN (" + ", ".join(["%s"] * len(keys)) + ")"
+        params += keys
+    since, until = recorded
+    if since is None and until is None:
+        rows = _select(db, where, params, limit)
+        return rows, rows[-1].position if rows else after
+    # Recorded time lives inside the event: scan a bounded window and filter here.
+    window = _select(db, where, params, limit * 10)
+    kept = [
+        r for r in window
+        if (since is None or r.event.timestamp >= since)
+        and (until is None or r.event.timestamp <= until)
+    ][:limit]  # fmt: skip
+    last = kept[-1].position if len(kept) == limit else (window[-1].position if window else after)
+    return kept, last
 
 
 def describe(logged: Logged) -> dict[str, Any]:

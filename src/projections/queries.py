@@ -7,6 +7,7 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from projections.catalog import VIEWS, active_table
 from projections.db import Cursor, Database, Row
@@ -176,6 +177,28 @@ class ReadModels:
         goal["measurements"] = measured
         goal["progress"] = _progress(goal["data"]["terms"], measured)
         return goal
+
+    def open_orders(
+        self, trial_id: str, as_of: date | None = None, known_at: datetime | None = None
+    ) -> list[str]:
+        """Ids of the trial's orders open on the day."""
+        when, params = _when(as_of, known_at)
+        with self.db.transaction() as cur:
+            where = f"kind = 'order' AND status = 'open' AND trial_id = %s AND {when}"
+            rows = self._select(cur, "inspections", where, [trial_id, *params])
+        return [r["aggregate_id"] for r in rows]
+
+    def aggregates_of_trial(self, trial_id: str) -> list[UUID]:
+        """The trial and every aggregate the read models file under it."""
+        ids = {trial_id}
+        with self.db.transaction() as cur:
+            for name in ("institutions", "exemptions", "goals", "inspections"):
+                table = active_table(cur, name)
+                rows = cur.execute(
+                    f"SELECT DISTINCT aggregate_id FROM {table} WHERE trial_id = %s", (trial_id,)
+                )
+                ids |= {str(r[0]) for r in rows}
+        return [UUID(i) for i in sorted(ids)]
 
     def positions(self) -> dict[str, int]:
         """How far each read model's serving table has applied the events."""

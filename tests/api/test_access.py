@@ -27,6 +27,8 @@ def allowed_for(path: str, method: str) -> set[str | None]:
         return {"admin", "auditor"}
     if path.startswith(("/history", "/events")):
         return {"auditor"}
+    if path == "/review":
+        return {"auditor", "authority"}
     if method == "GET":
         return READ
     return {"kbh", "oim", "frb", "tilsyn"}  # recorders (organisation checks come after)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,7 +16,10 @@ from api.deps import PrincipalDep, ServicesDep
 from api.errors import ApiError
 from api.services import Services
 from domain.errors import NotFoundError
+from domain.topics import all_event_topics
 from domain.values import Role
+from projections.audit.record import load_record
+from projections.audit.review import review
 from projections.history import describe, feed, history
 
 router = APIRouter(tags=["queries"])
@@ -153,13 +156,55 @@ def get_events(
     after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
+    aggregate_type: Annotated[str | None, Query(description="e.g. Exemption, Trial")] = None,
+    trial: Annotated[UUID | None, Query(description="events of a trial and what it holds")] = None,
+    recorded_from: Annotated[datetime | None, Query()] = None,
+    recorded_to: Annotated[datetime | None, Query()] = None,
 ) -> JSONResponse:  # fmt: skip
-    """The global feed after a position, in order; follow `next_after` to resume exactly."""
+    """The global feed after a position, in order; resume exactly with `after=next_after`."""
     principal.require(Role.AUDITOR)
-    prefix = None
-    if type:
-        module = type.split(".")[0].lower()
-        prefix = f"domain.{module}:{type}" if module != "corrected" else "domain.aggregate:"
-    items = [describe(e) for e in feed(services.db, after, limit, prefix)]
-    next_after = items[-1]["position"] if items else after
-    return JSONResponse({"after": after, "next_after": next_after, "items": items})
+    topics = event_topics(type, aggregate_type)
+    ids = services.read.aggregates_of_trial(str(trial)) if trial else None
+    rows, last = feed(
+        services.db, after, limit, topics, ids, (_utc(recorded_from), _utc(recorded_to))
+    )
+    items = [describe(e) for e in rows]
+    return JSONResponse({"after": after, "next_after": last, "items": items})
+
+
+@router.get("/review")
+def get_review(
+    request: Request, services: ServicesDep, principal: PrincipalDep,
+    trial: UUID | None = None,
+    from_: Annotated[date | None, Query(alias="from", description="findings from this day")] = None,
+    to: Annotated[date | None, Query(description="review as of this day (default today)")] = None,
+    known_at: KnownAt = None,
+) -> Response:  # fmt: skip
+    """The legal-certainty review: findings, each with its events' positions."""
+    principal.require(Role.AUDITOR, Role.AUTHORITY)
+    record = load_record(services.app, _utc(known_at))
+    findings = review(
+        record, to, services.settings.late_recording_days, str(trial) if trial else None, from_
+    )
+    if principal.role is Role.AUTHORITY and principal.area is not None:
+        areas = {t["aggregate_id"]: t["area"] for t in services.read.trials(known_at=known_at)}
+        findings = [f for f in findings if areas.get(f.trial_id or "") == principal.area]
+    body = {"as_of": to, "known_at": known_at, "items": [f.as_dict() for f in findings]}
+    return _answer(request, body)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def event_topics(event_type: str | None, aggregate_type: str | None) -> list[str]:
+    """The stored topics an event or aggregate type filter stands for (422 if unknown)."""
+    known = all_event_topics()
+    chosen = [
+        t for t in known
+        if (event_type is None or t.endswith(":" + event_type) or t.endswith("." + event_type))
+        and (aggregate_type is None or t.split(":")[1].startswith(aggregate_type + "."))
+    ]  # fmt: skip
+    if (event_type or aggregate_type) and not chosen:
+        raise ApiError(422, "event-type", f"no events of type {event_type or aggregate_type!r}")
+    return chosen if (event_type or aggregate_type) else []

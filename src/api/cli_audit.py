@@ -1,0 +1,226 @@
+"""The auditors' commands: replay, diff, review."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from uuid import UUID
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from api.settings import Settings
+from domain.application import Frispor
+from domain.trial import Trial
+from projections.audit.diff import diff as diff_record
+from projections.audit.html import render
+from projections.audit.record import Record, load_record
+from projections.audit.review import review as review_record
+from projections.audit.status import (
+    differences,
+    institution_from_events,
+    institution_from_views,
+    trial_from_events,
+    trial_from_views,
+)
+from projections.db import Database
+from projections.history import Logged, describe
+from projections.queries import ReadModels
+
+console = Console()
+
+
+def moment(text: str | None) -> datetime | None:
+    """A --known-at value: ISO date or timestamp, UTC unless it says otherwise."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _load(app: Frispor, known_at: datetime | None) -> Record:
+    total = app.recorder.max_notification_id() or 0
+    with Progress(console=console, transient=True, disable=total < 20_000) as bar:
+        task = bar.add_task("reading the log", total=total)
+        return load_record(app, known_at, lambda n: bar.advance(task, n))
+
+
+def _belongs(record: Record, aggregate_id: UUID, trial: str | None, inst: str | None) -> bool:
+    state = record.state(aggregate_id)
+    if trial and str(aggregate_id) != trial and str(getattr(state, "trial_id", "")) != trial:
+        return False
+    if inst and str(aggregate_id) != inst and str(getattr(state, "institution_id", "")) != inst:
+        return False
+    return True
+
+
+def register(cli: typer.Typer) -> None:
+    """Add replay, diff and review to the CLI."""
+
+    @cli.command()
+    def replay(
+        format: Annotated[str, typer.Option(help="table or jsonl")] = "table",
+        trial: Annotated[str | None, typer.Option(help="only this trial's events")] = None,
+        institution: Annotated[str | None, typer.Option(help="only this institution's")] = None,
+        type: Annotated[str | None, typer.Option(help="event type, e.g. Exemption.Granted")] = None,
+        from_: Annotated[str | None, typer.Option("--from", help="recorded on or after")] = None,
+        to: Annotated[str | None, typer.Option(help="recorded on or before")] = None,
+        as_of: Annotated[str | None, typer.Option(help="rebuild status as of this day")] = None,
+        known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
+    ) -> None:
+        """The history in order, or (with --as-of/--known-at) status rebuilt from events alone."""
+        settings = Settings()
+        app = Frispor(settings.eventsourcing_env())
+        try:
+            record = _load(app, moment(known_at))
+            if as_of or known_at:
+                day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+                ok = _status(record, settings, day, trial, institution)
+                raise typer.Exit(0 if ok else 1)
+            _history(record, format, trial, institution, type, from_, to)
+        finally:
+            app.close()
+
+    @cli.command()
+    def diff(
+        known_at: Annotated[list[str], typer.Option(help="two moments, earlier first")],
+    ) -> None:
+        """What the record said differently at two moments, per field, with the events."""
+        if len(known_at) != 2:
+            console.print("[red]give --known-at twice: the earlier and the later moment[/]")
+            raise typer.Exit(2)
+        earlier, later = sorted(m for m in map(moment, known_at) if m is not None)
+        app = Frispor(Settings().eventsourcing_env())
+        try:
+            changes = diff_record(_load(app, later), earlier, later)
+        finally:
+            app.close()
+        table = Table(title=f"Changes in the record between {earlier} and {later}")
+        for col in ("aggregate", "field", "before", "after", "events (position type recorded)"):
+            table.add_column(col, overflow="fold")
+        for c in changes:
+            cited = "; ".join(
+                f"{e['position']} {e['type']} {e['recorded_at'][:10]}" for e in c.events
+            )
+            table.add_row(
+                f"{c.kind} {c.aggregate_id[:8]}", c.field, _short(c.before), _short(c.after), cited
+            )
+        console.print(table)
+        console.print(f"{len(changes)} fields differ")
+
+    @cli.command()
+    def review(
+        format: Annotated[str, typer.Option(help="table, json or html")] = "table",
+        as_of: Annotated[str | None, typer.Option(help="review as of this day")] = None,
+        known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
+        trial: Annotated[str | None, typer.Option(help="only this trial")] = None,
+        out: Annotated[Path | None, typer.Option(help="write to this file")] = None,
+    ) -> None:
+        """The legal-certainty review: findings, each naming the events behind it."""
+        settings = Settings()
+        app = Frispor(settings.eventsourcing_env())
+        try:
+            record = _load(app, moment(known_at))
+        finally:
+            app.close()
+        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
+        findings = review_record(record, day, settings.late_recording_days, trial)
+        if format == "json":
+            text = json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2)
+        elif format == "html":
+            text = render(record, findings, day, "Retssikkerhedsmæssig gennemgang")
+        else:
+            table = Table(title=f"Legal-certainty review as of {day}")
+            for col in ("severity", "finding", "day", "explanation", "events"):
+                table.add_column(col, overflow="fold")
+            for f in findings:
+                table.add_row(
+                    f.severity, f.code, f.day, f.explanation, ", ".join(map(str, f.positions))
+                )
+            if out is None:
+                console.print(table)
+                console.print(f"{len(findings)} findings")
+                return
+            text = "\n".join(f"{f.severity}\t{f.code}\t{f.day}\t{f.explanation}" for f in findings)
+        if out is not None:
+            out.write_text(text, encoding="utf-8")
+            console.print(f"{len(findings)} findings written to {out}")
+        else:
+            typer.echo(text)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) < 80 else text[:77] + "…"
+
+
+def _history(
+    record: Record, format: str, trial: str | None, inst: str | None, kind: str | None,
+    since: str | None, until: str | None,
+) -> None:  # fmt: skip
+    table = Table(title="History")
+    for col in ("pos", "recorded", "effective", "type", "aggregate", "actor", "justification"):
+        table.add_column(col, overflow="fold")
+    count = 0
+    for event in record.all_events():
+        recorded = event.timestamp.date().isoformat()
+        if kind and type(event).__qualname__ != kind:
+            continue
+        if (since and recorded < since) or (until and recorded > until):
+            continue
+        if (trial or inst) and not _belongs(record, event.originator_id, trial, inst):
+            continue
+        count += 1
+        logged = Logged(record.position(event), event)
+        if format == "jsonl":
+            typer.echo(json.dumps(describe(logged), ensure_ascii=False))
+        else:
+            actor = event.envelope.actor
+            table.add_row(
+                str(logged.position), recorded, event.effective_on.isoformat(),
+                type(event).__qualname__, str(event.originator_id)[:8],
+                f"{actor.id} ({actor.organisation})", event.envelope.justification[:60],
+            )  # fmt: skip
+    if format != "jsonl":
+        console.print(table)
+        console.print(f"{count} events")
+
+
+def _status(
+    record: Record, settings: Settings, day: date, trial: str | None, inst: str | None
+) -> bool:
+    db = Database(settings.database_url)
+    read = ReadModels(db)
+    agree = True
+    try:
+        pairs: list[tuple[str, Any, Any]] = []
+        if inst:
+            uid = UUID(inst)
+            pairs.append(
+                (f"institution {inst}", institution_from_events(record, uid, day),
+                 institution_from_views(read, uid, day, record))
+            )  # fmt: skip
+        else:
+            trials = [UUID(trial)] if trial else [t.id for t in record.of_type(Trial)]
+            for uid in trials:
+                pairs.append(
+                    (f"trial {uid}", trial_from_events(record, uid, day),
+                     trial_from_views(read, uid, day, record))
+                )  # fmt: skip
+        known = record.known_at.isoformat() if record.known_at else "now"
+        for label, from_events, from_views in pairs:
+            console.print(f"[bold]{label}[/] as of {day}, as recorded at {known}:")
+            console.print_json(json.dumps(from_events, ensure_ascii=False, default=str))
+            problems = differences(from_events, from_views)
+            agree &= not problems
+            for p in problems:
+                console.print(f"  [red]DIFFERS[/] {p}")
+            if not problems:
+                console.print("  the read models agree")
+    finally:
+        db.close()
+    return agree

@@ -1,0 +1,61 @@
+"""What the record said differently at two moments: per field, with the events responsible."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from projections.audit.record import Record, jsonable
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field of one aggregate that reads differently at the later moment."""
+
+    aggregate_id: str
+    kind: str
+    field: str
+    before: Any
+    after: Any
+    events: list[dict[str, Any]]
+
+
+def _fields(state: object | None) -> dict[str, Any]:
+    if state is None:
+        return {}
+    return {k: jsonable(v) for k, v in vars(state).items() if not k.startswith("_")}
+
+
+def diff(record: Record, earlier: datetime, later: datetime) -> list[Change]:
+    """Differences between the record as known at `earlier` and at `later` (given in `record`)."""
+    before = Record(earlier)
+    for aggregate_id, events in record.events.items():
+        kept = [e for e in events if e.timestamp <= earlier]
+        if kept:
+            before.events[aggregate_id] = kept
+    before.positions = record.positions
+    changes = []
+    for aggregate_id, events in record.events.items():
+        responsible = [e for e in events if earlier < e.timestamp <= later]
+        if not responsible:
+            continue
+        old, new = _fields(before.state(aggregate_id)), _fields(record.state(aggregate_id))
+        kind = type(events[0]).__qualname__.split(".")[0]
+        if not old:  # new since the earlier moment: one line, not one per field
+            old, new = {"(record)": None}, {"(record)": "created"}
+        cited = [
+            {
+                "position": record.position(e),
+                "type": type(e).__qualname__,
+                "recorded_at": e.timestamp.isoformat(),
+                "effective_on": e.effective_on.isoformat(),
+            }
+            for e in responsible
+        ]
+        for name in sorted(set(old) | set(new)):
+            if old.get(name) != new.get(name):
+                changes.append(
+                    Change(str(aggregate_id), kind, name, old.get(name), new.get(name), cited)
+                )
+    return changes

@@ -1,0 +1,103 @@
+"""The record as known at a moment: every event recorded by then, with positions, by aggregate."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from domain.aggregate import Aggregate, Event
+from domain.application import Frispor
+from domain.mapper import decode_event
+from projections.timeline import corrected, segments
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass
+class Record:
+    """The events recorded up to `known_at` (all of them if None), grouped by aggregate."""
+
+    known_at: datetime | None
+    events: dict[UUID, list[Event]] = field(default_factory=dict)
+    positions: dict[UUID, int] = field(default_factory=dict)  # event id → global position
+
+    def position(self, event: Event) -> int:
+        """The global position of an event."""
+        return self.positions[event.event_id]
+
+    def state(self, aggregate_id: UUID, as_of: date | None = None) -> Aggregate | None:
+        """An aggregate as the record says it stood on `as_of` (its latest state if None)."""
+        events = self.events.get(aggregate_id)
+        if not events:
+            return None
+        if as_of is None:
+            return _replay_all(corrected(events))
+        current = None
+        for day, state in segments(events):
+            if day > as_of:
+                break
+            current = state
+        return current
+
+    def of_type(self, kind: type[A], as_of: date | None = None) -> list[A]:
+        """Every aggregate of a kind (that existed on `as_of`), as it stood."""
+        found = []
+        for aggregate_id, events in self.events.items():
+            if events and events[0].__class__.__qualname__.startswith(kind.__name__ + "."):
+                state = self.state(aggregate_id, as_of)
+                if isinstance(state, kind):
+                    found.append(state)
+        return found
+
+    def all_events(self) -> Iterator[Event]:
+        """Every event, in recorded order."""
+        return iter(sorted((e for es in self.events.values() for e in es), key=self.position))
+
+
+def _replay_all(events: list[Event]) -> Aggregate:
+    agg: Aggregate | None = None
+    for version, event in enumerate(events, start=1):
+        agg = event.model_copy(update={"originator_version": version}).mutate(agg)
+    assert agg is not None
+    return agg
+
+
+def load_record(
+    app: Frispor,
+    known_at: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+    batch: int = 2000,
+) -> Record:
+    """Read the whole log once, keeping what was recorded by `known_at`."""
+    record = Record(known_at)
+    start = 1
+    while notifications := app.recorder.select_notifications(start=start, limit=batch):
+        for n in notifications:
+            event = decode_event(n.topic, UUID(str(n.originator_id)), n.originator_version, n.state)
+            if known_at is None or event.timestamp <= known_at:
+                record.events.setdefault(event.originator_id, []).append(event)
+                record.positions[event.event_id] = n.id
+        start = notifications[-1].id + 1
+        if progress:
+            progress(len(notifications))
+    return record
+
+
+def jsonable(value: Any) -> Any:
+    """A state value as JSON-able data."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return (
+            [jsonable(v) for v in sorted(value, key=str)]
+            if isinstance(value, (set, frozenset))
+            else [jsonable(v) for v in value]
+        )
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (date, datetime, UUID)):
+        return str(value)
+    return value.value if hasattr(value, "value") else value

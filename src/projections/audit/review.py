@@ -1,0 +1,282 @@
+"""The legal-certainty review: findings over the record, each naming the events behind it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Corrected, Event
+from domain.errors import IncompetentGrantorError
+from domain.exemption import Exemption, ExemptionStatus, require_competent
+from domain.goal import Goal
+from domain.inspection import Inspection, Order, OrderStatus
+from domain.institution import Institution
+from domain.programme import Network, Programme
+from domain.trial import Trial
+from domain.values import RuleCategory
+from projections.audit.record import Record
+
+SEVERITY = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a legal reviewer should look at, with the positions of the events behind it."""
+
+    code: str
+    severity: str
+    title: str
+    explanation: str
+    trial_id: str | None
+    institution_id: str | None
+    day: str
+    positions: list[int] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the same facts give the same id."""
+        key = f"{self.code}:{self.trial_id}:{self.institution_id}:{self.positions}"
+        return f"{self.code}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-able data."""
+        return {"id": self.id, **asdict(self)}
+
+
+def in_force_days(x: Exemption) -> tuple[date, date] | None:
+    """First and last day an exemption is in force as its state stands (None if never)."""
+    if x.validity is None or x.status not in (
+        ExemptionStatus.GRANTED, ExemptionStatus.REVOKED, ExemptionStatus.EXPIRED
+    ):  # fmt: skip
+        return None
+    end = x.validity.end
+    if x.status is ExemptionStatus.REVOKED and x.ended_on:
+        end = min(end, x.ended_on - timedelta(days=1))
+    if x.status is ExemptionStatus.EXPIRED and x.ended_on:
+        end = min(end, x.ended_on)
+    return (x.validity.start, end) if end >= x.validity.start else None
+
+
+class Reviewer:
+    """Computes the findings of a record as of a day."""
+
+    def __init__(self, record: Record, as_of: date, late_after_days: int = 30) -> None:
+        self.record, self.as_of, self.late_after = record, as_of, late_after_days
+        self.findings: list[Finding] = []
+
+    def pos(self, aggregate_id: UUID, *types: type[Event]) -> list[int]:
+        """Positions of an aggregate's events (of the given types)."""
+        return [
+            self.record.position(e)
+            for e in self.record.events.get(aggregate_id, [])
+            if not types or isinstance(e, types)
+        ]
+
+    def add(self, code: str, severity: str, title: str, why: str, trial: object,
+            institution: object, positions: list[int], day: date) -> None:  # fmt: skip
+        """Record a finding about the given day."""
+        self.findings.append(
+            Finding(
+                code,
+                severity,
+                title,
+                why,
+                _s(trial),
+                _s(institution),
+                day.isoformat(),
+                sorted(positions),
+            )  # fmt: skip
+        )
+
+    def run(self) -> list[Finding]:
+        """Every check, then the findings sorted by severity and position."""
+        self.announced_inspections()
+        self.exemptions_beyond_trial_and_grantors()
+        self.goals_and_measurements()
+        self.overdue_orders()
+        self.late_recordings_and_corrections()
+        return sorted(
+            self.findings, key=lambda f: (SEVERITY.index(f.severity), f.positions[:1], f.code)
+        )
+
+    def exemption_on(self, day: date, trial_id: UUID, institution: Institution) -> Exemption | None:
+        """An exemption from the unannounced-inspection rule in force that day, as of that day."""
+        for aggregate_id, events in self.record.events.items():
+            if not events or not isinstance(events[0], Exemption.Requested):
+                continue
+            x = self.record.state(aggregate_id, day)
+            if (
+                isinstance(x, Exemption)
+                and x.category is RuleCategory.TILSYNSFORM
+                and x.trial_id == trial_id
+                and x.municipality == institution.municipality
+                and x.institution_id in (None, institution.id)
+                and (days := in_force_days(x)) is not None
+                and days[0] <= day <= days[1]
+            ):
+                return x
+        return None
+
+    def announced_inspections(self) -> None:
+        """An announced inspection on a day with no exemption from the unannounced rule."""
+        for inspection in self.record.of_type(Inspection):
+            day = inspection.performed_on or inspection.planned_on
+            if not inspection.announced or day > self.as_of:
+                continue
+            institution = self.record.state(inspection.institution_id)
+            if not isinstance(institution, Institution):
+                continue
+            if self.exemption_on(day, inspection.trial_id, institution) is None:
+                self.add(
+                    "announced-without-exemption", "high",
+                    "Announced inspection without an exemption in force",
+                    f"{inspection.authority} inspected {institution.name} announced on {day} "
+                    f"(notice {inspection.notice_date}); no exemption from the requirement of "
+                    "unannounced inspections was in force for it that day.",
+                    inspection.trial_id, institution.id, self.pos(inspection.id), day,
+                )  # fmt: skip
+
+    def exemptions_beyond_trial_and_grantors(self) -> None:
+        """Exemptions in force outside their trial's period, or granted by the wrong body."""
+        for x in self.record.of_type(Exemption):
+            trial = self.record.state(x.trial_id)
+            days = in_force_days(x)
+            if isinstance(trial, Trial) and days is not None:
+                period = trial.in_force
+                if days[1] > period.end or days[0] < period.start:
+                    self.add(
+                        "exemption-outside-trial", "high",
+                        "Exemption in force outside its trial's period",
+                        f"{x.rule} is in force {days[0]} → {days[1]}, but the trial "
+                        f"'{trial.title}' runs {period}.",
+                        x.trial_id, x.institution_id,
+                        self.pos(x.id) + self.pos(trial.id, Trial.Ended, Trial.Extended),
+                        min(days[1], max(days[0], period.end)),
+                    )  # fmt: skip
+                network = self.record.state(trial.network_id)
+                programme = self.record.state(trial.programme_id)
+                if x.grantor and isinstance(network, Network) and isinstance(programme, Programme):
+                    try:
+                        require_competent(x.grantor, x.level, x.municipality, programme, network)
+                    except IncompetentGrantorError as error:
+                        self.add(
+                            "incompetent-grantor", "high", "Granted by an incompetent grantor",
+                            error.message, x.trial_id, x.institution_id,
+                            self.pos(x.id, Exemption.Granted, Corrected), days[0],
+                        )  # fmt: skip
+
+    def goals_and_measurements(self) -> None:
+        """Goals measured less often than promised; measurements outside the trial period."""
+        for goal in self.record.of_type(Goal):
+            trial = self.record.state(goal.trial_id)
+            if not isinstance(trial, Trial):
+                continue
+            period = trial.in_force
+            months = goal.terms.frequency.months
+            ends = sorted(m.period.end for m in goal.measurements if m.period.end <= self.as_of)
+            last_day = min(self.as_of, period.end)
+            checkpoints = [max(goal.terms.baseline.on, period.start), *ends]
+            gaps = [
+                (a, b)
+                for a, b in zip(checkpoints, [*ends, last_day], strict=True)
+                if b > _add_months(a, months) + timedelta(days=31)
+            ]
+            for start, end in gaps:
+                self.add(
+                    "goal-not-measured", "medium", "Result goal not measured as often as set",
+                    f"'{goal.terms.indicator}' is measured {goal.terms.frequency.value}, but no "
+                    f"measurement covers {start} → {end}.",
+                    goal.trial_id, goal.institution_id, self.pos(goal.id, Goal.Set, Goal.Revised),
+                    end,
+                )  # fmt: skip
+            for m in goal.measurements:
+                if not period.contains(m.period):
+                    self.add(
+                        "measurement-outside-trial", "low", "Measurement outside the trial period",
+                        f"'{goal.terms.indicator}' measured {m.period}, outside {period}.",
+                        goal.trial_id, goal.institution_id, [self._version_pos(goal.id, m)],
+                        m.period.start,
+                    )  # fmt: skip
+
+    def _version_pos(self, goal_id: UUID, m: Any) -> int:
+        events = self.record.events[goal_id]
+        return self.record.position(events[m.recorded_version - 1])
+
+    def overdue_orders(self) -> None:
+        """Orders past their deadline with neither compliance nor escalation recorded."""
+        for order in self.record.of_type(Order, self.as_of):
+            if order.status is OrderStatus.OPEN and order.deadline < self.as_of:
+                self.add(
+                    "order-overdue", "high", "Order past its deadline, not followed up",
+                    f"The order '{order.requirement}' had deadline {order.deadline}; by "
+                    f"{self.as_of} neither compliance nor escalation is recorded.",
+                    order.trial_id, order.institution_id, self.pos(order.id), order.deadline,
+                )  # fmt: skip
+
+    def late_recordings_and_corrections(self) -> None:
+        """Decisions recorded long after they took effect; corrections of earlier events."""
+        for event in self.record.all_events():
+            trial, institution = self._context(event.originator_id)
+            if isinstance(event, Corrected):
+                self.add(
+                    "retroactive-correction", "medium", "Earlier record corrected",
+                    f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
+                    f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
+                    trial, institution,
+                    [self.record.position(event), *self._target_pos(event)],
+                    event.timestamp.date(),
+                )  # fmt: skip
+                continue
+            delay = (event.timestamp.date() - event.effective_on).days
+            if event.bookkeeping:
+                continue
+            if delay > self.late_after and event.effective_on <= self.as_of:
+                self.add(
+                    "late-recording", "low", "Recorded long after it took effect",
+                    f"{type(event).__qualname__} took effect {event.effective_on} but was "
+                    f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
+                    trial, institution, [self.record.position(event)], event.effective_on,
+                )  # fmt: skip
+
+    def _target_pos(self, c: Corrected) -> list[int]:
+        return [
+            self.record.position(e)
+            for e in self.record.events.get(c.originator_id, [])
+            if e.event_id == c.corrected_event_id
+        ]
+
+    def _context(self, aggregate_id: UUID) -> tuple[UUID | None, UUID | None]:
+        state = self.record.state(aggregate_id)
+        if isinstance(state, Trial):
+            return state.id, None
+        if isinstance(state, Institution):
+            return state.trial_id, state.id
+        trial = getattr(state, "trial_id", None)
+        return trial, getattr(state, "institution_id", None)
+
+
+def review(
+    record: Record, as_of: date | None = None, late_after_days: int = 30,
+    trial: str | None = None, since: date | None = None,
+) -> list[Finding]:  # fmt: skip
+    """The findings of the record as of a day (today if None), for one trial, since a day."""
+    day = as_of or datetime.now(UTC).date()
+    findings = Reviewer(record, day, late_after_days).run()
+    return [
+        f for f in findings
+        if (trial is None or f.trial_id == trial)
+        and (since is None or f.day >= since.isoformat())
+    ]  # fmt: skip
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def _s(value: object) -> str | None:
+    return str(value) if value is not None else None

@@ -1,0 +1,327 @@
+"""The auditors' tools on both stores: review findings, status from events, diff, the feed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from api.demo import load_demo
+from domain.aggregate import Envelope
+from domain.application import Frispor
+from domain.goal import GoalTerms, Measure
+from domain.inspection import Finding as Seen
+from domain.store import store_env
+from domain.values import (
+    Actor,
+    Area,
+    Assessment,
+    Direction,
+    Frequency,
+    InspectionKind,
+    InstitutionKind,
+    LegalReference,
+    NetworkKind,
+    Ownership,
+    Period,
+    ProgrammeKind,
+    Quality,
+    Role,
+    RuleCategory,
+    RuleLevel,
+)  # fmt: skip
+from projections.audit.diff import diff
+from projections.audit.html import render
+from projections.audit.record import load_record
+from projections.audit.review import review
+from projections.audit.status import (
+    differences,
+    institution_from_events,
+    institution_from_views,
+    trial_from_events,
+    trial_from_views,
+)  # fmt: skip
+from projections.catalog import VIEWS, ensure
+from projections.db import Database
+from projections.history import feed
+from projections.queries import ReadModels
+from projections.runner import Runner
+
+BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1")
+OIM = "Økonomi- og Indenrigsministeriet"
+
+
+class Clock:
+    """A recorded-time clock the test moves: decisions are recorded on the day they are taken."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2016, 1, 1, tzinfo=UTC)
+
+    def on(self, day: date) -> None:
+        self.now = max(self.now, datetime.combine(day, time(12), tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def env(org: str, day: date) -> Envelope:
+    actor = Actor(id="u", role=Role.RECORDER, organisation=org)
+    return Envelope(actor=actor, legal_basis=(BASIS,), justification="j", decided_on=day)
+
+
+class Story:
+    """A clean trial: 2018, one plejehjem, announced inspections under an exemption."""
+
+    def __init__(self, app: Frispor, clock: Clock) -> None:
+        self.app, self.clock = app, clock
+        D = date
+        self.at(D(2017, 6, 1))
+        p = app.establish_programme(
+            env(OIM, D(2017, 6, 1)), name="P", kind=ProgrammeKind.FRIKOMMUNE, enabling_act=BASIS,
+            period=Period(start=D(2017, 1, 1), end=D(2021, 12, 31)), ministry=OIM,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ).id  # fmt: skip
+        n = app.designate_network(
+            env(OIM, D(2017, 6, 1)), p, name="N", kind=NetworkKind.NETWORK, area=Area.AELDRE,
+            municipalities=("101",),
+        ).id  # fmt: skip
+        self.trial = app.approve_trial(
+            env(OIM, D(2017, 6, 1)), n, title="T", purpose="p", municipalities=("101",),
+            period=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+        ).id  # fmt: skip
+        self.home = app.enrol_institution(
+            env("kommune:101", D(2017, 6, 1)), self.trial, name="Plejecenter", cvr="29556814",
+            kind=InstitutionKind.PLEJEHJEM, municipality="101", ownership=Ownership.KOMMUNAL,
+        ).id  # fmt: skip
+        self.exemption = app.request_exemption(
+            env("kommune:101", D(2017, 6, 1)), self.trial, municipality="101",
+            rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"), level=RuleLevel.STATE,
+            category=RuleCategory.TILSYNSFORM, description="anmeldte tilsyn",
+        ).id  # fmt: skip
+        self.grant = app.grant_exemption(
+            env(OIM, D(2017, 6, 1)), self.exemption,
+            validity=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+        )  # fmt: skip
+        self.goal = app.set_goal(env("kommune:101", D(2017, 6, 1)), self.trial, GoalTerms(
+            indicator="I", definition="d", unit="%", data_source="s",
+            baseline=Measure(value=Decimal(10), on=D(2018, 1, 1)),
+            target=Measure(value=Decimal(20), on=D(2018, 12, 31)),
+            direction=Direction.HIGHER, frequency=Frequency.QUARTERLY,
+        )).id  # fmt: skip
+        self.measure(D(2018, 3, 31))
+        self.inspect(D(2018, 5, 2), announced=True, deadline=D(2018, 6, 1), comply=D(2018, 5, 20))
+
+    def finish(self) -> None:
+        """The rest of the year's measurements, recorded on time."""
+        for end in (date(2018, 6, 30), date(2018, 9, 30), date(2018, 12, 31)):
+            self.measure(end)
+
+    def at(self, day: date) -> None:
+        self.clock.on(day)
+
+    def measure(self, end: date, start: date | None = None) -> None:
+        start = start or date(end.year, end.month - 2, 1)
+        self.at(end)
+        self.app.record_measurement(
+            env("kommune:101", end), self.goal, period=Period(start=start, end=end),
+            value=Decimal(15), source="s", quality=Quality.FINAL,
+        )  # fmt: skip
+
+    def inspect(
+        self, day: date, announced: bool, deadline: date | None = None, comply: date | None = None,
+        recorded: date | None = None,
+    ) -> UUID:  # fmt: skip
+        notice = day - timedelta(days=7) if announced else None
+        self.at(notice or day)
+        i = self.app.plan_inspection(
+            env("Styrelsen for Patientsikkerhed", notice or day), self.home, authority="STPS",
+            kind=InspectionKind.PLANNED, announced=announced, notice_date=notice, planned_on=day,
+        ).id  # fmt: skip
+        self.at(recorded or day)
+        self.app.perform_inspection(
+            env("STPS", day), i, performed_on=day, assessment=Assessment.MINDRE,
+            findings=(Seen(point="p", observation="o", assessment=Assessment.MINDRE),),
+        )  # fmt: skip
+        if deadline:
+            o = self.app.issue_order(env("STPS", day), i, requirement="r", deadline=deadline).id
+            if comply:
+                self.at(comply)
+                self.app.comply_order(env("STPS", comply), o, comply)
+        return i
+
+
+@pytest.fixture
+def story(database_url: str) -> Iterator[Story]:
+    clock = Clock()
+    app = Frispor(store_env(database_url), clock=clock)
+    yield Story(app, clock)
+    app.close()
+
+
+def codes(s: Story, as_of: date = date(2019, 1, 31)) -> list[str]:
+    if s.clock.now.date() < date(2018, 12, 31):
+        s.finish()
+    return [f.code for f in review(load_record(s.app), as_of)]
+
+
+def test_a_clean_history_has_no_findings(story: Story) -> None:
+    assert codes(story) == []
+
+
+def test_announced_inspection_without_exemption(story: Story) -> None:
+    story.app.revoke_exemption(env(OIM, date(2018, 7, 1)), story.exemption, date(2018, 7, 1), "x")
+    story.inspect(date(2018, 8, 1), announced=True)
+    story.inspect(date(2018, 8, 15), announced=False)
+    found = review(load_record(story.app), date(2019, 1, 31))
+    [finding] = [f for f in found if f.code == "announced-without-exemption"]
+    assert finding.code == "announced-without-exemption" and finding.day == "2018-08-01"
+    assert finding.severity == "high" and len(finding.positions) == 2
+
+
+def test_exemption_beyond_trial_and_incompetent_grantor_from_corrections(story: Story) -> None:
+    granted = story.app.history(story.exemption)[-1]
+    story.at(date(2018, 2, 1))
+    story.app.correct(
+        env(OIM, date(2018, 2, 1)), story.exemption, event_id=granted.event_id, field="validity",
+        new_value={"start": "2018-01-01", "end": "2019-06-30"}, reason="import",
+    )  # fmt: skip
+    story.app.correct(
+        env(OIM, date(2018, 2, 1)), story.exemption, event_id=granted.event_id, field="grantor",
+        new_value="kommune:101", reason="import",
+    )  # fmt: skip
+    found = codes(story)
+    assert "exemption-outside-trial" in found and "incompetent-grantor" in found
+    assert found.count("retroactive-correction") == 2
+
+
+def test_goal_not_measured_and_measurement_outside_trial(story: Story) -> None:
+    story.finish()
+    story.measure(date(2019, 3, 31), start=date(2019, 1, 1))
+    assert codes(story) == ["measurement-outside-trial"]
+    clock = story.clock
+    app2 = story.app
+    goal = app2.set_goal(env("kommune:101", date(2018, 1, 1)), story.trial, GoalTerms(
+        indicator="J", definition="d", unit="%", data_source="s",
+        baseline=Measure(value=Decimal(10), on=date(2018, 1, 1)),
+        target=Measure(value=Decimal(5), on=date(2018, 12, 31)),
+        direction=Direction.LOWER, frequency=Frequency.MONTHLY,
+    ))  # fmt: skip
+    assert clock.now.year == 2019 and goal.version == 1
+    gaps = [
+        f for f in review(load_record(app2), date(2019, 1, 31)) if f.code == "goal-not-measured"
+    ]
+    assert len(gaps) == 1 and "monthly" in gaps[0].explanation
+
+
+def test_overdue_order_and_late_recording(story: Story) -> None:
+    story.measure(date(2018, 6, 30))
+    story.measure(date(2018, 9, 30))
+    story.inspect(date(2018, 9, 1), announced=False, deadline=date(2018, 10, 1),
+                  recorded=date(2018, 11, 20))  # fmt: skip
+    story.measure(date(2018, 12, 31))
+    found = codes(story)
+    assert found.count("order-overdue") == 1
+    assert found.count("late-recording") == 2  # the performance and the order, both 80 days late
+    assert "order-overdue" not in codes(story, as_of=date(2018, 9, 30))  # deadline not yet passed
+
+
+@pytest.fixture
+def demo(database_url: str) -> Iterator[tuple[Frispor, Database]]:
+    app = Frispor(store_env(database_url))
+    db = Database(database_url)
+    ensure(db)
+    load_demo(app)
+    for view in VIEWS.values():
+        Runner(app, db, view, batch_size=9).catch_up()
+    yield app, db
+    db.close()
+    app.close()
+
+
+DEMO_FINDINGS = [
+    ("high", "announced-without-exemption", "2018-06-12"),
+    ("high", "order-overdue", "2018-03-31"),
+    ("medium", "retroactive-correction", "2018-09-14"),
+    ("low", "late-recording", "2018-01-22"),
+    ("low", "late-recording", "2018-01-22"),
+]
+
+
+def test_the_demo_yields_the_findings_the_readme_lists(demo: tuple[Frispor, Database]) -> None:
+    app, _ = demo
+    found = [(f.severity, f.code, f.day) for f in review(load_record(app), date(2019, 12, 31))]
+    assert found == DEMO_FINDINGS
+
+
+@pytest.mark.parametrize("known_at", [None, "2018-04-01", "2018-06-01", "2018-09-15"])
+def test_status_from_events_equals_the_read_models(
+    demo: tuple[Frispor, Database], known_at: str | None
+) -> None:
+    app, db = demo
+    moment = datetime.fromisoformat(known_at).replace(tzinfo=UTC) if known_at else None
+    record, read = load_record(app, moment), ReadModels(db)
+    days = [
+        date(2017, 8, 1),
+        date(2018, 1, 15),
+        date(2018, 3, 1),
+        date(2018, 5, 1),
+        date(2019, 6, 1),
+    ]
+    from domain.institution import Institution
+    from domain.trial import Trial
+
+    compared = 0
+    for day in days:
+        for t in load_record(app).of_type(Trial):
+            a, b = trial_from_events(record, t.id, day), trial_from_views(read, t.id, day, record)
+            assert differences(a, b) == [], (t.title, day)
+            compared += a is not None
+        for i in load_record(app).of_type(Institution):
+            a2 = institution_from_events(record, i.id, day)
+            assert differences(a2, institution_from_views(read, i.id, day, record)) == []
+    assert compared > 0
+
+
+def test_diff_names_the_correction(demo: tuple[Frispor, Database]) -> None:
+    app, _ = demo
+    earlier, later = (datetime(2018, m, 1, tzinfo=UTC) for m in (9, 10))
+    changes = diff(load_record(app, later), earlier, later)
+    corrected = [c for c in changes if c.kind == "Goal" and c.field != "(record)"]
+    assert [c.field for c in corrected] == ["measurements"]
+    assert any(c.field == "(record)" and c.after == "created" for c in changes)
+    assert corrected[0].before[-1]["value"] == "70" and corrected[0].after[-1]["value"] == "68"
+    assert [e["type"] for e in corrected[0].events] == ["Corrected"]
+
+
+def test_html_report_is_self_contained(demo: tuple[Frispor, Database]) -> None:
+    app, _ = demo
+    record = load_record(app)
+    page = render(record, review(record, date(2019, 12, 31)), date(2019, 12, 31), "Gennemgang")
+    assert page.startswith("<!doctype html>") and page.count("<svg") >= 8
+    assert "announced-without-exemption" in page and "http" not in page.split("<body>")[0]
+
+
+def test_the_feed_can_be_followed_and_resumed_exactly(demo: tuple[Frispor, Database]) -> None:
+    app, db = demo
+    seen: list[int] = []
+    after = 0
+    while True:
+        rows, after = feed(db, after, 7)
+        if not rows:
+            break
+        seen += [r.position for r in rows]
+    assert seen == list(range(1, app.recorder.max_notification_id() + 1))
+    grants, _ = feed(db, 0, 100, ["domain.exemption:Exemption.Granted"])
+    assert len(grants) == 5
+    window: Any = (datetime(2018, 1, 1, tzinfo=UTC), datetime(2018, 2, 1, tzinfo=UTC))
+    january, last = feed(db, 0, 100, recorded=window)
+    assert {type(r.event).__qualname__ for r in january} == {
+        "Goal.MeasurementRecorded",
+        "Inspection.Planned",
+    }
+    assert last >= january[-1].position
