@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import (
@@ -188,6 +189,7 @@ ELI = re.compile(
 PARAGRAPH = re.compile(r"(\d{1,4})\s*([a-z])?")
 
 
+@lru_cache(maxsize=4096)  # the same few acts recur in every event's legal basis
 def check_eli(act: str) -> str:
     """An ELI URI of retsinformation.dk (or EUR-Lex), normalised to its full form."""
     m = ELI.fullmatch(act.strip())

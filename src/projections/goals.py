@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from domain.goal import Goal
+from domain.aggregate import Event
+from domain.goal import Goal, Measurement
 from projections.view import FactRow, StatusRow, View
 
 
@@ -15,16 +16,21 @@ def status_rows(g: Goal) -> list[StatusRow]:
 
 def measurement_rows(g: Goal) -> list[FactRow]:
     """A row per measurement, valid over the period it measures."""
-    rows: list[FactRow] = []
-    for m in g.measurements:
-        columns = (
-            "measurement",
-            str(g.trial_id),
-            str(g.institution_id) if g.institution_id else None,
-        )
-        data = {"value": str(m.value), "source": m.source, "quality": m.quality.value}
-        rows.append((f"m{m.recorded_version}", m.period.start, m.period.end, columns, data))
-    return rows
+    return [_row(g, m) for m in g.measurements]
+
+
+def _row(g: Goal, m: Measurement) -> FactRow:
+    institution = str(g.institution_id) if g.institution_id else None
+    columns = ("measurement", str(g.trial_id), institution)
+    data = {"value": str(m.value), "source": m.source, "quality": m.quality.value}
+    return (f"m{m.recorded_version}", m.period.start, m.period.end, columns, data)
+
+
+def new_measurement(g: Goal, event: Event) -> list[FactRow]:
+    """The one measurement row an event adds (none for a revision)."""
+    if isinstance(event, Goal.MeasurementRecorded):
+        return [_row(g, g.measurements[-1])]
+    return []
 
 
 VIEW = View(
@@ -33,5 +39,6 @@ VIEW = View(
     columns=(("kind", "TEXT"), ("trial_id", "TEXT"), ("institution_id", "TEXT")),
     status_rows=status_rows,
     fact_rows=measurement_rows,
+    new_facts=new_measurement,
     indexes=("trial_id",),
 )

@@ -15,10 +15,10 @@ from domain.application import Frispor
 from domain.mapper import decode_event
 from projections.catalog import active_table, position_of
 from projections.db import Cursor, Database
-from projections.view import END_TIME, Version, View, iso_time
+from projections.view import END_TIME, Tracked, Version, View, iso_time
 
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
-Change = tuple[str, int, dict[tuple[str, str], Version]]
+Change = tuple[str, int, dict[tuple[str, str], Version | None]]
 
 
 class Runner:
@@ -37,12 +37,19 @@ class Runner:
         self.fixed_table = table
         self.batch_size = batch_size
         self.topics = view.topics()
-        self._histories: OrderedDict[UUID, list[Event]] = OrderedDict()
+        self._tracked: OrderedDict[UUID, Tracked] = OrderedDict()
         self._cache_size = cache_size
         self._kinds: dict[UUID, bool] = {}
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
+        try:
+            return self._run_once(until)
+        except BaseException:
+            self._tracked.clear()  # the cache ran ahead of a batch that was rolled back
+            raise
+
+    def _run_once(self, until: int | None) -> int:
         with self.db.transaction() as cur:
             table = self.fixed_table or active_table(cur, self.view.name)
             start = position_of(cur, table, lock=True) + 1
@@ -90,27 +97,31 @@ class Runner:
             self._kinds[agg] = bool(first) and first[0].topic.startswith(self.topics)
         return self._kinds[agg]
 
-    def _history(self, agg: UUID, before_version: int) -> list[Event]:
-        cached = self._histories.get(agg)
-        last = (cached[-1].originator_version if cached else 0) if cached is not None else -1
-        history = cached if cached is not None and last == before_version - 1 else None
-        if history is None:
+    def _follow(self, agg: UUID, before_version: int) -> Tracked:
+        """The aggregate as followed so far, from the cache or read back from the store."""
+        tracked = self._tracked.get(agg)
+        last = tracked.events[-1].originator_version if tracked and tracked.events else 0
+        if tracked is None or last != before_version - 1:
             stored = self.app.recorder.select_events(agg, lte=before_version - 1)
-            history = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
-        self._histories[agg] = history
-        self._histories.move_to_end(agg)
-        while len(self._histories) > self._cache_size:
-            self._histories.popitem(last=False)
-        return history
+            events = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
+            tracked = self.view.rebuild(events) if events else Tracked()
+        self._tracked[agg] = tracked
+        self._tracked.move_to_end(agg)
+        while len(self._tracked) > self._cache_size:
+            self._tracked.popitem(last=False)
+        return tracked
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = UUID(str(n.originator_id))
         event = _decode(n.topic, agg, n.originator_version, n.state)
-        history = self._history(agg, n.originator_version)
-        history.append(event)
-        changes.setdefault(agg, []).append(
-            (iso_time(event.timestamp), n.id, self.view.versions(history))
-        )
+        tracked = self._follow(agg, n.originator_version)
+        if not tracked.events:
+            tracked = self.view.rebuild([event])
+            tracked.delta = dict(tracked.rows)
+        else:
+            tracked = self.view.advance(tracked, event)
+        self._tracked[agg] = tracked
+        changes.setdefault(agg, []).append((iso_time(event.timestamp), n.id, tracked.delta))
 
 
 def _decode(topic: str, agg: UUID, version: int, state: bytes) -> Event:
@@ -139,19 +150,19 @@ def _write(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]
         key = str(agg)
         live = current[key]
         pending: dict[tuple[str, str], list[Any]] = {}  # inserted in this batch, still open
-        for recorded, position, rows in steps:
-            for ident, old in list(live.items()):
-                new = rows.get(ident)
-                if new is not None and new.content == old.content:
+        for recorded, position, delta in steps:
+            for ident, new in delta.items():
+                old = live.get(ident)
+                if old is not None and new is not None and new.content == old.content:
                     continue
-                if ident in pending:  # opened and closed within this batch
-                    closing = pending.pop(ident)
-                    closing[5], closing[7] = recorded, position
-                else:
-                    closes.append((recorded, position, key, ident[0], ident[1]))
-                del live[ident]
-            for ident, new in rows.items():
-                if ident in live:
+                if old is not None:
+                    if ident in pending:  # opened and closed within this batch
+                        closing = pending.pop(ident)
+                        closing[5], closing[7] = recorded, position
+                    else:
+                        closes.append((recorded, position, key, ident[0], ident[1]))
+                    del live[ident]
+                if new is None:
                     continue
                 live[ident] = new
                 pending[ident] = [

@@ -15,6 +15,8 @@ def corrected(events: Sequence[Event]) -> list[Event]:
     for event in events:
         if isinstance(event, Corrected):
             updates.setdefault(event.corrected_version, {})[event.field] = event.new_value
+    if not updates:
+        return list(events)
     result = []
     for event in events:
         if isinstance(event, Corrected):
@@ -25,27 +27,44 @@ def corrected(events: Sequence[Event]) -> list[Event]:
     return result
 
 
-def segments(events: Sequence[Event]) -> Iterator[tuple[date, Aggregate]]:
-    """(effective day, state from that day on) in valid-time order; each state is a fresh copy.
+def in_effect_order(events: Sequence[Event]) -> list[Event]:
+    """The creation first, then the rest by the day they take effect (ties in recorded order).
 
-    A decision recorded late still takes effect on its own day, so events are replayed in the
-    order of the day they take effect, not the order they were recorded (ties keep that order).
+    A decision recorded late still takes effect on its own day.
     """
     story = corrected(events)
     if not story:
+        return []
+    assert isinstance(story[0], Created)
+    return [story[0], *sorted(story[1:], key=lambda e: e.effective_on)]
+
+
+def segments(events: Sequence[Event]) -> Iterator[tuple[date, Aggregate]]:
+    """(effective day, the state from that day on), in valid-time order.
+
+    One pass: the state yielded is the live aggregate, changed again by the next step, so a
+    caller derives what it needs from it before asking for the next segment.
+    """
+    ordered = in_effect_order(events)
+    if not ordered:
         return
-    first, rest = story[0], story[1:]
-    assert isinstance(first, Created)
-    ordered = sorted(rest, key=lambda e: e.effective_on)
-    days = sorted({first.effective_on, *(e.effective_on for e in ordered)})
-    for day in days:
-        applied = [first, *(e for e in ordered if e.effective_on <= day)]
-        yield day, _replay(applied)
+    # Nothing takes effect before the aggregate exists.
+    days = [max(e.effective_on, ordered[0].effective_on) for e in ordered]
+    state: Aggregate | None = None
+    for version, event in enumerate(ordered, start=1):
+        state = event.model_copy(update={"originator_version": version}).mutate(state)
+        if version == len(ordered) or days[version] > days[version - 1]:
+            assert state is not None
+            yield days[version - 1], state
 
 
-def _replay(events: list[Event]) -> Aggregate:
-    agg: Aggregate | None = None
-    for version, event in enumerate(events, start=1):
-        agg = event.model_copy(update={"originator_version": version}).mutate(agg)
-    assert agg is not None
-    return agg
+def state_on(events: Sequence[Event], day: date | None) -> Aggregate | None:
+    """The aggregate as it stood on `day` (its latest state if None); None before it existed."""
+    state: Aggregate | None = None
+    for version, event in enumerate(in_effect_order(events), start=1):
+        if day is not None and version > 1 and event.effective_on > day:
+            break
+        if day is not None and version == 1 and event.effective_on > day:
+            return None
+        state = event.model_copy(update={"originator_version": version}).mutate(state)
+    return state

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain.aggregate import Aggregate, Event
+from domain.aggregate import Aggregate, Corrected, Event
 from projections.timeline import segments
 
 END_DAY = "9999-12-31"
@@ -51,6 +51,19 @@ class Version:
         return self.valid_to, self.columns, self.data
 
 
+@dataclass
+class Tracked:
+    """One aggregate as a view follows it: its events, live state and rows so far."""
+
+    events: list[Event] = field(default_factory=list)
+    state: Aggregate | None = None
+    last_day: date | None = None
+    rows: dict[tuple[str, str], Version] = field(default_factory=dict)
+    open: dict[str, Version] = field(default_factory=dict)
+    # What the last event changed: identity → its new version, or None where it went away.
+    delta: dict[tuple[str, str], Version | None] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class View:
     """A read model: which aggregates feed it, its typed columns, and how state becomes rows."""
@@ -60,6 +73,7 @@ class View:
     columns: tuple[tuple[str, str], ...]
     status_rows: Callable[[Any], list[StatusRow]]
     fact_rows: Callable[[Any], list[FactRow]] | None = None
+    new_facts: Callable[[Any, Event], list[FactRow]] | None = None  # facts one event adds
     indexes: tuple[str, ...] = field(default=())
 
     def topics(self) -> tuple[str, ...]:
@@ -87,29 +101,80 @@ class View:
 
     def versions(self, events: Sequence[Event]) -> dict[tuple[str, str], Version]:
         """Every row of one aggregate as its events (so far) make it, keyed by identity."""
-        result: dict[tuple[str, str], Version] = {}
-        open_rows: dict[str, Version] = {}
-        final: Aggregate | None = None
+        return self.rebuild(list(events)).rows
+
+    def rebuild(self, events: list[Event]) -> Tracked:
+        """Derive all rows of an aggregate from its events, in one pass over valid time."""
+        tracked = Tracked(events=events)
         for day, state in segments(events):
-            final = state
-            seen = set()
-            for key, columns, data in self.status_rows(state):
-                seen.add(key)
-                body = _json(data)
-                prev = open_rows.get(key)
-                if prev is not None and prev.columns == columns and prev.data == body:
-                    continue  # unchanged: the open row carries on
-                if prev is not None:
-                    result[prev.identity] = _until(prev, day)
-                row = Version(key, day.isoformat(), END_DAY, columns, body)
-                open_rows[key] = result[row.identity] = row
-            for key in [k for k in open_rows if k not in seen]:
-                result[open_rows[key].identity] = _until(open_rows.pop(key), day)
-        if final is not None and self.fact_rows is not None:
-            for key, start, end, columns, data in self.fact_rows(final):
-                row = Version(key, start.isoformat(), end.isoformat(), columns, _json(data))
-                result[row.identity] = row
-        return result
+            self._step(tracked, day, state)
+            tracked.state, tracked.last_day = state, day
+        if tracked.state is not None and self.fact_rows is not None:
+            for row in self.fact_rows(tracked.state):
+                self._fact(tracked, row)
+        return tracked
+
+    def advance(self, tracked: Tracked, event: Event) -> Tracked:
+        """Add one event: on the live state when it can, else by a replay of them all.
+
+        The live state is every event so far applied in the order they take effect; an event
+        that takes effect no earlier than all of them (the usual case) simply comes last.
+        A correction, or a decision taking effect before earlier ones, needs the replay.
+        """
+        tracked.events.append(event)
+        state, last_day = tracked.state, tracked.last_day
+        if (
+            state is None
+            or last_day is None
+            or isinstance(event, Corrected)
+            or event.effective_on < last_day
+        ):
+            fresh = self.rebuild(tracked.events)
+            old, new = tracked.rows, fresh.rows
+            fresh.delta = {
+                i: new.get(i) for i in old.keys() | new.keys() if old.get(i) != new.get(i)
+            }
+            return fresh
+        tracked.delta = {}
+        event.model_copy(update={"originator_version": state.version + 1}).mutate(state)
+        self._step(tracked, event.effective_on, state)
+        tracked.last_day = event.effective_on
+        if self.new_facts is not None:
+            for row in self.new_facts(state, event):
+                self._fact(tracked, row)
+        elif self.fact_rows is not None:
+            for row in self.fact_rows(state):
+                self._fact(tracked, row)
+        return tracked
+
+    def _step(self, tracked: Tracked, day: date, state: Aggregate) -> None:
+        """The state from `day` on: close rows that change, open their new versions."""
+        seen = set()
+        for key, columns, data in self.status_rows(state):
+            seen.add(key)
+            body = _json(data)
+            prev = tracked.open.get(key)
+            if prev is not None and prev.columns == columns and prev.data == body:
+                continue  # unchanged: the open row carries on
+            if prev is not None:
+                self._end(tracked, prev, day)
+            row = Version(key, day.isoformat(), END_DAY, columns, body)
+            tracked.open[key] = tracked.rows[row.identity] = tracked.delta[row.identity] = row
+        for key in [k for k in tracked.open if k not in seen]:
+            self._end(tracked, tracked.open.pop(key), day)
+
+    def _end(self, tracked: Tracked, row: Version, day: date) -> None:
+        """An open row stops the day before `day` (or goes, if it began that day)."""
+        del tracked.rows[row.identity]
+        tracked.delta[row.identity] = None
+        if row.valid_from < day.isoformat():
+            closed = _until(row, day)
+            tracked.rows[closed.identity] = tracked.delta[closed.identity] = closed
+
+    def _fact(self, tracked: Tracked, fact: FactRow) -> None:
+        key, start, end, columns, data = fact
+        row = Version(key, start.isoformat(), end.isoformat(), columns, _json(data))
+        tracked.rows[row.identity] = tracked.delta[row.identity] = row
 
 
 def _until(row: Version, next_day: date) -> Version:

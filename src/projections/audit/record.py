@@ -11,7 +11,7 @@ from uuid import UUID
 from domain.aggregate import Aggregate, Event
 from domain.application import Frispor
 from domain.mapper import decode_event
-from projections.timeline import corrected, segments
+from projections.timeline import corrected, state_on
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -35,12 +35,7 @@ class Record:
             return None
         if as_of is None:
             return _replay_all(corrected(events))
-        current = None
-        for day, state in segments(events):
-            if day > as_of:
-                break
-            current = state
-        return current
+        return state_on(events, as_of)
 
     def of_type(self, kind: type[A], as_of: date | None = None) -> list[A]:
         """Every aggregate of a kind (that existed on `as_of`), as it stood."""
