@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from api import cli_audit
+from api import cli_audit, cli_ledger
 from api.settings import Settings
 from domain.application import Frispor
 from domain.values import Role
@@ -130,10 +130,14 @@ def rebuild(
 
 @cli.command()
 def check() -> None:
-    """Compare every read model with a fresh replay of the events; exit 1 on any difference."""
+    """Read models equal a fresh replay; the ledger matches the events; exit 1 on any difference."""
     settings = Settings()
     app, db = open_read_side(settings)
-    failed = False
+    problems = cli_ledger.ledger_check(settings.database_url)
+    for problem in problems:
+        console.print(f"[red]ledger: {problem}[/]")
+    console.print("ledger: " + ("[red]TAMPERED OR INCONSISTENT[/]" if problems else "consistent"))
+    failed = bool(problems)
     try:
         for name in VIEWS:
             result = check_view(app, db, name)
@@ -198,6 +202,7 @@ def _root() -> None:
 
 
 cli_audit.register(cli)
+cli_ledger.register(cli)
 
 
 def main() -> None:

@@ -1,13 +1,11 @@
 """The ledger's commands: keys, export, verify, checkpoint; and the ledger part of `check`.
 
-Settings read here for now (to move into api.settings.Settings): FRISPOR_SIGNING_KEY, the
-path of the PKCS8 PEM private key (its public key is PATH.pub), and FRISPOR_LEDGER_ORIGIN,
-the log's name in checkpoints (default frispor.example/trail).
+FRISPOR_SIGNING_KEY is the path of the PKCS8 PEM private key (its public key is PATH.pub);
+FRISPOR_LEDGER_ORIGIN the log's name in checkpoints. Both are fields of Settings.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -36,7 +34,7 @@ _DAY = ["%Y-%m-%d"]
 
 
 def _origin() -> str:
-    return os.environ.get("FRISPOR_LEDGER_ORIGIN") or DEFAULT_ORIGIN
+    return Settings().ledger_origin
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -45,11 +43,11 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def _signer() -> Signer:
-    path = os.environ.get("FRISPOR_SIGNING_KEY")
-    if not path:
+    settings = Settings()
+    if settings.signing_key is None:
         raise _fail("FRISPOR_SIGNING_KEY is not set: run `frispor keys generate --out PATH`", 2)
     try:
-        return Signer.from_pem_file(Path(path), _origin())
+        return Signer.from_pem_file(settings.signing_key, settings.ledger_origin)
     except SigningError as error:
         raise _fail(f"cannot use the signing key: {error}", 2) from None
 
@@ -77,7 +75,7 @@ def keys_generate(
     out: Annotated[Path, typer.Option("--out", help="Private key file; PATH.pub gets the public")],
     force: Annotated[bool, typer.Option(help="Overwrite existing key files")] = False,
 ) -> None:
-    """Write a new Ed25519 signing key (PATH, mode 0600) and its public key (PATH.pub)."""
+    """Write an Ed25519 signing key (PATH, mode 0600) and its public key (PATH.pub, PEM)."""
     try:
         verifier_key = write_key_pair(out, _origin(), overwrite=force)
     except SigningError as error:
@@ -99,7 +97,7 @@ def export(
         datetime | None, typer.Option("--to", formats=_DAY, help="Recorded on or before")
     ] = None,
 ) -> None:
-    """Write a signed export bag (BagIt); the key is FRISPOR_SIGNING_KEY."""
+    """Write a signed BagIt export of DATABASE_URL's events; the key is FRISPOR_SIGNING_KEY."""
     signer = _signer()
     scope = Scope(
         authority=authority,
@@ -146,7 +144,7 @@ def verify(
 
 
 def checkpoint() -> None:
-    """Bring the ledger up to date with the events and cut a signed checkpoint."""
+    """Bring the ledger up to date with DATABASE_URL's events; cut and print a signed checkpoint."""
     signer = _signer()
     settings = Settings()
     try:

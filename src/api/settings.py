@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=256_000, ge=1_000)
     wait_timeout: float = Field(default=5.0, ge=0, le=60)
     run_projections: bool = True
-    signing_key: Path | None = None
-    ledger_origin: str = "frispor/trail"
+    signing_key: Path | None = Field(
+        default=None, description="PKCS8 PEM private key; its public key is PATH.pub"
+    )
+    ledger_origin: str = Field(
+        default="frispor.example/trail", description="the log's name in signed checkpoints"
+    )
     late_recording_days: int = Field(default=30, ge=1)
 
     @field_validator("tokens", mode="before")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import Environment
@@ -53,6 +55,25 @@ class Written:
     events: int = 1
 
 
+@contextmanager
+def _startup_lock(env: Mapping[str, str]) -> Iterator[None]:
+    """Hold a session advisory lock while the library creates its tables."""
+    conn = psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env.get("POSTGRES_PORT", "5432"),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        autocommit=True,
+    )
+    try:
+        conn.execute("SELECT pg_advisory_lock(hashtext('frispor-ddl-startup'))")
+        yield
+    finally:
+        conn.close()
+
+
 def utc_now() -> datetime:
     """The real clock: the recorded time of every event the API writes."""
     return datetime.now(UTC)
@@ -65,7 +86,13 @@ class Frispor(Application[UUID]):
 
     def __init__(self, env: Mapping[str, str], clock: Clock = utc_now) -> None:
         self.clock = clock
-        super().__init__(dict(env))
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            # The library creates its tables on start; two processes starting at once would
+            # collide in the catalogue ("tuple concurrently updated"), so they take turns.
+            with _startup_lock(env):
+                super().__init__(dict(env))
+        else:
+            super().__init__(dict(env))
         self._guard_append_only()
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:

@@ -1,0 +1,68 @@
+"""The ledger's tables, created beside the events (same SQLite file, same PostgreSQL schema).
+
+ledger_state        one row: tree size and the position of the last leaf's event
+ledger_leaves       leaf index -> event position, canonical leaf bytes, recorded time, scope
+ledger_nodes        (level, index) -> hash of that complete subtree; level 0 are leaf hashes
+ledger_aggregates   aggregate id -> aggregate type and area, for resolving export scope
+ledger_checkpoints  every signed checkpoint cut: size, root, signed note, time
+ledger_exports      every bag made: for whom, scope, checkpoint, previous size, count
+"""
+
+from __future__ import annotations
+
+from domain.store import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
+
+__all__ = ["AGGREGATES_SQL", "EVENTS_JOIN", "NODES_SQL", "TABLES", "TYPES"]
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1),
+    size BIGINT NOT NULL, last_position BIGINT NOT NULL)""",
+    """INSERT INTO ledger_state (id, size, last_position) VALUES (1, 0, 0)
+    ON CONFLICT DO NOTHING""",
+    """CREATE TABLE IF NOT EXISTS ledger_leaves (leaf_index {int_pk}, position BIGINT NOT NULL
+    UNIQUE, leaf {blob} NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL, area TEXT)""",
+    "CREATE INDEX IF NOT EXISTS ledger_leaves_recorded_at ON ledger_leaves (recorded_at)",
+    """CREATE TABLE IF NOT EXISTS ledger_nodes (level INTEGER NOT NULL, idx BIGINT NOT NULL,
+    hash {blob} NOT NULL, PRIMARY KEY (level, idx)){without_rowid}""",
+    """CREATE TABLE IF NOT EXISTS ledger_aggregates (aggregate_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL, area TEXT)""",
+    """CREATE TABLE IF NOT EXISTS ledger_checkpoints (id {serial}, size BIGINT NOT NULL,
+    root {blob} NOT NULL, note TEXT NOT NULL, cut_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_exports (id {serial}, authority TEXT, area TEXT,
+    period_from TEXT, period_to TEXT, kind TEXT NOT NULL,
+    checkpoint_id BIGINT NOT NULL REFERENCES ledger_checkpoints (id), previous_size BIGINT,
+    event_count BIGINT NOT NULL, created_at TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_exports_authority ON ledger_exports (authority, id)",
+]
+TYPES = {
+    "sqlite": {
+        "int_pk": "INTEGER PRIMARY KEY",
+        "blob": "BLOB",
+        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "without_rowid": " WITHOUT ROWID",
+    },
+    "postgres": {
+        "int_pk": "BIGINT PRIMARY KEY",
+        "blob": "BYTEA",
+        "serial": "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        "without_rowid": "",
+    },
+}
+NODES_SQL = {
+    "sqlite": """SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN
+    (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))""",
+    "postgres": """SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN
+    (SELECT * FROM unnest(?::int[], ?::bigint[]))""",
+}
+AGGREGATES_SQL = {
+    "sqlite": """SELECT aggregate_id, kind, area FROM ledger_aggregates
+    WHERE aggregate_id IN (SELECT value FROM json_each(?))""",
+    "postgres": """SELECT aggregate_id, kind, area FROM ledger_aggregates
+    WHERE aggregate_id = ANY(?)""",
+}
+# The export reads each event's stored bytes in the same query as its leaf: these are the
+# bytes the recorder returns, and one join per batch is far cheaper than its objects.
+EVENTS_JOIN = {
+    "sqlite": f"LEFT JOIN {EVENTS_TABLE_SQLITE} e ON e.rowid = l.position",
+    "postgres": f"LEFT JOIN {EVENTS_TABLE_POSTGRES} e ON e.notification_id = l.position",
+}

@@ -1,0 +1,273 @@
+"""The stored tree: leaves, complete-subtree nodes, tree size, checkpoints and exports.
+
+Every root and proof reads the O(log n) nodes that ``ledger.tree`` plans, in one query.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ledger import tree
+from ledger.bag import Scope
+from ledger.db import LedgerDB
+from ledger.schema import AGGREGATES_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
+from ledger.tree import MemoryNodeStore, Node, NodeKey
+
+__all__ = ["LeafRow", "StoredCheckpoint", "TreeStore"]
+
+_LEAF_COLUMNS = "leaf_index, position, leaf, recorded_at, kind, area"
+_CHECKPOINT_COLUMNS = "id, size, root, note, cut_at"
+
+
+@dataclass(frozen=True)
+class LeafRow:
+    """A stored leaf: its index in the tree, the event's position, the canonical leaf bytes."""
+
+    leaf_index: int
+    position: int
+    leaf: bytes
+    recorded_at: str
+    kind: str  # the aggregate's type, e.g. "Trial"
+    area: str | None  # the area of the aggregate's network; None for programme-wide events
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint as cut: tree size, root, the signed note text and when."""
+
+    id: int
+    size: int
+    root: bytes
+    note: str
+    cut_at: str
+
+
+def _leaf(row: Sequence[Any]) -> LeafRow:
+    return LeafRow(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
+
+
+def _checkpoint(row: Sequence[Any]) -> StoredCheckpoint:
+    return StoredCheckpoint(row[0], row[1], bytes(row[2]), row[3], row[4])
+
+
+class TreeStore:
+    """The ledger's tables in the events' database; created when missing."""
+
+    def __init__(self, db: LedgerDB) -> None:
+        """Use an open connection and create the tables if they are missing."""
+        self.db = db
+        types = TYPES[db.backend]
+        with db.transaction(write=True):
+            if db.is_postgres:
+                # Serialise with other processes creating the same tables at the same moment.
+                db.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
+            for statement in TABLES:
+                db.execute(statement.format(**types))
+
+    @classmethod
+    def open(cls, database_url: str) -> TreeStore:
+        """Connect to DATABASE_URL's database and return its store (close it when done)."""
+        db = LedgerDB(database_url)
+        try:
+            return cls(db)
+        except BaseException:
+            db.close()
+            raise
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def __enter__(self) -> TreeStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def state(self) -> tuple[int, int]:
+        """Return (tree size, position of the last leaf's event)."""
+        [(size, last)] = self.db.query("SELECT size, last_position FROM ledger_state WHERE id = 1")
+        return int(size), int(last)
+
+    def size(self) -> int:
+        """Return the number of leaves in the stored tree."""
+        return self.state()[0]
+
+    def fetch_nodes(self, keys: Iterable[NodeKey]) -> MemoryNodeStore:
+        """Fetch the given node keys in one query and serve them from memory."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return MemoryNodeStore()
+        if self.db.is_postgres:
+            params: list[Any] = [[k[0] for k in wanted], [k[1] for k in wanted]]
+        else:
+            params = [json.dumps(wanted)]
+        rows = self.db.query(NODES_SQL[self.db.backend], params)
+        return MemoryNodeStore({(r[0], r[1]): bytes(r[2]) for r in rows})
+
+    def root_at(self, size: int) -> bytes:
+        """Return the root of the first size leaves."""
+        return tree.root_at(size, self.fetch_nodes(tree.nodes_needed_for_root(size)))
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """Return the inclusion proof of leaf index in the tree of the given size."""
+        nodes = self.fetch_nodes(tree.nodes_needed_for_inclusion(index, size))
+        return tree.inclusion_proof(index, size, nodes)
+
+    def consistency_proof(self, m: int, n: int) -> list[bytes]:
+        """Return the consistency proof from tree size m to tree size n."""
+        return tree.consistency_proof(
+            m, n, self.fetch_nodes(tree.nodes_needed_for_consistency(m, n))
+        )
+
+    def leaves(self, lo: int, hi: int) -> list[LeafRow]:
+        """Return the stored leaves with index in [lo, hi), in index order."""
+        statement = f"SELECT {_LEAF_COLUMNS} FROM ledger_leaves WHERE leaf_index >= ? AND "
+        rows = self.db.query(statement + "leaf_index < ? ORDER BY leaf_index", [lo, hi])
+        return [_leaf(r) for r in rows]
+
+    def leaf_index_of(self, position: int) -> int | None:
+        """Return the leaf index of the event at a position, or None if it is not a leaf."""
+        rows = self.db.query("SELECT leaf_index FROM ledger_leaves WHERE position = ?", [position])
+        return int(rows[0][0]) if rows else None
+
+    def aggregates(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+        """Return {aggregate id: (kind, area)} for the known ids among those given."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        param: Any = wanted if self.db.is_postgres else json.dumps(wanted)
+        rows = self.db.query(AGGREGATES_SQL[self.db.backend], [param])
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def append(
+        self,
+        rows: Sequence[LeafRow],
+        nodes: Sequence[Node],
+        aggregates: dict[str, tuple[str, str | None]],
+    ) -> None:
+        """Write a batch of leaves, their new nodes and the new size (inside a transaction)."""
+        self.db.executemany(
+            f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows],
+        )
+        self.db.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+        self.db.executemany(
+            "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            [(key, kind, area) for key, (kind, area) in aggregates.items()],
+        )
+        self.db.execute(
+            "UPDATE ledger_state SET size = ?, last_position = ? WHERE id = 1",
+            [rows[-1].leaf_index + 1, rows[-1].position],
+        )
+
+    def add_checkpoint(self, size: int, root: bytes, note: str, cut_at: str) -> StoredCheckpoint:
+        """Store a signed checkpoint and return it."""
+        with self.db.transaction(write=True):
+            [(checkpoint_id,)] = self.db.query(
+                "INSERT INTO ledger_checkpoints (size, root, note, cut_at) VALUES (?, ?, ?, ?) "
+                "RETURNING id",
+                [size, root, note, cut_at],
+            )
+        return StoredCheckpoint(int(checkpoint_id), size, root, note, cut_at)
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """Return the checkpoint cut last, if any."""
+        rows = self.db.query(
+            f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id DESC LIMIT 1"
+        )
+        return _checkpoint(rows[0]) if rows else None
+
+    def checkpoints(self) -> list[StoredCheckpoint]:
+        """Return every stored checkpoint, oldest first."""
+        rows = self.db.query(f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id")
+        return [_checkpoint(r) for r in rows]
+
+    def last_delivery(self, authority: str) -> StoredCheckpoint | None:
+        """Return the checkpoint of the last export made for an authority, if any."""
+        columns = ", ".join(f"c.{c.strip()}" for c in _CHECKPOINT_COLUMNS.split(","))
+        rows = self.db.query(
+            f"SELECT {columns} FROM ledger_exports e JOIN ledger_checkpoints c "
+            "ON c.id = e.checkpoint_id WHERE e.authority = ? ORDER BY e.id DESC LIMIT 1",
+            [authority],
+        )
+        return _checkpoint(rows[0]) if rows else None
+
+    def record_export(
+        self,
+        scope: Scope,
+        kind: str,
+        checkpoint: StoredCheckpoint,
+        previous_size: int | None,
+        event_count: int,
+        created_at: str,
+        tagmanifest_sha256: str,
+    ) -> int:
+        """Record that a bag was made for an authority at a checkpoint; return its id."""
+        with self.db.transaction(write=True):
+            [(export_id,)] = self.db.query(
+                "INSERT INTO ledger_exports (authority, area, period_from, period_to, kind, "
+                "checkpoint_id, previous_size, event_count, created_at, tagmanifest_sha256) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [
+                    scope.authority,
+                    scope.area,
+                    scope.period_from.isoformat() if scope.period_from else None,
+                    scope.period_to.isoformat() if scope.period_to else None,
+                    kind,
+                    checkpoint.id,
+                    previous_size,
+                    event_count,
+                    created_at,
+                    tagmanifest_sha256,
+                ],
+            )
+        return int(export_id)
+
+    def _scope_where(self, size: int, scope: Scope) -> tuple[str, list[Any]]:
+        where: list[str] = ["l.leaf_index < ?"]
+        params: list[Any] = [size]
+        low, high = scope.recorded_bounds()
+        if low is not None:
+            where.append("l.recorded_at >= ?")
+            params.append(low)
+        if high is not None:
+            where.append("l.recorded_at < ?")
+            params.append(high)
+        if scope.area is not None:
+            # Programme events have no area: they frame every area's trials, so they go along.
+            where.append("(l.area = ? OR l.area IS NULL)")
+            params.append(scope.area)
+        return " AND ".join(where), params
+
+    def scope_bounds(self, size: int, scope: Scope) -> tuple[int, int] | None:
+        """Return the first and last leaf index in scope within size, or None if there is none."""
+        where, params = self._scope_where(size, scope)
+        [(low, high)] = self.db.query(
+            f"SELECT min(l.leaf_index), max(l.leaf_index) FROM ledger_leaves l WHERE {where}",
+            params,
+        )
+        return None if low is None else (int(low), int(high))
+
+    def export_rows(
+        self, lo: int, hi: int, size: int, scope: Scope
+    ) -> list[tuple[int, int, bytes, str, bytes | None]]:
+        """Return (leaf index, position, leaf, kind, event state) in scope for leaves [lo, hi).
+
+        The state is None when the event is no longer in the event store. Callers page by
+        leaf index so every query scans a bounded range, whatever the planner believes.
+        """
+        where, params = self._scope_where(size, scope)
+        rows = self.db.query(
+            f"SELECT l.leaf_index, l.position, l.leaf, l.kind, e.state FROM ledger_leaves l "
+            f"{EVENTS_JOIN[self.db.backend]} WHERE l.leaf_index >= ? AND l.leaf_index < ? "
+            f"AND {where} ORDER BY l.leaf_index",
+            [lo, hi, *params],
+        )
+        return [
+            (r[0], r[1], bytes(r[2]), r[3], None if r[4] is None else bytes(r[4])) for r in rows
+        ]

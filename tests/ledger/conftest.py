@@ -1,0 +1,44 @@
+"""Fixtures for the ledger's database suites: an app with the demo loaded, a signer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from ledger_testkit import ORIGIN
+
+from api.demo import load_demo
+from domain.application import Frispor
+from domain.store import store_env
+from ledger.checkpoint import generate_signer
+from ledger.keys import load_private_key
+from ledger.signer import Signer
+from ledger.store import TreeStore
+
+
+@pytest.fixture(scope="session")
+def private_pem() -> bytes:
+    """One signing key for the whole run."""
+    return generate_signer(ORIGIN).private_pem
+
+
+@pytest.fixture
+def signer(private_pem: bytes) -> Signer:
+    return Signer(load_private_key(private_pem), ORIGIN)
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Frispor]:
+    """The Application on the test's store, with the demo loaded (56 events)."""
+    application = Frispor(store_env(database_url))
+    load_demo(application)
+    yield application
+    application.close()
+
+
+@pytest.fixture
+def store(database_url: str, app: Frispor) -> Iterator[TreeStore]:
+    """The ledger's tables beside the events (after the demo is loaded)."""
+    tree_store = TreeStore.open(database_url)
+    yield tree_store
+    tree_store.close()
