@@ -14,8 +14,19 @@ from psycopg_pool import PoolTimeout
 from api import errors
 from api.auth import Authenticator
 from api.idempotency import IdempotencyStore
+from api.ledger_service import LedgerService
 from api.metrics import Metrics
-from api.routes import corrections, exemptions, goals, inspections, ops, programmes, queries, trials
+from api.routes import (
+    corrections,
+    exemptions,
+    goals,
+    inspections,
+    ledger,
+    ops,
+    programmes,
+    queries,
+    trials,
+)  # fmt: skip
 from api.services import Services
 from api.settings import Settings, TokenEntry
 from domain.application import Frispor
@@ -49,13 +60,18 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
     @asynccontextmanager
     async def lifespan(api: FastAPI) -> AsyncIterator[None]:
         services = build_services(settings, extra_tokens)
+        follower = None
         if settings.run_projections:
             services.projections = ProjectionService(services.app, services.db)
             services.projections.start()
+            follower = LedgerService(services.app, settings, settings.checkpoint_every)
+            follower.start()
         api.state.services = services
         try:
             yield
         finally:
+            if follower is not None:
+                follower.stop()
             services.close()
 
     api = FastAPI(
@@ -95,7 +111,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
 
     for router in (
         programmes.router, trials.router, exemptions.router, goals.router, inspections.router,
-        corrections.router, queries.router, ops.router,
+        corrections.router, queries.router, ledger.router, ops.router,
     ):  # fmt: skip
         api.include_router(router)
     return api

@@ -39,6 +39,22 @@ def get_principal(request: Request, services: ServicesDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
+def allowed(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only these roles through (checked before the request is read)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        principal.require(*roles)
+        return principal
+
+    return check
+
+
+AuditorDep = Annotated[Principal, Depends(allowed(Role.AUDITOR))]
+ReaderDep = Annotated[Principal, Depends(allowed(Role.RECORDER, Role.AUDITOR, Role.AUTHORITY))]
+AuthorityDep = Annotated[Principal, Depends(allowed(Role.AUTHORITY))]
+ReviewerDep = Annotated[Principal, Depends(allowed(Role.AUDITOR, Role.AUTHORITY))]
+
+
 def parse_if_match(value: str | None) -> int | None:
     """The expected version of an `If-Match` header: 3, "3" or W/"3"."""
     if value is None:

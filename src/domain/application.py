@@ -19,6 +19,7 @@ from domain.aggregate import Aggregate, Clock, Context, Envelope, Event
 from domain.complaint import Complaint
 from domain.errors import ConcurrencyError, NotFoundError
 from domain.exemption import Exemption
+from domain.export import Export
 from domain.goal import Goal, GoalTerms
 from domain.inspection import Finding, Inspection, Order
 from domain.institution import Institution
@@ -617,6 +618,10 @@ class Frispor(Application[UUID]):
         complaint = self.get(Complaint, complaint_id, expected_version)
         complaint.decide(self._ctx(envelope), outcome)
         return self._write(complaint)
+
+    def record_export(self, envelope: Envelope, **facts: Any) -> Written:
+        """Record in the trail that an export was made for an authority."""
+        return self._write(Export.record(self._ctx(envelope), **facts))
 
     def correct(
         self,

@@ -7,13 +7,16 @@ from eventsourcing.utils import get_topic
 from domain.aggregate import Corrected, Event
 from domain.complaint import Complaint
 from domain.exemption import Exemption
+from domain.export import Export
 from domain.goal import Goal
 from domain.inspection import Inspection, Order
 from domain.institution import Institution
 from domain.programme import Network, Programme
 from domain.trial import Trial
 
-AGGREGATES = (Programme, Network, Trial, Institution, Exemption, Goal, Inspection, Order, Complaint)
+AGGREGATES = (
+    Programme, Network, Trial, Institution, Exemption, Goal, Inspection, Order, Complaint, Export,
+)  # fmt: skip
 
 
 def all_event_topics() -> list[str]:

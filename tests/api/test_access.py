@@ -29,6 +29,12 @@ def allowed_for(path: str, method: str) -> set[str | None]:
         return {"auditor"}
     if path == "/review":
         return {"auditor", "authority"}
+    if path.startswith("/ledger"):
+        return READ
+    if path == "/exports":
+        return {"authority"}
+    if path.startswith("/exports/"):
+        return {"authority", "auditor"}
     if method == "GET":
         return READ
     return {"kbh", "oim", "frb", "tilsyn"}  # recorders (organisation checks come after)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import PrincipalDep, ServicesDep
+from api.auth import Principal
+from api.deps import ServicesDep, allowed
 from domain.values import Role
 from projections.service import lag
 
@@ -28,9 +31,11 @@ def health(services: ServicesDep) -> JSONResponse:
 
 
 @router.get("/metrics")
-def metrics(services: ServicesDep, principal: PrincipalDep) -> Response:
-    """Prometheus metrics (admin token)."""
-    principal.require(Role.ADMIN, Role.AUDITOR)
+def metrics(
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(allowed(Role.ADMIN, Role.AUDITOR))],
+) -> Response:
+    """Prometheus metrics (admin or auditor token)."""
     for name, report in lag(services.app, services.db).items():
         services.metrics.lag_events.labels(name).set(report["behind"])
         services.metrics.lag_seconds.labels(name).set(report["seconds_behind"])

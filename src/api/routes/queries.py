@@ -8,11 +8,11 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal
-from api.deps import PrincipalDep, ServicesDep
+from api.deps import AuditorDep, ReaderDep, ReviewerDep, ServicesDep
 from api.errors import ApiError
 from api.services import Services
 from domain.errors import NotFoundError
@@ -23,7 +23,6 @@ from projections.audit.review import review
 from projections.history import describe, feed, history
 
 router = APIRouter(tags=["queries"])
-READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)
 
 AsOf = Annotated[date | None, Query(description="valid time: what was in force that day")]
 KnownAt = Annotated[
@@ -60,15 +59,6 @@ def _sees(principal: Principal, area: str | None) -> bool:
 def _trial_area(services: Services, trial_id: str) -> str | None:
     found = services.read.trial(trial_id)
     return found["area"] if found else None
-
-
-def reader(principal: PrincipalDep) -> Principal:
-    """Deny unless the caller may read current status."""
-    principal.require(*READERS)
-    return principal
-
-
-ReaderDep = Annotated[Principal, Depends(reader)]
 
 
 @router.get("/trials")
@@ -140,10 +130,9 @@ def get_goal(
 
 @router.get("/history/{aggregate_id}")
 def get_history(
-    aggregate_id: UUID, request: Request, services: ServicesDep, principal: PrincipalDep
+    aggregate_id: UUID, request: Request, services: ServicesDep, principal: AuditorDep
 ) -> Response:
     """Every event of one aggregate, oldest first, with its envelope and position."""
-    principal.require(Role.AUDITOR)
     events = history(services.db, aggregate_id)
     if not events:
         raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
@@ -152,7 +141,7 @@ def get_history(
 
 @router.get("/events")
 def get_events(
-    request: Request, services: ServicesDep, principal: PrincipalDep,
+    request: Request, services: ServicesDep, principal: AuditorDep,
     after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
@@ -162,7 +151,6 @@ def get_events(
     recorded_to: Annotated[datetime | None, Query()] = None,
 ) -> JSONResponse:  # fmt: skip
     """The global feed after a position, in order; resume exactly with `after=next_after`."""
-    principal.require(Role.AUDITOR)
     topics = event_topics(type, aggregate_type)
     ids = services.read.aggregates_of_trial(str(trial)) if trial else None
     rows, last = feed(
@@ -174,14 +162,13 @@ def get_events(
 
 @router.get("/review")
 def get_review(
-    request: Request, services: ServicesDep, principal: PrincipalDep,
+    request: Request, services: ServicesDep, principal: ReviewerDep,
     trial: UUID | None = None,
     from_: Annotated[date | None, Query(alias="from", description="findings from this day")] = None,
     to: Annotated[date | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
 ) -> Response:  # fmt: skip
     """The legal-certainty review: findings, each with its events' positions."""
-    principal.require(Role.AUDITOR, Role.AUTHORITY)
     record = load_record(services.app, _utc(known_at))
     findings = review(
         record, to, services.settings.late_recording_days, str(trial) if trial else None, from_

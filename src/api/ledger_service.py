@@ -1,0 +1,56 @@
+"""Keeps the Merkle tree beside the events current, and cuts signed checkpoints now and then."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from api.settings import Settings
+from domain.application import Frispor
+from ledger.follow import cut_checkpoint, sync
+from ledger.signer import Signer
+from ledger.store import TreeStore
+
+log = logging.getLogger("frispor.ledger")
+
+
+def signer_of(settings: Settings) -> Signer | None:
+    """The checkpoint signer, if a signing key is configured."""
+    if settings.signing_key is None:
+        return None
+    return Signer.from_pem_file(settings.signing_key, settings.ledger_origin)
+
+
+class LedgerService:
+    """A thread that appends new events to the tree and cuts a checkpoint when it grew."""
+
+    def __init__(self, app: Frispor, settings: Settings, every: float = 60.0) -> None:
+        self.app, self.settings, self.every = app, settings, every
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+
+    def start(self) -> None:
+        """Start following."""
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop and wait."""
+        self.stop_event.set()
+        self.thread.join(10)
+
+    def _run(self) -> None:
+        last_cut = 0.0
+        while not self.stop_event.is_set():
+            try:
+                with TreeStore.open(self.settings.database_url) as store:
+                    sync(store, self.app.recorder)
+                    signer = signer_of(self.settings)
+                    latest = store.latest_checkpoint()
+                    grown = latest is None or latest.size < store.size()
+                    if signer and grown and time.monotonic() - last_cut >= self.every:
+                        cut_checkpoint(store, signer)
+                        last_cut = time.monotonic()
+            except Exception:  # noqa: BLE001 - the follower outlives a database outage
+                log.exception("ledger follower failed; retrying")
+            self.stop_event.wait(1.0)

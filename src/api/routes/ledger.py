@@ -1,0 +1,158 @@
+"""The tamper-evident log: checkpoints, proofs, and signed exports for authorities."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated
+from uuid import uuid4
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field
+
+from api.auth import Principal
+from api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
+from api.errors import ApiError
+from api.ledger_service import signer_of
+from api.schemas.common import Strict
+from domain.aggregate import Envelope
+from domain.errors import NotFoundError
+from domain.values import Area, Role
+from ledger.bag import Scope
+from ledger.export import ExportError, export_bag
+from ledger.follow import sync
+from ledger.store import TreeStore
+
+router = APIRouter(tags=["ledger"])
+
+
+class ExportCreate(Strict):
+    """An export for the calling authority: an area (its own) and a recorded-time period."""
+
+    area: Area | None = None
+    period_from: date | None = Field(default=None, alias="from")
+    period_to: date | None = Field(default=None, alias="to")
+
+
+@router.get("/ledger/checkpoint")
+def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
+    """The latest signed checkpoint (C2SP signed note: origin, tree size, root)."""
+    with TreeStore.open(services.settings.database_url) as store:
+        latest = store.latest_checkpoint()
+    if latest is None:
+        raise NotFoundError("no checkpoint has been cut yet", field="checkpoint")
+    return Response(latest.note, media_type="text/plain; charset=utf-8")
+
+
+@router.get("/ledger/proofs/inclusion")
+def inclusion(
+    services: ServicesDep, principal: ReaderDep,
+    position: Annotated[int, Query(ge=1, description="the event's global position")],
+    size: Annotated[int, Query(ge=1, description="the tree size of a checkpoint")],
+) -> JSONResponse:  # fmt: skip
+    """Proof that the event at a position is in the tree of a given size (RFC 9162)."""
+    with TreeStore.open(services.settings.database_url) as store:
+        index = store.leaf_index_of(position)
+        if index is None:
+            raise NotFoundError(f"no leaf for position {position} yet", field="position")
+        if not index < size <= store.size():
+            raise ApiError(422, "tree-size", f"size must lie in {index + 1}..{store.size()}")
+        proof = store.inclusion_proof(index, size)
+        leaf = store.leaves(index, index + 1)[0]
+        root = store.root_at(size)
+    return JSONResponse({
+        "position": position, "leaf_index": index, "tree_size": size,
+        "leaf": leaf.leaf.decode(), "root": root.hex(), "proof": [p.hex() for p in proof],
+    })  # fmt: skip
+
+
+@router.get("/ledger/proofs/consistency")
+def consistency(
+    services: ServicesDep, principal: ReaderDep,
+    from_: Annotated[int, Query(alias="from", ge=1)],
+    to: Annotated[int, Query(ge=1)],
+) -> JSONResponse:  # fmt: skip
+    """Proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162)."""
+    with TreeStore.open(services.settings.database_url) as store:
+        if not from_ <= to <= store.size():
+            raise ApiError(422, "tree-size", f"need from ≤ to ≤ {store.size()}")
+        proof = store.consistency_proof(from_, to)
+        old, new = store.root_at(from_), store.root_at(to)
+    return JSONResponse({
+        "from": from_, "to": to, "old_root": old.hex(), "new_root": new.hex(),
+        "proof": [p.hex() for p in proof],
+    })  # fmt: skip
+
+
+@router.post("/exports", status_code=201)
+def create_export(
+    body: ExportCreate, services: ServicesDep, principal: AuthorityDep
+) -> JSONResponse:
+    """Cut a checkpoint and write a signed BagIt export of the caller's area for it."""
+    area = body.area.value if body.area else principal.area
+    if principal.area is not None and area != principal.area:
+        raise ApiError(403, "authorisation", f"an authority for '{principal.area}' exports only it")
+    signer = signer_of(services.settings)
+    if signer is None:
+        raise ApiError(503, "no-signing-key", "the server has no signing key configured")
+    scope = Scope(principal.organisation, area, body.period_from, body.period_to)
+    root = services.settings.exports_dir
+    staging = root / f"staging-{uuid4().hex}"
+    with TreeStore.open(services.settings.database_url) as store:
+        sync(store, services.app.recorder)
+        try:
+            result = export_bag(store, services.app.recorder, signer, staging, scope)
+        except ExportError as error:
+            raise ApiError(422, "export", str(error)) from None
+    final = root / str(result.export_id)
+    staging.rename(final)
+    (root / f"{result.export_id}.owner").write_text(principal.organisation, encoding="utf-8")
+    written = services.app.record_export(
+        Envelope(actor=principal.actor(), decided_on=datetime.now(UTC).date()),
+        export_number=result.export_id, authority=principal.organisation, area=area,
+        period_from=body.period_from, period_to=body.period_to, kind=result.kind,
+        events=result.event_count, checkpoint_size=result.checkpoint.size,
+        checkpoint_root=result.checkpoint.root.hex(),
+        tagmanifest_sha256=result.tagmanifest_sha256,
+    )  # fmt: skip
+    return JSONResponse({
+        "id": result.export_id, "position": written.position, "kind": result.kind,
+        "events": result.event_count, "checkpoint_size": result.checkpoint.size,
+        "checkpoint_root": result.checkpoint.root.hex(),
+    }, status_code=201)  # fmt: skip
+
+
+@router.get("/exports/{export_id}")
+def get_export(
+    export_id: int,
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(allowed(Role.AUTHORITY, Role.AUDITOR))],
+) -> Response:
+    """The export bag as a .tar.gz, for the authority it was made for (or an auditor)."""
+    root = services.settings.exports_dir
+    bag, owner = root / str(export_id), root / f"{export_id}.owner"
+    if not bag.is_dir() or not owner.exists():
+        raise NotFoundError(f"no export {export_id}", field="export_id")
+    if (
+        principal.role is Role.AUTHORITY
+        and owner.read_text(encoding="utf-8") != principal.organisation
+    ):
+        raise NotFoundError(f"no export {export_id}", field="export_id")
+    return StreamingResponse(
+        _tar(bag, f"frispor-export-{export_id}"),
+        media_type="application/gzip",
+        headers={
+            "Content-Disposition": f'attachment; filename="frispor-export-{export_id}.tar.gz"'
+        },
+    )
+
+
+def _tar(bag: Path, name: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(bag, arcname=name)
+    buffer.seek(0)
+    return buffer
