@@ -31,6 +31,8 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
     elif url.scheme in ("postgresql", "postgres", "postgresql+psycopg"):
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            # One round trip per save; concurrent saves group-committed (domain/recorder.py).
+            "APPLICATION_RECORDER_TOPIC": "domain.recorder:FastPostgresRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "frispor",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
