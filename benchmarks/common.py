@@ -84,7 +84,10 @@ class Bench:
 
     def app(self, fast: bool, *, pool_size: int = 5) -> Frispor:
         """A Frispor on a fresh schema, on this project's recorder or the library's."""
-        return Frispor(store_env(self.schema_url(), pool_size=pool_size) | (FAST if fast else {}))
+        env = store_env(self.schema_url(), pool_size=pool_size) | FAST
+        if not fast:  # the library's own recorder: the baseline
+            del env["APPLICATION_RECORDER_TOPIC"]
+        return Frispor(env)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from functools import partial, singledispatchmethod
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.projection import Projection, ProjectionRunner
@@ -20,7 +21,7 @@ from benchmarks.generate import generate
 from domain.application import Frispor
 from domain.store import store_env
 from projections.catalog import VIEWS, create_table, ensure
-from projections.db import Database
+from projections.db import Database, split_schema
 from projections.queries import ReadModels
 from projections.runner import Runner
 
@@ -101,11 +102,12 @@ def run(bench: Bench) -> list[Row]:
 
 
 def _library(url: str, events: int) -> int:
-    schema = f"lib_{random.randrange(1 << 30)}"
-    env = store_env(url.split("?")[0] + f"?schema={url.split('schema=')[1]}") | FAST
+    env = store_env(url) | FAST
     env["LIBRARYPROJECTION_POSTGRES_SCHEMA"] = env["POSTGRES_SCHEMA"]
-    env["CREATE_TABLE"] = "y"
-    _ = schema
+    base, schema = split_schema(url)
+    with psycopg.connect(base, autocommit=True) as conn:  # each run starts from zero
+        conn.execute(f'DROP TABLE IF EXISTS "{schema}".libraryprojection_tracking')
+        conn.execute("DROP TABLE IF EXISTS bench_library_view")
     with ProjectionRunner(
         application_class=Frispor, projection_class=LibraryProjection, view_class=LibraryView,
         env=env,

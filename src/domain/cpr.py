@@ -31,6 +31,10 @@ def find_cpr(text: str) -> str | None:
     return None
 
 
+def _could_hold_cpr(text: str) -> bool:
+    return any(find_cpr(m[0]) for m in CPR.finditer(text))
+
+
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
@@ -49,6 +53,10 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def refuse_cpr(record: Any, where: str = "") -> None:
     """Raise CprNumberError naming the field if any text in record holds a CPR number."""
+    # One regex pass over the serialised record rules out nearly every event cheaply; only a
+    # possible hit pays for the walk that finds (and masks) the field.
+    if isinstance(record, BaseModel) and not _could_hold_cpr(record.model_dump_json()):
+        return
     for path, text in _walk(record, where):
         if found := find_cpr(text):
             masked = found[:6] + "-XXXX"
