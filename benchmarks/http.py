@@ -1,0 +1,156 @@
+"""HTTP: a decision POST and a status GET through `frispor serve` (1 uvicorn worker) against
+bare FastAPI routes doing the least that job needs; loaded with wrk on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from api.auth import token_sha256
+from benchmarks.common import Bench, Figure, Row
+from domain.application import Frispor
+from domain.store import store_env
+
+TOKEN = "bench-token-not-secret"
+BODY = {
+    "decided_on": "2018-01-02",
+    "legal_basis": [{"act": "eli/lta/2017/658", "path": "§ 1"}],
+    "justification": "benchmark",
+    "name": "Frikommuneforsøg",
+    "kind": "frikommune",
+    "enabling_act": {"act": "eli/lta/2017/658", "path": "§ 1"},
+    "ministry": "Økonomi- og Indenrigsministeriet",
+    "period": {"start": "2016-01-01", "end": "2021-12-31"},
+    "protected_categories": ["magtanvendelse"],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        else:
+            stderr = proc.stderr.read() if proc.stderr else b""
+            raise RuntimeError("server did not start: " + stderr.decode()[:500])
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, float]:
+    """Requests per second and p99 latency (ms) from one wrk run (2 threads, 32 connections)."""
+    argv = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url]
+    if script:
+        argv[1:1] = ["-s", str(script)]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p99, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if bad:
+        raise RuntimeError(f"{bad[1]} failed requests against {url}")
+    return rate, float(p99) * scale
+
+
+def run(bench: Bench) -> list[Row]:
+    """POST and GET through frispor and through the bare app, interleaved runs."""
+    if shutil.which("wrk") is None:
+        print("  (skipped: wrk is not installed; apt-get install wrk)", flush=True)
+        return []
+    url = bench.schema_url()
+    app = Frispor(store_env(url))
+    try:
+        trial = _trial(app)
+    finally:
+        app.close()
+    work = Path(tempfile.mkdtemp(prefix="frispor-http-"))
+    post = work / "post.lua"
+    headers = f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'
+    post.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"{headers}wrk.body = {json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)}\n"
+    )
+    get = work / "get.lua"
+    get.write_text(headers)
+    bare_post = work / "bare_post.lua"
+    bare_post.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)}\n"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BARE_DATABASE_URL": url.split("?")[0],
+        "FRISPOR_TOKENS": json.dumps(
+            [
+                {
+                    "sha256": token_sha256(TOKEN),
+                    "subject": "bench",
+                    "role": "recorder",
+                    "organisation": "Økonomi- og Indenrigsministeriet",
+                }
+            ]
+        ),  # fmt: skip
+    }
+    seconds = 3 if bench.quick else 5
+    results: dict[str, list[tuple[float, float]]] = {k: [] for k in ("fp", "bp", "fg", "bg")}
+    p1, p2 = _free_port(), _free_port()
+    frispor = [str(Path(sys.executable).with_name("frispor")), "serve", "--port", str(p1)]
+    bare = [sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(p2),
+            "--log-level", "warning"]  # fmt: skip
+    try:
+        with _server(frispor, env, p1) as f, _server(bare, env, p2) as b:
+            _wrk(f"{f}/trials/{trial}", 1, get)  # warm
+            _wrk(f"{b}/bare", 1, bare_post)
+            for _ in range(bench.runs):
+                results["fp"].append(_wrk(f"{f}/programmes", seconds, post))
+                results["bp"].append(_wrk(f"{b}/bare", seconds, bare_post))
+                results["fg"].append(_wrk(f"{f}/trials/{trial}", seconds, get))
+                results["bg"].append(_wrk(f"{b}/bare/1", seconds))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    def fig(key: str) -> Figure:
+        return Figure(tuple(r for r, _ in results[key]))
+
+    def p99(key: str) -> str:
+        return f"{sorted(p for _, p in results[key])[len(results[key]) // 2]:.1f} ms"
+
+    return [
+        Row("decision POST through HTTP (1 uvicorn worker)", "requests/s", fig("fp"),
+            "bare FastAPI: pydantic body + one INSERT", fig("bp"), goal="≥ 0.7×",
+            notes=f"POST /programmes; wrk 2 threads × 32 connections; p99 {p99('fp')} "
+            f"(bare {p99('bp')})"),
+        Row("status GET through HTTP (1 uvicorn worker)", "requests/s", fig("fg"),
+            "bare FastAPI: one row by key", fig("bg"), goal="≥ 0.8×, p99 printed",
+            notes=f"GET /trials/{{id}}; p99 {p99('fg')} (bare {p99('bg')})"),
+    ]  # fmt: skip
+
+
+def _trial(app: Frispor) -> str:
+    from api.demo import load_demo
+
+    return str(load_demo(app).ids["trial:plejehjemstilsyn"])
