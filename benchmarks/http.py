@@ -87,18 +87,19 @@ def run(bench: Bench) -> list[Row]:
     finally:
         app.close()
     work = Path(tempfile.mkdtemp(prefix="frispor-http-"))
+    body = json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)  # a Lua string
     post = work / "post.lua"
     headers = f'wrk.headers["Authorization"] = "Bearer {TOKEN}"\n'
     post.write_text(
         'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-        f"{headers}wrk.body = {json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)}\n"
+        f"{headers}wrk.body = {body}\n"
     )
     get = work / "get.lua"
     get.write_text(headers)
     bare_post = work / "bare_post.lua"
     bare_post.write_text(
         'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-        f"wrk.body = {json.dumps(json.dumps(BODY, ensure_ascii=False), ensure_ascii=False)}\n"
+        f"wrk.body = {body}\n"
     )
     env = {
         **os.environ,
