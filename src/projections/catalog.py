@@ -59,6 +59,14 @@ def active_table(cur: Cursor, name: str) -> str:
     return str(rows[0][0])
 
 
+def active_tables(cur: Cursor) -> dict[str, str]:
+    """Every read model's serving table, read once per transaction."""
+    if cur.tables is None:
+        rows = cur.execute("SELECT name, active FROM projection_tables")
+        cur.tables = {str(name): str(table) for name, table in rows}
+    return cur.tables
+
+
 def position_of(cur: Cursor, table: str, lock: bool = False) -> int:
     """The last event position applied to a view table; `lock` holds it to the transaction."""
     sql = "SELECT position FROM projection_tracking WHERE table_name = %s"

@@ -18,6 +18,7 @@ class Cursor(Protocol):
     """What a transaction offers: statements with %s placeholders, rows as tuples."""
 
     locks_rows: bool
+    tables: dict[str, str] | None  # the serving tables, once looked up in this transaction
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
@@ -29,6 +30,7 @@ class _SQLiteCursor:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self.tables: dict[str, str] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self.conn.execute(sql.replace("%s", "?"), tuple(params)).fetchall()
@@ -42,6 +44,7 @@ class _PgCursor:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.cur = conn.cursor()
+        self.tables: dict[str, str] | None = None
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.cur.execute(sql, tuple(params) or None)

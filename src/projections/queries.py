@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from projections.catalog import VIEWS, active_table
+from projections.catalog import VIEWS, active_table, active_tables
 from projections.db import Cursor, Database, Row
 from projections.view import END_TIME, iso_time
 
@@ -34,7 +34,7 @@ class ReadModels:
     def _select(
         self, cur: Cursor, name: str, where: str, params: list[Any], order: str = "valid_from"
     ) -> list[dict[str, Any]]:
-        table = active_table(cur, name)
+        table = active_tables(cur)[name]
         typed = [c for c, _ in VIEWS[name].columns]
         cols = ", ".join([*BASE, *typed, "data"])
         rows = cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}", params)

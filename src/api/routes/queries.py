@@ -56,9 +56,13 @@ def _sees(principal: Principal, area: str | None) -> bool:
     return principal.role is not Role.AUTHORITY or principal.area in (None, area)
 
 
-def _trial_area(services: Services, trial_id: str) -> str | None:
-    found = services.read.trial(trial_id)
-    return found["area"] if found else None
+def _sees_trial(principal: Principal, services: Services, trial_id: str) -> bool:
+    """Whether the caller may see what belongs to this trial (an authority: its area only)."""
+    if principal.role is not Role.AUTHORITY or principal.area is None:
+        return True
+    return principal.area in {
+        t["area"] for t in services.read.trials() if t["aggregate_id"] == trial_id
+    }
 
 
 @router.get("/trials")
@@ -93,7 +97,7 @@ def get_institution(
     """One institution: its trial, exemptions in force, latest inspection, open orders."""
     _ready(services, min_position)
     found = services.read.institution(str(institution_id), as_of, known_at)
-    if found is None or not _sees(principal, _trial_area(services, found["trial_id"])):
+    if found is None or not _sees_trial(principal, services, found["trial_id"]):
         raise NotFoundError(f"no institution with id {institution_id}", field="institution_id")
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
@@ -123,7 +127,7 @@ def get_goal(
     """A goal with its measurements against baseline and target."""
     _ready(services, min_position)
     found = services.read.goal(str(goal_id), as_of, known_at)
-    if found is None or not _sees(principal, _trial_area(services, found["trial_id"])):
+    if found is None or not _sees_trial(principal, services, found["trial_id"]):
         raise NotFoundError(f"no goal with id {goal_id}", field="goal_id")
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
