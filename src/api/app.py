@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import PoolTimeout
 
@@ -27,6 +28,7 @@ from api.routes import (
     queries,
     trials,
 )  # fmt: skip
+from api.schemas.common import ERRORS
 from api.services import Services
 from api.settings import Settings, TokenEntry
 from domain.application import Frispor
@@ -35,7 +37,14 @@ from projections.db import Database
 from projections.queries import ReadModels
 from projections.service import ProjectionService
 
-OUTAGES = (psycopg.OperationalError, PoolTimeout, sqlite3.OperationalError)
+# The library wraps the drivers' errors in its own (after retrying them).
+OUTAGES = (
+    psycopg.OperationalError,
+    PoolTimeout,
+    sqlite3.OperationalError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
 
 
 def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = None) -> Services:
@@ -113,7 +122,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         programmes.router, trials.router, exemptions.router, goals.router, inspections.router,
         corrections.router, queries.router, ledger.router, ops.router,
     ):  # fmt: skip
-        api.include_router(router)
+        api.include_router(router, responses=ERRORS)
     return api
 
 

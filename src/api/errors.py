@@ -20,6 +20,7 @@ PROBLEM = "application/problem+json"
 STATUS: dict[type[e.DomainError], int] = {
     e.NotFoundError: 404,
     e.ConcurrencyError: 409,
+    e.StoreRefusedError: 409,
     e.ProtectedCategoryError: 409,
     e.IncompetentGrantorError: 409,
     e.EnrolmentLimitError: 409,
@@ -121,5 +122,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # Starlette could not read the body: malformed JSON
+            return problem(422, "request-schema", f"body: {error.detail}", request, field="")
         rule = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http")
         return problem(error.status_code, rule, str(error.detail), request)

@@ -31,25 +31,29 @@ class IdempotencyStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        with db.transaction() as cur:
-            cur.execute(DDL)
+        if db.may_create():  # else migrated by the schema's owner
+            with db.transaction() as cur:
+                cur.execute(DDL)
 
     def claim(self, subject: str, key: str, request_sha256: str) -> Stored | None:
         """Claim the key for this request; None if claimed now, else what is stored for it."""
         now = datetime.now(UTC).isoformat()
-        with self.db.transaction() as cur:
-            rows = cur.execute(
-                "SELECT status, body, request_sha256 FROM idempotency_keys "
-                "WHERE subject = %s AND key = %s",
-                (subject, key),
-            )
-            if not rows:
-                cur.execute(
+        rows: list[Any] = []
+        while not rows:
+            with self.db.transaction() as cur:
+                # Insert first: of two requests with one key only the one that inserted runs
+                # (on PostgreSQL the other waits here for its commit, then reads its claim).
+                if cur.execute(
                     "INSERT INTO idempotency_keys VALUES (%s, %s, %s, 0, '', %s) "
-                    "ON CONFLICT DO NOTHING",
+                    "ON CONFLICT DO NOTHING RETURNING 1",
                     (subject, key, request_sha256, now),
-                )
-                return None
+                ):
+                    return None
+                rows = cur.execute(
+                    "SELECT status, body, request_sha256 FROM idempotency_keys "
+                    "WHERE subject = %s AND key = %s",
+                    (subject, key),
+                )  # empty only if that claim was released meanwhile: then claim again
         status, body, digest = rows[0]
         return Stored(int(status), json.loads(body) if body else None, digest == request_sha256)
 

@@ -153,6 +153,11 @@ class Aggregate:
         """When its latest event was recorded."""
         return self._modified_on
 
+    @property
+    def pending_events(self) -> list[Event]:
+        """The events not yet saved (a copy)."""
+        return list(self._pending)
+
     def collect_events(self) -> list[Event]:
         """Hand over the events not yet saved."""
         events, self._pending = self._pending, []

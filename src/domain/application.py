@@ -17,7 +17,7 @@ from eventsourcing.utils import Environment
 
 from domain.aggregate import Aggregate, Clock, Context, Envelope, Event
 from domain.complaint import Complaint
-from domain.errors import ConcurrencyError, NotFoundError
+from domain.errors import ConcurrencyError, NotFoundError, StoreRefusedError
 from domain.exemption import Exemption
 from domain.export import Export
 from domain.goal import Goal, GoalTerms
@@ -57,7 +57,7 @@ class Written:
 
 
 @contextmanager
-def _startup_lock(env: Mapping[str, str]) -> Iterator[None]:
+def _startup_lock(env: Mapping[str, str]) -> Iterator[psycopg.Connection[Any]]:
     """Hold a session advisory lock while the library creates its tables."""
     conn = psycopg.connect(
         host=env["POSTGRES_HOST"],
@@ -70,7 +70,7 @@ def _startup_lock(env: Mapping[str, str]) -> Iterator[None]:
     )
     try:
         conn.execute("SELECT pg_advisory_lock(hashtext('frispor-ddl-startup'))")
-        yield
+        yield conn
     finally:
         conn.close()
 
@@ -87,14 +87,23 @@ class Frispor(Application[UUID]):
 
     def __init__(self, env: Mapping[str, str], clock: Clock = utc_now) -> None:
         self.clock = clock
+        self.migrates = True
         if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
             # The library creates its tables on start; two processes starting at once would
             # collide in the catalogue ("tuple concurrently updated"), so they take turns.
-            with _startup_lock(env):
+            with _startup_lock(env) as conn:
+                schema = env.get("POSTGRES_SCHEMA") or "public"
+                found = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,))
+                # A role without DDL rights (INSERT and SELECT on the events) runs on a schema
+                # migrated by its owner: then create nothing.
+                self.migrates = bool((found.fetchone() or (True,))[0])
+                if not self.migrates:
+                    env = {**env, "CREATE_TABLE": "n"}
                 super().__init__(dict(env))
         else:
             super().__init__(dict(env))
-        self._guard_append_only()
+        if self.migrates:
+            self._guard_append_only()
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Use only the environment given (derived from Settings), never os.environ."""
@@ -142,16 +151,28 @@ class Frispor(Application[UUID]):
         return agg
 
     def _write(self, main: Aggregate, *others: Aggregate) -> Written:
+        pending = [e for agg in (main, *others) for e in agg.pending_events]
         try:
             recordings = self.save(main, *others)
         except IntegrityError:
-            raise ConcurrencyError(
-                f"another decision on {type(main).__name__.lower()} {main.id} was recorded "
-                "first; reload and try again",
-                field="version",
+            if any(self._taken(e) for e in pending):
+                raise ConcurrencyError(
+                    f"another decision on {type(main).__name__.lower()} {main.id} was "
+                    "recorded first; reload and try again",
+                    field="version",
+                ) from None
+            # No version clash: a constraint of the database refused the events.
+            raise StoreRefusedError(
+                "the event store refused the decision (a constraint of the database); "
+                "nothing was recorded"
             ) from None
         position = max((r.notification.id for r in recordings), default=0)
         return Written(id=main.id, version=main.version, position=position, events=len(recordings))
+
+    def _taken(self, event: Event) -> bool:
+        """Whether an event is stored already at `event`'s aggregate and version."""
+        version = event.originator_version
+        return bool(self.recorder.select_events(event.originator_id, gt=version - 1, lte=version))
 
     def history(self, aggregate_id: UUID) -> list[Event]:
         """Every event of one aggregate, oldest first."""

@@ -105,3 +105,9 @@ class ConcurrencyError(DomainError):
     """Another decision was recorded on the same aggregate first (stale version)."""
 
     rule = "optimistic-concurrency"
+
+
+class StoreRefusedError(DomainError):
+    """The database refused to store the events (a constraint of its own); nothing was stored."""
+
+    rule = "store-refused"

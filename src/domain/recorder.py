@@ -31,8 +31,10 @@ CREATE OR REPLACE FUNCTION {schema}.{function}(saves int[], ids {id_type}[], ver
 RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$
 BEGIN
   {set_lock_timeout}
-  -- Writers queue here, so positions are taken and become visible in commit order.
-  LOCK TABLE {schema}.{table} IN EXCLUSIVE MODE;
+  -- Writers queue here, so positions are taken and become visible in commit order. An
+  -- advisory lock, not LOCK TABLE: that needs UPDATE, DELETE or TRUNCATE on the events table,
+  -- which the application's role must not have (INSERT and SELECT only).
+  PERFORM pg_advisory_xact_lock(hashtext('{schema}.{table}'));
   NOTIFY {channel};
   IF NOT careful THEN
     RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state)
@@ -280,7 +282,10 @@ class FastPostgresRecorder(PostgresApplicationRecorder):
                 return writer
         self.datastore.pool.putconn(writer)
         if result.status != ExecStatus.COMMAND_OK:
-            raise DatabaseError(str(psycopg.errors.error_from_result(result)))
+            error = str(psycopg.errors.error_from_result(result))
+            if writer.pgconn.status != ConnStatus.OK:  # closed by the server: try another
+                raise OperationalError(error)
+            raise DatabaseError(error)
         raise OperationalError("the recorder's datastore is closed")
 
 

@@ -40,7 +40,11 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(pool_size),
             "POSTGRES_MAX_OVERFLOW": "10",
-            "POSTGRES_CONNECT_TIMEOUT": "5",
+            # The pool's wait for a connection: the library tries a load 10 times, so a request
+            # during an outage gives up after ~12 s, not ~50 s; a pooled connection is checked
+            # before use, so one the server closed (a restart) is replaced, not handed out.
+            "POSTGRES_CONNECT_TIMEOUT": "1",
+            "POSTGRES_PRE_PING": "y",
             "POSTGRES_SCHEMA": _query(url.query).get("schema", ""),
         }
     else:

@@ -60,6 +60,13 @@ class TreeStore:
         """Use an open connection and create the tables if they are missing."""
         self.db = db
         types = TYPES[db.backend]
+        if db.is_postgres:
+            with db.transaction():
+                [(may_create,)] = db.query(
+                    "SELECT has_schema_privilege(current_schema(), 'CREATE')"
+                )
+            if not may_create:
+                return  # the application's role: the schema was migrated by its owner
         with db.transaction(write=True):
             if db.is_postgres:
                 # Serialise with other processes creating the same tables at the same moment.

@@ -37,6 +37,8 @@ def create_table(cur: Cursor, view: View, table: str) -> None:
 
 def ensure(db: Database) -> None:
     """Create the catalog and a first table for every read model that has none."""
+    if not db.may_create():
+        return  # the application's role: the schema was migrated by its owner
     with db.transaction() as cur:
         if db.is_postgres:
             cur.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-projections-ddl'))")

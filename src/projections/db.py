@@ -131,6 +131,14 @@ class Database:
             conn.execute(f'SET search_path TO "{self.schema}"')
             yield conn
 
+    def may_create(self) -> bool:
+        """Whether this connection's role may create tables (else the schema is migrated)."""
+        if not self.is_postgres:
+            return True
+        with self.transaction() as cur:
+            rows = cur.execute("SELECT has_schema_privilege(%s, 'CREATE')", (self.schema,))
+        return bool(rows[0][0])
+
     def close(self) -> None:
         """Close the pool, if one was opened."""
         if self._pool is not None:

@@ -50,9 +50,13 @@ class Runner:
             raise
 
     def _run_once(self, until: int | None) -> int:
-        with self.db.transaction() as cur:
-            table = self.fixed_table or active_table(cur, self.view.name)
-            start = position_of(cur, table, lock=True) + 1
+        # The events are read before the write transaction, not inside it: on SQLite that
+        # transaction holds the database's only write lock, and the store's reads wait for pool
+        # connections that writers hold while they wait for that lock.
+        while True:
+            with self.db.transaction() as cur:
+                table = self.fixed_table or active_table(cur, self.view.name)
+                start = position_of(cur, table) + 1
             if until is not None and start > until:
                 return 0
             batch = self.app.recorder.select_notifications(
@@ -64,12 +68,16 @@ class Runner:
             for n in batch:
                 if self._concerns(n):
                     self._apply(n, changes)
-            _write(cur, table, self.view, changes)
-            cur.execute(
-                "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
-                (batch[-1].id, table),
-            )
-            return len(batch)
+            with self.db.transaction() as cur:
+                # Another runner may have applied this batch meanwhile: then start again.
+                if position_of(cur, table, lock=True) + 1 == start:
+                    _write(cur, table, self.view, changes)
+                    cur.execute(
+                        "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
+                        (batch[-1].id, table),
+                    )
+                    return len(batch)
+            self._tracked.clear()
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None

@@ -17,7 +17,7 @@ from api.auth import Principal
 from api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from api.errors import ApiError
 from api.ledger_service import signer_of
-from api.schemas.common import Strict
+from api.schemas.common import BODY_ERRORS, Strict
 from domain.aggregate import Envelope
 from domain.errors import NotFoundError
 from domain.values import Area, Role
@@ -87,7 +87,7 @@ def consistency(
     })  # fmt: skip
 
 
-@router.post("/exports", status_code=201)
+@router.post("/exports", status_code=201, responses=BODY_ERRORS)
 def create_export(
     body: ExportCreate, services: ServicesDep, principal: AuthorityDep
 ) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.auth import Principal
@@ -30,7 +30,7 @@ def health(services: ServicesDep) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "projections": projections})
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 def metrics(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(allowed(Role.ADMIN, Role.AUDITOR))],

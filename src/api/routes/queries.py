@@ -34,9 +34,14 @@ MinPosition = Annotated[
 
 
 def _ready(services: Services, min_position: int | None) -> None:
-    if min_position is not None and not services.read.wait_for(
-        min_position, services.settings.wait_timeout
-    ):
+    if min_position is None:
+        return
+    head = services.app.recorder.max_notification_id() or 0
+    if min_position > head:  # no command has answered with it: waiting cannot help
+        raise ApiError(
+            422, "min-position", f"position {min_position} is beyond the last event ({head})"
+        )
+    if not services.read.wait_for(min_position, services.settings.wait_timeout):
         raise ApiError(
             503, "not-yet-projected",
             f"the read models have not reached position {min_position} yet",

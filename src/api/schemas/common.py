@@ -51,7 +51,14 @@ PROBLEM_SCHEMA = {
     "content": {"application/problem+json": {"schema": {"type": "object"}}},
     "description": "RFC 9457 problem details; `rule` names the rule that was broken",
 }
+# Every route may answer these (credentials, role, unknown id, input, database down).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)
+}
+# A body may also be too large or not JSON.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {status: PROBLEM_SCHEMA for status in (413, 415)}
 CREATED: dict[int | str, dict[str, Any]] = {
     201: {"model": WrittenPublic, "description": "recorded"},
-    **{status: PROBLEM_SCHEMA for status in (401, 403, 404, 409, 413, 415, 422, 503)},
+    409: PROBLEM_SCHEMA,
+    **BODY_ERRORS,
 }

@@ -1,0 +1,196 @@
+"""Property-based tests over the whole OpenAPI document (schemathesis), on SQLite.
+
+Every operation is called with generated valid and invalid input, as a recorder and as an auditor,
+on a real server with a small trial in it (path ids point at its aggregates). Every answer must be
+below 500 and match the schema the document gives for it. Bounded: a few examples per operation,
+no shrinking, derandomised (the same examples every run).
+
+What schemathesis found beyond that is pinned down by deterministic tests at the end: the
+document lists every error answer (401, 403, 404, 503, and 422 as application/problem+json), a
+body that is not UTF-8 gets the 422 the README promises for malformed JSON, and a `min_position`
+beyond the last event is refused at once (422) instead of waiting for a 503.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")  # dev extra: schemathesis>=4.0,<5
+
+import requests  # noqa: E402 - schemathesis's transport
+from hypothesis import HealthCheck, Phase, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
+
+from api.app import create_app  # noqa: E402
+from api.settings import Settings  # noqa: E402
+from tests.api.scenario import build, created, decision  # noqa: E402
+from tests.faults.support import Callers, ServerProcess, http_api  # noqa: E402
+
+# Building the document connects to nothing (the lifespan does); the URL is never opened.
+SPEC = create_app(Settings.model_validate({"DATABASE_URL": "sqlite:///unused.sqlite"})).openapi()
+schema = schemathesis.openapi.from_dict(SPEC)
+
+CHECKS = [not_a_server_error, response_schema_conformance]
+EXAMPLES = 4  # per operation, caller and mode: ~40 operations x 2 callers x (valid + invalid)
+UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+BOUNDED = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,  # the same examples every run: a failure here is not luck
+    database=None,
+)
+
+
+class Served:
+    """The server's URL, the callers' tokens, a small trial's ids and one keep-alive session."""
+
+    def __init__(self, url: str, callers: Callers, ids: dict[str, str]) -> None:
+        self.url, self.callers, self.ids = url, callers, ids
+        self.session = requests.Session()  # schemathesis's transport; one connection, reused
+
+    def headers(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.callers.tokens[who]}"}
+
+
+GOAL_TERMS = {
+    "indicator": "Handleplaner", "definition": "Andel", "unit": "%", "data_source": "DB",
+    "baseline": {"value": "40", "on": "2017-09-01"}, "target": {"value": "80", "on": "2018-04-30"},
+    "direction": "higher", "frequency": "quarterly",
+}  # fmt: skip
+
+
+def small_trial(api: Any) -> dict[str, str]:
+    """The scenario's trial, plus a goal, an inspection with an order, and a complaint."""
+    ids = build(api)
+    trial, institution = ids["trial"], ids["institution"]
+
+    def post(path: str, who: str, day: str, **fields: Any) -> str:
+        return str(created(api.post(path, decision(day, **fields), who))["id"])
+
+    ids["goal"] = post(f"/trials/{trial}/goals", "kbh", "2017-08-25", terms=GOAL_TERMS)
+    ids["inspection"] = post(
+        "/inspections", "tilsyn", "2017-10-16", institution_id=institution, kind="planned",
+        announced=True, notice_date="2017-10-16", planned_on="2017-10-30",
+    )  # fmt: skip
+    post(
+        f"/inspections/{ids['inspection']}/perform", "tilsyn", "2017-10-30",
+        performed_on="2017-10-30", assessment="mindre",
+        findings=[{"point": "Medicin", "observation": "Mangler", "assessment": "mindre"}],
+    )  # fmt: skip
+    ids["order"] = post(
+        f"/inspections/{ids['inspection']}/orders", "tilsyn", "2017-10-30",
+        requirement="Krav", deadline="2017-12-31",
+    )  # fmt: skip
+    ids["complaint"] = post(
+        f"/trials/{trial}/complaints", "tilsyn", "2018-01-10", subject="Klage",
+        received_on="2018-01-10",
+    )  # fmt: skip
+    return ids
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """`frispor serve` in its own process (the server gets a core of its own) on SQLite."""
+    callers = Callers.mint()
+    workdir = Path(tmp_path_factory.mktemp("schemathesis"))
+    url = f"sqlite:///{workdir / 'frispor.sqlite'}"
+    with ServerProcess(url, callers, workdir, FRISPOR_WAIT_TIMEOUT="1") as server:
+        with httpx2.Client(base_url=server.url, timeout=30) as client:
+            ids = small_trial(http_api(client, callers))
+        served = Served(server.url, callers, ids)
+        try:
+            yield served
+        finally:
+            served.session.close()
+
+
+def aimed(case: Any, ids: dict[str, str]) -> Any:
+    """Point well-formed path ids at the trial's aggregates (malformed ones stay, to be refused);
+    keep a `min_position` within the store (one beyond it is the last test's finding)."""
+    for name, value in list((case.path_parameters or {}).items()):
+        if isinstance(value, str) and UUID_TEXT.match(value):
+            case.path_parameters[name] = ids.get(name.removesuffix("_id"), ids["trial"])
+    position = (case.query or {}).get("min_position")
+    if isinstance(position, int) and position > int(ids["position"]):
+        case.query["min_position"] = int(ids["position"])
+    return case
+
+
+@schema.parametrize()  # type: ignore[untyped-decorator]
+@BOUNDED
+def test_api_as_a_recorder(case: Any, served: Served) -> None:
+    aimed(case, served.ids).call_and_validate(
+        base_url=served.url, session=served.session, headers=served.headers("oim"),
+        checks=CHECKS, timeout=30,
+    )  # fmt: skip
+
+
+@schema.parametrize()  # type: ignore[untyped-decorator]
+@BOUNDED
+def test_api_as_an_auditor(case: Any, served: Served) -> None:
+    aimed(case, served.ids).call_and_validate(
+        base_url=served.url, session=served.session, headers=served.headers("auditor"),
+        checks=CHECKS, timeout=30,
+    )  # fmt: skip
+
+
+# --- what the fuzzing found, made deterministic ------------------------------------------------
+
+PROBLEM = "application/problem+json"
+
+
+def missing_from_the_document() -> list[str]:
+    """Error answers the API gives (README, errors.py, app.py) that the document does not list."""
+    missing = []
+    for path, operations in SPEC["paths"].items():
+        for method, operation in operations.items():
+            if path == "/health":
+                continue
+            where = f"{method.upper()} {path}"
+            responses = operation.get("responses", {})
+            expected = {"401", "403", "422", "503"}  # credentials, role, input, database down
+            if "{" in path:
+                expected.add("404")
+            if method == "post":
+                expected |= {"413", "415"}
+            for status in sorted(expected - set(responses)):
+                missing.append(f"{where}: {status} not listed")
+            for status, response in responses.items():
+                content = response.get("content", {})
+                if status[0] in "45" and content and PROBLEM not in content:
+                    missing.append(f"{where}: {status} listed as {sorted(content)}, not {PROBLEM}")
+    metrics = SPEC["paths"]["/metrics"]["get"]["responses"]["200"].get("content", {})
+    if not any(kind.startswith("text/plain") for kind in metrics):
+        missing.append(f"GET /metrics: 200 listed as {sorted(metrics)}, served as text/plain")
+    return missing
+
+
+def test_the_document_lists_every_answer_the_api_gives() -> None:
+    missing = missing_from_the_document()
+    assert not missing, f"{len(missing)} answers not in the document, e.g. {missing[:8]}"
+
+
+def test_a_body_that_is_not_utf8_is_refused_as_malformed_json(served: Served) -> None:
+    headers = served.headers("oim") | {"Content-Type": "application/json"}
+    with httpx2.Client(base_url=served.url, timeout=30) as client:
+        answer = client.post("/programmes", content=b"7\xff\xfe", headers=headers)
+    assert answer.status_code == 422, answer.text
+    assert answer.headers["content-type"].startswith(PROBLEM)
+
+
+def test_a_min_position_beyond_the_last_event_is_refused_at_once(served: Served) -> None:
+    beyond = int(served.ids["position"]) + 10**9
+    with httpx2.Client(base_url=served.url, timeout=30) as client:
+        answer = client.get(
+            "/trials", params={"min_position": beyond}, headers=served.headers("auditor")
+        )
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.text)
