@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from api.demo import friinstitution, frikommune
+from api.demo import actors, friinstitution, frikommune
 from api.demo.script import DemoResult, Script
 from domain.application import Frispor
 
 
 def load_demo(app: Frispor) -> DemoResult:
     """Load the seed trials once; a second run finds them and writes nothing."""
-    first, last = _exists(app, frikommune.PROGRAMME_ID), _exists(app, friinstitution.PROGRAMME_ID)
+    first = _exists(app, actors.PROGRAMME_ID)
+    last = _exists(app, friinstitution.PROGRAMME_ID)
     if first or last:
         return DemoResult(already_loaded=True, partial=not (first and last))
     script = Script(app)

@@ -6,7 +6,7 @@ from datetime import date as D
 from decimal import Decimal
 from uuid import uuid5
 
-from api.demo.frikommune import NAMESPACE, PROTECTED
+from api.demo.actors import NAMESPACE, PROTECTED
 from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
 from domain.goal import GoalTerms, Measure
 from domain.values import (

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date as D
 from decimal import Decimal
-from uuid import UUID, uuid5
 
-from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
+from api.demo import frikommune_inspections as inspections
+from api.demo import frikommune_trials as more_trials
+from api.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
+from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
 from domain.goal import GoalTerms, Measure
-from domain.inspection import Finding
 from domain.values import (
     Area,
-    Assessment,
     Direction,
     EvaluationKind,
     Frequency,
-    InspectionKind,
     InstitutionKind,
     LegalReference,
     NetworkKind,
@@ -25,20 +24,6 @@ from domain.values import (
     Quality,
     RuleCategory,
     RuleLevel,
-)
-
-NAMESPACE = UUID("6f1d2f7e-2b2c-4a53-9d54-7a1f0f6e5a10")
-PROGRAMME_ID = uuid5(NAMESPACE, "frikommuneforsoeg-ii")
-OIM = "Økonomi- og Indenrigsministeriet"
-CASEWORKER = actor("oim-sb-0141", OIM)
-COUNCIL = actor("kk-suf-0007", "kommune:101", "Sundheds- og Omsorgsudvalget (delegation)")
-INSPECTOR = actor("kk-tilsyn-0003", "kommune:101", "Tilsynsenheden, SUF")
-TILSYN = LegalReference.parse(SERVICELOVEN, "§ 151", "serviceloven")
-PROTECTED = (
-    RuleCategory.MAGTANVENDELSE,
-    RuleCategory.TILSYN,
-    RuleCategory.KLAGEADGANG,
-    RuleCategory.FORVALTNINGSLOVEN,
 )
 
 
@@ -82,8 +67,8 @@ def script(s: Script) -> None:
             )
 
     _plejehjemstilsyn(s)
-    _inspections(s)
-    _tilkoeb_and_deleboliger(s)
+    inspections.script(s)
+    more_trials.script(s)
 
 
 def _plejehjemstilsyn(s: Script) -> None:
@@ -224,166 +209,3 @@ def _plejehjemstilsyn(s: Script) -> None:
             location="Københavns Kommune, Sundheds- og Omsorgsudvalgets møde 2018-10-01",
             summary="Anmeldte tilsyn gav bedre dialog og flere handleplaner.",
         )
-
-
-def _inspections(s: Script) -> None:
-    app = s.app
-    plan = [
-        # home, notice, visit, assessment, order deadline, complied on, performance recorded on
-        ("oesterbro", D(2017, 10, 16), D(2017, 10, 30), Assessment.MINDRE, D(2017, 12, 31),
-         D(2017, 12, 15), D(2017, 10, 30)),
-        ("valby", D(2018, 1, 8), D(2018, 1, 22), Assessment.STOERRE, D(2018, 3, 31),
-         None, D(2018, 5, 30)),
-        ("oesterbro", D(2018, 5, 29), D(2018, 6, 12), Assessment.INGEN, None, None,
-         D(2018, 6, 12)),
-    ]  # fmt: skip
-    for n, (home, notice, visit, assessment, deadline, complied, recorded) in enumerate(plan, 1):
-
-        @s.on(notice)
-        def announce(
-            s: Script, n: int = n, home: str = home, notice: D = notice, visit: D = visit
-        ) -> None:  # noqa: E501
-            s.keep(
-                f"inspection:{n}",
-                app.plan_inspection(
-                    s.env(INSPECTOR, notice, "Tilsynsplan 2017-2018", TILSYN),
-                    s[f"institution:{home}"],
-                    authority="Københavns Kommune, Sundheds- og Omsorgsforvaltningen",
-                    kind=InspectionKind.PLANNED,
-                    announced=True,
-                    notice_date=notice,
-                    planned_on=visit,
-                ),
-            )
-
-        @s.on(recorded, 15)
-        def perform(
-            s: Script,
-            n: int = n,
-            visit: D = visit,
-            assessment: Assessment = assessment,
-            deadline: D | None = deadline,
-        ) -> None:
-            inspection = s[f"inspection:{n}"]
-            app.perform_inspection(
-                s.env(INSPECTOR, visit, "Tilsynsbesøg gennemført", TILSYN),
-                inspection,
-                performed_on=visit,
-                findings=(
-                    Finding(
-                        point="Medicinhåndtering",
-                        observation="Dokumentation af medicingivning ikke ajourført"
-                        if deadline
-                        else "Ingen bemærkninger",
-                        assessment=assessment,
-                    ),
-                    Finding(point="Ernæring", observation="Ingen bemærkninger", assessment="ingen"),
-                ),
-                assessment=assessment,
-            )
-            if deadline is not None:
-                s.keep(
-                    f"order:{n}",
-                    app.issue_order(
-                        s.env(INSPECTOR, visit, "Påbud om ajourført medicindokumentation", TILSYN),
-                        inspection,
-                        requirement="Medicindokumentationen skal ajourføres for alle beboere.",
-                        deadline=deadline,
-                    ),
-                )
-
-        if complied is not None:
-
-            @s.on(complied)
-            def comply(s: Script, n: int = n, complied: D = complied) -> None:
-                app.comply_order(
-                    s.env(INSPECTOR, complied, "Opfølgende besøg: påbuddet er efterkommet", TILSYN),
-                    s[f"order:{n}"],
-                    complied,
-                )
-
-
-def _tilkoeb_and_deleboliger(s: Script) -> None:
-    app = s.app
-    trials = [
-        ("tilkoeb", "network:sammenhaeng", "Tilkøbsydelser i hjemmeplejen",
-         "Borgere kan købe ekstra personlig pleje, praktisk hjælp og madservice hos den "
-         "kommunale leverandør.", Period(start=D(2018, 4, 1), end=D(2020, 12, 31)),
-         D(2018, 3, 15), D(2018, 3, 28), "2018-1190",
-         LegalReference.parse(SERVICELOVEN, "§ 83", "serviceloven"), RuleCategory.YDELSER,
-         "Den kommunale leverandør må sælge tilkøbsydelser.",
-         ("Tilkøbsydelser træder ikke i stedet for ydelser efter § 83.",)),
-        ("deleboliger", "network:bolig", "Deleboliger",
-         "En almen familiebolig indrettes som kollektivt familieboligbofællesskab.",
-         Period(start=D(2018, 1, 1), end=D(2018, 12, 31)), D(2017, 12, 1), D(2017, 12, 18),
-         "2017-6650", LegalReference.parse("eli/lta/2017/1116", "§ 5", "almenboligloven"),
-         RuleCategory.BOLIG, "En familiebolig må udlejes som delebolig.", ()),
-    ]  # fmt: skip
-    for (
-        key,
-        network,
-        title,
-        purpose,
-        period,
-        approved,
-        granted,
-        case,
-        rule,
-        cat,
-        what,
-        cond,
-    ) in trials:
-
-        @s.on(approved)
-        def approve(
-            s: Script,
-            key: str = key,
-            network: str = network,
-            title: str = title,
-            purpose: str = purpose,
-            period: Period = period,
-            approved: D = approved,
-            case: str = case,
-            rule: LegalReference = rule,
-            cat: RuleCategory = cat,
-            what: str = what,
-        ) -> None:
-            trial = s.keep(
-                f"trial:{key}",
-                app.approve_trial(
-                    s.env(CASEWORKER, approved, "Forsøget godkendt", case=case),
-                    s[network],
-                    title=title,
-                    purpose=purpose,
-                    period=period,
-                    municipalities=("101",),
-                ),
-            )
-            s.keep(
-                f"exemption:{key}",
-                app.request_exemption(
-                    s.env(COUNCIL, approved, "Ansøgt i forbindelse med forsøget"),
-                    trial,
-                    municipality="101",
-                    rule=rule,
-                    level=RuleLevel.STATE,
-                    category=cat,
-                    description=what,
-                ),
-            )
-
-        @s.on(granted)
-        def grant(
-            s: Script,
-            key: str = key,
-            granted: D = granted,
-            case: str = case,
-            period: Period = period,
-            cond: tuple[str, ...] = cond,
-        ) -> None:
-            app.grant_exemption(
-                s.env(CASEWORKER, granted, "Godkendt for forsøgsperioden", case=case),
-                s[f"exemption:{key}"],
-                validity=period,
-                conditions=cond,
-            )

@@ -1,0 +1,140 @@
+"""Use cases of exemptions."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from domain.aggregate import Envelope
+from domain.core import Core, Written
+from domain.exemption import Exemption
+from domain.institution import Institution
+from domain.programme import Network, Programme
+from domain.trial import Trial
+from domain.values import (
+    LegalReference,
+    Period,
+    RuleCategory,
+    RuleLevel,
+)
+
+
+class ExemptionCases(Core):
+    """Requests for exemptions and the decisions on them."""
+
+    # --- exemptions -------------------------------------------------------------------------
+
+    def request_exemption(
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        *,
+        municipality: str,
+        rule: LegalReference,
+        level: RuleLevel,
+        category: RuleCategory,
+        description: str,
+        institution_id: UUID | None = None,
+    ) -> Written:
+        """Request an exemption from one rule in a trial."""
+        ctx = self._ctx(envelope)
+        trial = self.get(Trial, trial_id)
+        programme = self.get(Programme, trial.programme_id)
+        institution = self.get(Institution, institution_id) if institution_id else None
+        exemption = Exemption.request(
+            ctx,
+            programme,
+            trial,
+            municipality=municipality,
+            rule=rule,
+            level=level,
+            category=category,
+            description=description,
+            institution=institution,
+        )
+        trial.file_exemption(ctx, exemption.id)
+        return self._write(exemption, trial)
+
+    def _exemption_context(
+        self, exemption: Exemption
+    ) -> tuple[Programme, Network, Trial, Institution | None]:
+        trial = self.get(Trial, exemption.trial_id)
+        institution = (
+            self.get(Institution, exemption.institution_id) if exemption.institution_id else None
+        )
+        return (
+            self.get(Programme, trial.programme_id),
+            self.get(Network, trial.network_id),
+            trial,
+            institution,
+        )
+
+    def grant_exemption(
+        self,
+        envelope: Envelope,
+        exemption_id: UUID,
+        *,
+        validity: Period,
+        conditions: tuple[str, ...] = (),
+        expected_version: int | None = None,
+    ) -> Written:
+        """Grant a requested exemption; the grantor is the actor's organisation."""
+        exemption = self.get(Exemption, exemption_id, expected_version)
+        programme, network, trial, institution = self._exemption_context(exemption)
+        exemption.grant(
+            self._ctx(envelope),
+            programme,
+            network,
+            trial,
+            validity=validity,
+            conditions=conditions,
+            institution=institution,
+        )
+        return self._write(exemption)
+
+    def reject_exemption(
+        self,
+        envelope: Envelope,
+        exemption_id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Reject a requested exemption."""
+        exemption = self.get(Exemption, exemption_id, expected_version)
+        exemption.reject(self._ctx(envelope), reason)
+        return self._write(exemption)
+
+    def amend_exemption(
+        self,
+        envelope: Envelope,
+        exemption_id: UUID,
+        *,
+        validity: Period | None = None,
+        conditions: tuple[str, ...] | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Amend a granted exemption's validity or conditions."""
+        exemption = self.get(Exemption, exemption_id, expected_version)
+        programme, network, trial, _ = self._exemption_context(exemption)
+        exemption.amend(
+            self._ctx(envelope),
+            trial,
+            programme,
+            network,
+            validity=validity,
+            conditions=conditions,
+        )
+        return self._write(exemption)
+
+    def revoke_exemption(
+        self,
+        envelope: Envelope,
+        exemption_id: UUID,
+        revoked_on: date,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Revoke a granted exemption from a date."""
+        exemption = self.get(Exemption, exemption_id, expected_version)
+        exemption.revoke(self._ctx(envelope), revoked_on, reason)
+        return self._write(exemption)

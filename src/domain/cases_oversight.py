@@ -1,0 +1,218 @@
+"""Use cases of goals, inspections, orders, complaints, corrections and exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from domain.aggregate import Aggregate, Envelope
+from domain.complaint import Complaint
+from domain.core import Core, Written
+from domain.export import Export
+from domain.goal import Goal, GoalTerms
+from domain.inspection import Finding, Inspection, Order
+from domain.institution import Institution
+from domain.trial import Trial
+from domain.values import (
+    Assessment,
+    ComplaintOutcome,
+    InspectionKind,
+    Period,
+    Quality,
+)
+
+
+class OversightCases(Core):
+    """What is measured, inspected, complained of, corrected and exported."""
+
+    # --- goals and measurements --------------------------------------------------------------
+
+    def set_goal(
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        terms: GoalTerms,
+        institution_id: UUID | None = None,
+    ) -> Written:
+        """Set a result goal for a trial or one of its institutions."""
+        trial = self.get(Trial, trial_id)
+        if institution_id is not None:
+            from domain.exemption import require_enrolled
+
+            institution = self.get(Institution, institution_id)
+            require_enrolled(institution, trial, institution.municipality)
+        goal = Goal.set(self._ctx(envelope), trial, terms, institution_id)
+        return self._write(goal)
+
+    def revise_goal(
+        self,
+        envelope: Envelope,
+        goal_id: UUID,
+        terms: GoalTerms,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Revise a goal; the old terms stay in the record."""
+        goal = self.get(Goal, goal_id, expected_version)
+        goal.revise(self._ctx(envelope), terms)
+        return self._write(goal)
+
+    def record_measurement(
+        self,
+        envelope: Envelope,
+        goal_id: UUID,
+        *,
+        period: Period,
+        value: Decimal,
+        source: str,
+        quality: Quality = Quality.FINAL,
+    ) -> Written:
+        """Record a measurement of a goal's indicator."""
+        goal = self.get(Goal, goal_id)
+        goal.record(self._ctx(envelope), period=period, value=value, source=source, quality=quality)
+        return self._write(goal)
+
+    # --- inspections and orders --------------------------------------------------------------
+
+    def plan_inspection(
+        self,
+        envelope: Envelope,
+        institution_id: UUID,
+        *,
+        authority: str,
+        kind: InspectionKind,
+        announced: bool,
+        planned_on: date,
+        notice_date: date | None = None,
+    ) -> Written:
+        """Plan (or announce) an inspection of an enrolled institution."""
+        institution = self.get(Institution, institution_id)
+        inspection = Inspection.plan(
+            self._ctx(envelope),
+            institution,
+            authority=authority,
+            kind=kind,
+            announced=announced,
+            planned_on=planned_on,
+            notice_date=notice_date,
+        )
+        return self._write(inspection)
+
+    def perform_inspection(
+        self,
+        envelope: Envelope,
+        inspection_id: UUID,
+        *,
+        performed_on: date,
+        findings: tuple[Finding, ...],
+        assessment: Assessment,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record an inspection as performed, with findings and an assessment."""
+        inspection = self.get(Inspection, inspection_id, expected_version)
+        inspection.perform(
+            self._ctx(envelope), performed_on=performed_on, findings=findings, assessment=assessment
+        )
+        return self._write(inspection)
+
+    def publish_report(
+        self, envelope: Envelope, inspection_id: UUID, *, published_on: date, location: str
+    ) -> Written:
+        """Record that an inspection's report was published."""
+        inspection = self.get(Inspection, inspection_id)
+        inspection.publish_report(self._ctx(envelope), published_on=published_on, location=location)
+        return self._write(inspection)
+
+    def issue_order(
+        self, envelope: Envelope, inspection_id: UUID, *, requirement: str, deadline: date
+    ) -> Written:
+        """Issue an order (påbud) after an inspection."""
+        inspection = self.get(Inspection, inspection_id)
+        order = Order.issue(
+            self._ctx(envelope), inspection, requirement=requirement, deadline=deadline
+        )
+        return self._write(order)
+
+    def comply_order(
+        self,
+        envelope: Envelope,
+        order_id: UUID,
+        complied_on: date,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record that an order was complied with."""
+        order = self.get(Order, order_id, expected_version)
+        order.comply(self._ctx(envelope), complied_on)
+        return self._write(order)
+
+    def escalate_order(
+        self,
+        envelope: Envelope,
+        order_id: UUID,
+        escalated_on: date,
+        escalated_to: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Escalate an order that was not complied with."""
+        order = self.get(Order, order_id, expected_version)
+        order.escalate(self._ctx(envelope), escalated_on, escalated_to)
+        return self._write(order)
+
+    # --- complaints and corrections ------------------------------------------------------------
+
+    def receive_complaint(
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        *,
+        complaint_body: str,
+        subject: str,
+        received_on: date,
+        institution_id: UUID | None = None,
+    ) -> Written:
+        """Record a complaint about a trial or an institution in it."""
+        trial = self.get(Trial, trial_id)
+        if institution_id is not None:
+            self.get(Institution, institution_id)
+        complaint = Complaint.receive(
+            self._ctx(envelope),
+            trial,
+            complaint_body=complaint_body,
+            subject=subject,
+            received_on=received_on,
+            institution_id=institution_id,
+        )
+        return self._write(complaint)
+
+    def decide_complaint(
+        self,
+        envelope: Envelope,
+        complaint_id: UUID,
+        outcome: ComplaintOutcome,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Record the decision on a complaint."""
+        complaint = self.get(Complaint, complaint_id, expected_version)
+        complaint.decide(self._ctx(envelope), outcome)
+        return self._write(complaint)
+
+    def record_export(self, envelope: Envelope, **facts: Any) -> Written:
+        """Record in the trail that an export was made for an authority."""
+        return self._write(Export.record(self._ctx(envelope), **facts))
+
+    def correct(
+        self,
+        envelope: Envelope,
+        aggregate_id: UUID,
+        *,
+        event_id: UUID,
+        field: str,
+        new_value: Any,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Correct one field of an earlier event by a new event; nothing is overwritten."""
+        agg = self.get(Aggregate, aggregate_id, expected_version)
+        agg.correct(self._ctx(envelope), event_id, field, new_value, reason)
+        return self._write(agg)

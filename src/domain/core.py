@@ -1,0 +1,155 @@
+"""The Application's core: the store, loading and saving, errors in domain terms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import psycopg
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import Environment
+
+from domain.aggregate import Aggregate, Clock, Context, Envelope, Event
+from domain.errors import ConcurrencyError, NotFoundError, StoreRefusedError
+from domain.store import POSTGRES_APPEND_ONLY, SQLITE_APPEND_ONLY
+
+A = TypeVar("A", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command wrote: the aggregate's id and version, and the event's global position."""
+
+    id: UUID
+    version: int
+    position: int
+    events: int = 1
+
+
+@contextmanager
+def _startup_lock(env: Mapping[str, str]) -> Iterator[psycopg.Connection[Any]]:
+    """Hold a session advisory lock while the library creates its tables."""
+    conn = psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env.get("POSTGRES_PORT", "5432"),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        autocommit=True,
+    )
+    try:
+        conn.execute("SELECT pg_advisory_lock(hashtext('frispor-ddl-startup'))")
+        yield conn
+    finally:
+        conn.close()
+
+
+def utc_now() -> datetime:
+    """The real clock: the recorded time of every event the API writes."""
+    return datetime.now(UTC)
+
+
+class Core(Application[UUID]):
+    """The store and the plumbing every use case shares: load, save, translate errors."""
+
+    def __init__(self, env: Mapping[str, str], clock: Clock = utc_now) -> None:
+        self.clock = clock
+        self.migrates = True
+        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            # The library creates its tables on start; two processes starting at once would
+            # collide in the catalogue ("tuple concurrently updated"), so they take turns.
+            with _startup_lock(env) as conn:
+                schema = env.get("POSTGRES_SCHEMA") or "public"
+                found = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,))
+                # A role without DDL rights (INSERT and SELECT on the events) runs on a schema
+                # migrated by its owner: then create nothing.
+                self.migrates = bool((found.fetchone() or (True,))[0])
+                if not self.migrates:
+                    env = {**env, "CREATE_TABLE": "n"}
+                super().__init__(dict(env))
+        else:
+            super().__init__(dict(env))
+        if self.migrates:
+            self._guard_append_only()
+
+    def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
+        """Use only the environment given (derived from Settings), never os.environ."""
+        return Environment(name, dict(env or {}))
+
+    def _guard_append_only(self) -> None:
+        """Install the triggers that refuse UPDATE, DELETE and TRUNCATE on the events table."""
+        datastore: Any = getattr(self.recorder, "datastore")  # noqa: B009
+        if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            with datastore.transaction(commit=True) as curs:
+                # Serialise with other processes starting at the same moment.
+                curs.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
+                curs.execute(f'SET LOCAL search_path TO "{datastore.schema}"')
+                curs.execute(POSTGRES_APPEND_ONLY)
+        elif self.env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
+            with datastore.transaction(commit=True) as curs:
+                for statement in SQLITE_APPEND_ONLY:
+                    curs.execute(statement)
+
+    # --- plumbing -------------------------------------------------------------------------
+
+    def _ctx(self, envelope: Envelope, new_id: UUID | None = None) -> Context:
+        return Context(envelope=envelope, recorded_at=self.clock(), new_id=new_id)
+
+    def get(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
+        """Load an aggregate of the given kind, or raise NotFoundError/ConcurrencyError."""
+        agg: object
+        try:
+            agg = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            agg = None
+        if not isinstance(agg, kind):
+            raise NotFoundError(
+                f"no {kind.__name__.lower()} with id {aggregate_id}",
+                field="id",
+                value=str(aggregate_id),
+            )
+        if expected_version is not None and agg.version != expected_version:
+            raise ConcurrencyError(
+                f"{kind.__name__.lower()} {aggregate_id} is at version {agg.version}, "
+                f"not the expected {expected_version}",
+                field="If-Match",
+                value=expected_version,
+            )
+        return agg
+
+    def _write(self, main: Aggregate, *others: Aggregate) -> Written:
+        pending = [e for agg in (main, *others) for e in agg.pending_events]
+        try:
+            recordings = self.save(main, *others)
+        except IntegrityError:
+            if any(self._taken(e) for e in pending):
+                raise ConcurrencyError(
+                    f"another decision on {type(main).__name__.lower()} {main.id} was "
+                    "recorded first; reload and try again",
+                    field="version",
+                ) from None
+            # No version clash: a constraint of the database refused the events.
+            raise StoreRefusedError(
+                "the event store refused the decision (a constraint of the database); "
+                "nothing was recorded"
+            ) from None
+        position = max((r.notification.id for r in recordings), default=0)
+        return Written(id=main.id, version=main.version, position=position, events=len(recordings))
+
+    def _taken(self, event: Event) -> bool:
+        """Whether an event is stored already at `event`'s aggregate and version."""
+        version = event.originator_version
+        return bool(self.recorder.select_events(event.originator_id, gt=version - 1, lte=version))
+
+    def history(self, aggregate_id: UUID) -> list[Event]:
+        """Every event of one aggregate, oldest first."""
+        events = [e for e in self.events.get(aggregate_id) if isinstance(e, Event)]
+        if not events:
+            raise NotFoundError(f"no aggregate with id {aggregate_id}", field="id")
+        return events
