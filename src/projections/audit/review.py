@@ -47,7 +47,11 @@ class Finding:
 
 
 def in_force_days(x: Exemption) -> tuple[date, date] | None:
-    """First and last day an exemption is in force as its state stands (None if never)."""
+    """First and last day an exemption is in force as its state stands (None if never).
+
+    Written apart from the exemptions read model's `in_force` on purpose: `frispor replay`
+    compares the read models with this second, independent derivation.
+    """
     if x.validity is None or x.status not in (
         ExemptionStatus.GRANTED, ExemptionStatus.REVOKED, ExemptionStatus.EXPIRED
     ):  # fmt: skip
