@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
 from fastapi import Depends, Header, Request
@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import Principal
 from api.errors import ApiError
+from api.idempotency import StillPending
 from api.schemas.common import DecisionIn, WrittenPublic
 from api.services import Services
 from domain.aggregate import Envelope
@@ -89,13 +90,17 @@ class Command:
         except ValueError:
             raise ApiError(422, "correlation-id", "X-Correlation-ID must be a UUID") from None
 
+    def correlation(self) -> UUID:
+        """The request's correlation id: given, derived from the key, or new."""
+        if self.correlation_id:
+            return self.correlation_id
+        if self.key:
+            return uuid5(IDEMPOTENCY_NAMESPACE, f"{self.principal.subject}:{self.key}")
+        return uuid4()
+
     def envelope(self, body: DecisionIn) -> Envelope:
         """The event envelope: actor from the credentials, the rest from the body."""
-        correlation = self.correlation_id or (
-            uuid5(IDEMPOTENCY_NAMESPACE, f"{self.principal.subject}:{self.key}")
-            if self.key
-            else uuid4()
-        )
+        correlation = self.correlation()
         return Envelope(
             actor=self.principal.actor(),
             legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
@@ -106,6 +111,30 @@ class Command:
             causation_id=body.causation_id,
         )
 
+    def _replay_answer(self, digest: str) -> JSONResponse | None | bool:
+        """The stored answer for the key; None once claimed for this request; False to retry."""
+        assert self.key is not None
+        store, subject = self.services.idempotency, self.principal.subject
+        head = self.app.recorder.max_notification_id() or 0
+        stored = store.claim(subject, self.key, digest, head)
+        if stored is None:
+            return None
+        if not stored.same_request:
+            raise ApiError(
+                422, "idempotency-key-reused",
+                "this Idempotency-Key was used for a different request",
+            )  # fmt: skip
+        if not stored.pending:
+            return JSONResponse(stored.body, status_code=stored.status)
+        try:
+            found = store.settle(
+                subject, self.key, stored, self.correlation(),
+                self.services.settings.idempotency_stale_after,
+            )  # fmt: skip
+        except StillPending:
+            raise _in_progress() from None
+        return False if found is None else JSONResponse(found, status_code=201)
+
     def run(self, body: DecisionIn, action: Callable[[Envelope], Written]) -> JSONResponse:
         """Execute once per idempotency key; answer 201 with id, version and position."""
         store, subject = self.services.idempotency, self.principal.subject
@@ -114,34 +143,32 @@ class Command:
                 f"{self.request.method} {self.request.url.path} {self.expected_version} ".encode()
                 + body.model_dump_json().encode()
             ).hexdigest()
-            stored = store.claim(subject, self.key, digest)
-            if stored is not None:
-                if not stored.same_request:
-                    raise ApiError(
-                        422, "idempotency-key-reused",
-                        "this Idempotency-Key was used for a different request",
-                    )  # fmt: skip
-                if stored.body is None:
-                    raise ApiError(
-                        409, "idempotency-in-progress",
-                        "a request with this Idempotency-Key is in progress or its outcome is "
-                        "unknown; look for its correlation id in /events",
-                        headers={"Retry-After": "1"},
-                    )  # fmt: skip
-                return JSONResponse(stored.body, status_code=stored.status)
+            replay = self._replay_answer(digest)
+            while replay is False:  # a dead claim was released: claim again
+                replay = self._replay_answer(digest)
+            if isinstance(replay, JSONResponse):
+                return replay
         try:
             written = action(self.envelope(body))
         except DomainError:
             if self.key is not None:
                 store.release(subject, self.key)  # refused: nothing was written
             raise
-        answer = WrittenPublic(
+        answer: dict[str, Any] = WrittenPublic(
             id=written.id, version=written.version, position=written.position
         ).model_dump(mode="json")
         if self.key is not None:
             store.complete(subject, self.key, 201, answer)
         self.services.metrics.appended.inc(written.events)
         return JSONResponse(answer, status_code=201, headers={"ETag": f'"{written.version}"'})
+
+
+def _in_progress() -> ApiError:
+    return ApiError(
+        409, "idempotency-in-progress",
+        "a request with this Idempotency-Key is still in progress; retry shortly",
+        headers={"Retry-After": "1"},
+    )  # fmt: skip
 
 
 def get_command(

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         default="frispor.example/trail", description="the log's name in signed checkpoints"
     )
     late_recording_days: int = Field(default=30, ge=1)
+    idempotency_stale_after: float = Field(
+        default=60.0, gt=0, description="seconds after which an unanswered key is looked into"
+    )
     exports_dir: Path = Field(default=Path("exports"), description="where export bags are kept")
     checkpoint_every: float = Field(default=60.0, gt=0, description="seconds between checkpoints")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -143,3 +144,65 @@ def test_protocol_errors(api: Api) -> None:
     assert bad_cvr.status_code == 422 and "modulus-11" in bad_cvr.text
     assert created(api.post(f"/exemptions/{ids['exemption']}/amend",
                             decision("2018-01-01", conditions=["Ny betingelse"])))  # fmt: skip
+
+
+def _age_claim(api: Api, key: str, head: int | None = None, insert: bool = False) -> None:
+    """Make a key look like one whose request died mid-way, long ago."""
+    db = api.client.app.state.services.db  # type: ignore[attr-defined]
+    old = "2020-01-01T00:00:00+00:00"
+    with db.transaction() as cur:
+        if insert:
+            cur.execute(
+                "INSERT INTO idempotency_keys VALUES (%s, %s, %s, 0, %s, %s)",
+                ("oim", key, "x", f'{{"head": {head}}}', old),
+            )
+        else:
+            cur.execute(
+                "UPDATE idempotency_keys SET status = 0, body = %s, created_at = %s "
+                "WHERE subject = 'oim' AND key = %s",
+                (f'{{"head": {head}}}', old, key),
+            )
+
+
+def test_a_key_left_pending_after_its_write_is_answered_from_the_log(api: Api) -> None:
+    ids = build(api)
+    body = decision("2018-03-15", new_end="2018-10-31")
+    path = f"/trials/{ids['trial']}/extend"
+    before = head(api)
+    first = api.post(path, body, **{"Idempotency-Key": "k-crash"})
+    assert first.status_code == 201
+    _age_claim(api, "k-crash", head=before)  # as if the process died before storing the answer
+    retry = api.post(path, body, **{"Idempotency-Key": "k-crash"})
+    assert retry.status_code == 201 and retry.json() == first.json()
+    assert head(api) == first.json()["position"]  # nothing written twice
+
+
+def test_a_key_left_pending_without_a_write_runs_again(api: Api) -> None:
+    build(api)
+    body = decision(
+        "2016-10-10", name="P", kind="frikommune", ministry="Økonomi- og Indenrigsministeriet",
+        enabling_act={"act": "eli/lta/2017/658", "path": "§ 1"},
+        period={"start": "2016-10-10", "end": "2021-12-31"},
+    )  # fmt: skip
+    assert api.post("/programmes", body, **{"Idempotency-Key": "k-probe"}).status_code == 201
+    db = api.client.app.state.services.db  # type: ignore[attr-defined]
+    with db.transaction() as cur:
+        [(digest,)] = cur.execute("SELECT request_sha256 FROM idempotency_keys WHERE key = %s",
+                                  ("k-probe",))  # fmt: skip
+        # A claim made just now: its request may still be running.
+        cur.execute(
+            "UPDATE idempotency_keys SET status = 0, body = %s, created_at = %s WHERE key = %s",
+            (f'{{"head": {head(api)}}}', datetime.now(UTC).isoformat(), "k-probe"),
+        )
+        # A claim made long ago whose request died before writing anything.
+        cur.execute(
+            "INSERT INTO idempotency_keys VALUES ('oim', 'k-lost', %s, 0, %s, %s)",
+            (digest, f'{{"head": {head(api)}}}', "2020-01-01T00:00:00+00:00"),
+        )
+    busy = api.post("/programmes", body, **{"Idempotency-Key": "k-probe"})
+    assert busy.status_code == 409 and busy.json()["rule"] == "idempotency-in-progress"
+    before = head(api)
+    rerun = api.post("/programmes", body, **{"Idempotency-Key": "k-lost"})
+    assert rerun.status_code == 201 and head(api) == before + 1
+    again = api.post("/programmes", body, **{"Idempotency-Key": "k-lost"})
+    assert again.json() == rerun.json() and head(api) == before + 1
