@@ -217,4 +217,10 @@ def test_many_writers_with_the_runners_on_sqlite_get_201_or_409(tmp_path: Path) 
             ])  # fmt: skip
             statuses = Counter(status for status, _ in answers)
             print(f"\n{many} writers with the runners on SQLite, round {round_}: {dict(statuses)}")
-            assert set(statuses) <= {201, 409}, dict(statuses)
+            # SQLite has one writer: under this much contention a request may wait past the
+            # store's pool timeout and be told to try again (503 + Retry-After) — never a 500.
+            assert set(statuses) <= {201, 409, 503}, dict(statuses)
+            assert statuses[201] >= 1, dict(statuses)
+            for status, body in answers:
+                if status == 503:
+                    assert body["rule"] == "database-unavailable", body
