@@ -41,16 +41,25 @@ class LedgerService:
 
     def _run(self) -> None:
         last_cut = 0.0
+        store: TreeStore | None = None
+        signer = None
         while not self.stop_event.is_set():
             try:
-                with TreeStore.open(self.settings.database_url) as store:
-                    sync(store, self.app.recorder)
+                # One connection for as long as it works, not a new one every second.
+                if store is None:
+                    store = TreeStore.open(self.settings.database_url)
                     signer = signer_of(self.settings)
-                    latest = store.latest_checkpoint()
-                    grown = latest is None or latest.size < store.size()
-                    if signer and grown and time.monotonic() - last_cut >= self.every:
-                        cut_checkpoint(store, signer)
-                        last_cut = time.monotonic()
+                sync(store, self.app.recorder)
+                latest = store.latest_checkpoint()
+                grown = latest is None or latest.size < store.size()
+                if signer and grown and time.monotonic() - last_cut >= self.every:
+                    cut_checkpoint(store, signer)
+                    last_cut = time.monotonic()
             except Exception:  # noqa: BLE001 - the follower outlives a database outage
                 log.exception("ledger follower failed; retrying")
+                if store is not None:
+                    store.close()
+                store = None
             self.stop_event.wait(1.0)
+        if store is not None:
+            store.close()

@@ -15,30 +15,22 @@ from domain.exemption import Exemption
 from domain.goal import Goal
 from domain.inspection import Inspection, Order
 from domain.institution import Institution
-from domain.mapper import decode_event
 from domain.municipalities import MUNICIPALITIES
 from domain.programme import Network, Programme
 from domain.trial import Trial
 from domain.values import municipality_organisation
+from projections.audit.record import load_record
 
 A = TypeVar("A", bound=Aggregate)
 
 
 def load_all(app: Frispor) -> tuple[dict[UUID, Aggregate], list[Corrected], Counter[str]]:
     """Every aggregate in the store, the corrections, and the count of events by type."""
-    ids: dict[UUID, None] = {}
-    corrections: list[Corrected] = []
-    counts: Counter[str] = Counter()
-    start = 1
-    while batch := app.recorder.select_notifications(start=start, limit=1000):
-        for n in batch:
-            event = decode_event(n.topic, UUID(str(n.originator_id)), n.originator_version, n.state)
-            counts[type(event).__qualname__] += 1
-            ids.setdefault(event.originator_id)
-            if isinstance(event, Corrected):
-                corrections.append(event)
-        start = batch[-1].id + 1
-    return {i: app.repository.get(i) for i in ids}, corrections, counts
+    record = load_record(app)  # one pass over the log; states are replayed from it, not reloaded
+    events = list(record.all_events())
+    aggregates = {i: state for i in record.events if (state := record.state(i)) is not None}
+    corrections = [e for e in events if isinstance(e, Corrected)]
+    return aggregates, corrections, Counter(type(e).__qualname__ for e in events)
 
 
 def _kommune(code: str) -> str:
