@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Self
@@ -16,6 +16,7 @@ from domain.errors import (
     MissingJustificationError,
     MissingLegalBasisError,
 )
+from domain.stored import forget_stored_json, stored_json
 from domain.values import Actor, LegalReference
 
 
@@ -60,6 +61,12 @@ class Event(BaseModel):
 
     def apply(self, aggregate: Any) -> None:
         """Change the aggregate's state; nothing else."""
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; one that changes a stored field serialises afresh."""
+        copy = super().model_copy(update=update, deep=deep)
+        forget_stored_json(copy, dict(update) if update else None)
+        return copy
 
     def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
         """Apply this event as the next one in the aggregate's sequence."""
@@ -271,5 +278,6 @@ def _new_event(
         envelope=envelope,
         **facts,
     )
-    refuse_cpr(event)
+    # Rule 6 scans the very bytes the mapper will store: one serialisation per event.
+    refuse_cpr(event, serialised=stored_json(event, event_type.class_version))
     return event

@@ -10,8 +10,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import psycopg
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+)
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment
 
 from domain.aggregate import Aggregate, Clock, Context, Envelope, Event
@@ -122,6 +126,22 @@ class Core(Application[UUID]):
                 value=expected_version,
             )
         return agg
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Put the aggregates' pending events in the store, in one atomic write."""
+        if not all(isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        # The library's save does the same, but first asks each object whether it matches two
+        # runtime-checkable protocols: ~10 µs per aggregate on Python 3.11, for a known answer.
+        processing: ProcessingEvent[UUID] = ProcessingEvent()
+        for agg in objs:
+            processing.events.extend(agg.collect_events())
+            processing.aggregates[agg.id] = agg
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def _write(self, main: Aggregate, *others: Aggregate) -> Written:
         pending = [e for agg in (main, *others) for e in agg.pending_events]

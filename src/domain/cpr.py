@@ -35,6 +35,21 @@ def _could_hold_cpr(text: str) -> bool:
     return any(find_cpr(m[0]) for m in CPR.finditer(text))
 
 
+# Digits become 0, the separators CPR allows become -, every other byte a dot: then a CPR
+# number needs ten zeros in a row, or six, a dash and four. Two substring searches in C rule out
+# nearly every event for a fraction of what the regex costs (its look-behind runs at each byte).
+_SHAPE = bytes(
+    b"0"[0] if b in b"0123456789" else b"-"[0] if b in b" -" else b"."[0] for b in range(256)
+)
+_HYPHEN = "‐".encode()
+
+
+def _may_hold_cpr(data: bytes) -> bool:
+    """Whether UTF-8 text could hold a CPR number (no false negatives)."""
+    shape = data.replace(_HYPHEN, b"-").translate(_SHAPE)
+    return b"0000000000" in shape or b"000000-0000" in shape
+
+
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
     if isinstance(value, str):
         yield path, value
@@ -51,12 +66,14 @@ def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:
             yield from _walk(item, f"{path}[{i}]")
 
 
-def refuse_cpr(record: Any, where: str = "") -> None:
+def refuse_cpr(record: Any, where: str = "", serialised: bytes | None = None) -> None:
     """Raise CprNumberError naming the field if any text in record holds a CPR number."""
-    # One regex pass over the serialised record rules out nearly every event cheaply; only a
-    # possible hit pays for the walk that finds (and masks) the field.
-    if isinstance(record, BaseModel) and not _could_hold_cpr(record.model_dump_json()):
-        return
+    # A pass over the serialised record rules out nearly every event cheaply; only a possible
+    # hit pays for the walk that finds (and masks) the field.
+    if isinstance(record, BaseModel):
+        data = record.model_dump_json().encode() if serialised is None else serialised
+        if not _may_hold_cpr(data) or not _could_hold_cpr(data.decode()):
+            return
     for path, text in _walk(record, where):
         if found := find_cpr(text):
             masked = found[:6] + "-XXXX"

@@ -11,14 +11,12 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.aggregate import Event
+from domain.stored import stored_json
 
 
 def encode_event(event: Event) -> bytes:
     """The stored JSON of an event: its fields without the id and version kept in columns."""
-    data = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
-    if type(event).class_version > 1:
-        data["class_version"] = type(event).class_version
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return stored_json(event, type(event).class_version)
 
 
 def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) -> Event:

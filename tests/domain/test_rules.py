@@ -157,7 +157,7 @@ def test_rule_5_decision_without_justification_refused() -> None:
         requested(w).reject(ctx(justification="  "), "no")
 
 
-@pytest.mark.parametrize("cpr", ["010190-1234", "0101901234"])
+@pytest.mark.parametrize("cpr", ["010190-1234", "0101901234", "010190 1234", "010190‐1234"])
 def test_rule_6_cpr_in_justification_refused(cpr: str) -> None:
     w = world()
     x = requested(w)

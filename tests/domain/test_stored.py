@@ -1,0 +1,52 @@
+"""The stored JSON of an event: what the mapper writes and rule 6 scans."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from domain.exemption import Exemption
+from domain.mapper import decode_event, encode_event
+from domain.values import Period, RuleCategory, RuleLevel
+from tests.domain.builders import RULE, ctx, requested, world
+
+
+def _requested() -> Exemption.Requested:
+    w = world()
+    x = Exemption.request(
+        ctx("kommune:101"), w["programme"], w["trial"], municipality="101", rule=RULE,
+        level=RuleLevel.STATE, category=RuleCategory.TILSYNSFORM, description="første udgave",
+    )  # fmt: skip
+    event = x.collect_events()[0]
+    assert isinstance(event, Exemption.Requested)
+    return event
+
+
+def test_stored_json_holds_the_fields_but_not_the_columns() -> None:
+    event = _requested()
+    data = json.loads(encode_event(event))
+    assert data["description"] == "første udgave"
+    assert "originator_id" not in data and "originator_version" not in data
+    again = decode_event(
+        "domain.exemption:Exemption.Requested", event.originator_id, 1, encode_event(event)
+    )
+    assert again == event
+
+
+def test_a_copy_that_changes_a_field_is_serialised_afresh() -> None:
+    event = _requested()
+    encode_event(event)  # cached now
+    renumbered = event.model_copy(update={"originator_version": 7})
+    assert encode_event(renumbered) == encode_event(event)
+    changed = event.model_copy(update={"description": "anden udgave"})
+    assert json.loads(encode_event(changed))["description"] == "anden udgave"
+
+
+def test_a_later_schema_version_is_written_into_the_json() -> None:
+    w = world()
+    x = requested(w)
+    x.collect_events()
+    validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
+    granted = x.collect_events()[0]
+    assert json.loads(encode_event(granted))["class_version"] == Exemption.Granted.class_version
