@@ -16,7 +16,10 @@ from ledger.db import LedgerDB
 from ledger.schema import AGGREGATES_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
 from ledger.tree import MemoryNodeStore, Node, NodeKey
 
-__all__ = ["LeafRow", "StoredCheckpoint", "TreeStore"]
+__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "TreeStore"]
+
+ExportRow = tuple[int, int, bytes, str, bytes | None]
+"""(leaf index, position, canonical leaf, aggregate type, stored event state or None)."""
 
 _LEAF_COLUMNS = "leaf_index, position, leaf, recorded_at, kind, area"
 _CHECKPOINT_COLUMNS = "id, size, root, note, cut_at"
@@ -260,9 +263,7 @@ class TreeStore:
         )
         return None if low is None else (int(low), int(high))
 
-    def export_rows(
-        self, lo: int, hi: int, size: int, scope: Scope
-    ) -> list[tuple[int, int, bytes, str, bytes | None]]:
+    def export_rows(self, lo: int, hi: int, size: int, scope: Scope) -> list[ExportRow]:
         """Return (leaf index, position, leaf, kind, event state) in scope for leaves [lo, hi).
 
         The state is None when the event is no longer in the event store. Callers page by
