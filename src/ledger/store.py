@@ -13,7 +13,7 @@ from typing import Any
 from ledger import tree
 from ledger.bag import Scope
 from ledger.db import LedgerDB
-from ledger.schema import AGGREGATES_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
+from ledger.schema import AGGREGATES_SQL, APPEND_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
 from ledger.tree import MemoryNodeStore, Node, NodeKey
 
 __all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "TreeStore"]
@@ -160,16 +160,27 @@ class TreeStore:
         aggregates: dict[str, tuple[str, str | None]],
     ) -> None:
         """Write a batch of leaves, their new nodes and the new size (inside a transaction)."""
-        self.db.executemany(
-            f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows],
-        )
-        self.db.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
-        self.db.executemany(
-            "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(key, kind, area) for key, (kind, area) in aggregates.items()],
-        )
+        leaves = [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows]
+        known = [(key, kind, area) for key, (kind, area) in aggregates.items()]
+        if self.db.is_postgres:
+            # One statement per table with arrays: a pipelined INSERT per row costs ~10x more.
+            for statement, table in zip(APPEND_SQL, (leaves, nodes, known), strict=True):
+                if table:
+                    self.db.execute(
+                        statement, [list(column) for column in zip(*table, strict=True)]
+                    )
+        else:
+            self.db.executemany(
+                f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", leaves
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                known,
+            )
         self.db.execute(
             "UPDATE ledger_state SET size = ?, last_position = ? WHERE id = 1",
             [rows[-1].leaf_index + 1, rows[-1].position],
