@@ -10,7 +10,10 @@ from pathlib import Path
 from benchmarks.common import Row, machine_facts, render, scratch_database
 
 # One module per figure; each has run(bench) -> list[Row]. Add yours here.
-MODULES = ["single_decision", "concurrent", "sqlite_single", "projections", "lag", "ledger", "http"]
+MODULES = [
+    "single_decision", "concurrent", "sqlite_single", "projections", "lag", "ledger", "http",
+    "million",
+]  # fmt: skip
 
 
 def main() -> None:

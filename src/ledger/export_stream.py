@@ -38,7 +38,7 @@ from ledger.tree import MemoryNodeStore
 __all__ = ["CSV_HEADER", "ExportError", "StreamedFile", "write_events"]
 
 # Pages formatted but not yet written: enough to keep the worker busy, and no more.
-_IN_FLIGHT = 2
+_IN_FLIGHT = 1
 
 
 class ExportError(RuntimeError):
