@@ -10,13 +10,16 @@ from pathlib import Path
 from benchmarks.common import Row, machine_facts, render, scratch_database
 
 # One module per figure; each has run(bench) -> list[Row]. Add yours here.
-MODULES = ["single_decision", "concurrent", "sqlite_single", "projections", "lag", "ledger", "http"]
+MODULES = [
+    "single_decision", "concurrent", "sqlite_single", "projections", "lag", "ledger", "http",
+    "million",
+]  # fmt: skip
 
 
 def main() -> None:
     """Run the figure modules on a scratch database and report them."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median, min–max)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median, min–max)")
     parser.add_argument("--quick", action="store_true", help="less work per run (smoke test)")
     parser.add_argument("--only", nargs="*", choices=MODULES, help="run only these modules")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "RESULTS.md")

@@ -40,6 +40,7 @@ BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetv�
 RULE = LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2", "serviceloven")
 CODES = sorted(MUNICIPALITIES)
 EVENTS_PER_TRIAL = 114
+START = date(2016, 1, 1)
 
 
 def _ctx(org: str, day: date) -> Context:
@@ -50,15 +51,16 @@ def _ctx(org: str, day: date) -> Context:
     return Context(envelope=envelope, recorded_at=datetime.combine(day, time(12), tzinfo=UTC))
 
 
-def _cvr(n: int) -> str:
+def cvr(n: int) -> str:
+    """A CVR number with a valid check digit, different for each n."""
     base = f"{2_000_000 + n * 7 % 7_999_999:07d}"
     check = -sum(int(d) * w for d, w in zip(base, (2, 7, 6, 5, 4, 3, 2), strict=True)) % 11
-    return base + str(check) if check < 10 else _cvr(n + 1)
+    return base + str(check) if check < 10 else cvr(n + 1)
 
 
-def generate(app: Frispor, events: int, chunk: int = 40) -> int:
-    """Write about `events` events; return how many were written."""
-    start = date(2016, 1, 1)
+def frame(app: Frispor) -> tuple[Programme, list[Network], int]:
+    """Save the programme and its ten networks; return them and the events written."""
+    start = START
     programme = Programme.establish(
         _ctx(MINISTRY, start), name="Frikommuneforsøg (generated)", kind=ProgrammeKind.FRIKOMMUNE,
         enabling_act=BASIS, period=Period(start=start, end=date(2030, 12, 31)), ministry=MINISTRY,
@@ -77,11 +79,17 @@ def generate(app: Frispor, events: int, chunk: int = 40) -> int:
     ]
     written = programme.version + sum(n.version for n in networks)
     app.save(programme, *networks)
+    return programme, networks, written
+
+
+def generate(app: Frispor, events: int, chunk: int = 40) -> int:
+    """Write about `events` events; return how many were written."""
+    programme, networks, written = frame(app)
     batch: list[Aggregate] = []
     trials = max(1, events // EVENTS_PER_TRIAL)
     for t in range(trials):
         network = networks[t % len(networks)]
-        batch += _trial(t, programme, network, start + timedelta(days=t % 700))
+        batch += trial(t, programme, network, START + timedelta(days=t % 700))
         if len(batch) >= chunk * 20 or t == trials - 1:
             written += sum(len(a._pending) for a in [*batch, *networks])
             app.save(*batch, *networks)
@@ -89,8 +97,11 @@ def generate(app: Frispor, events: int, chunk: int = 40) -> int:
     return written
 
 
-def _trial(t: int, programme: Programme, network: Network, day: date) -> list[Aggregate]:
-    code = network.municipalities[t % len(network.municipalities)]
+def trial(
+    t: int, programme: Programme, network: Network, day: date, code: str | None = None
+) -> list[Aggregate]:
+    """One trial's aggregates with their pending events (the network counts enrolments)."""
+    code = code or network.municipalities[t % len(network.municipalities)]
     kommune = municipality_organisation(code)
     period = Period(start=day, end=day + timedelta(days=3 * 365))
     trial = Trial.approve(
@@ -103,7 +114,7 @@ def _trial(t: int, programme: Programme, network: Network, day: date) -> list[Ag
         home = Institution.enrol(
             _ctx(kommune, day - timedelta(days=20)), trial, network, name=f"Institution {t}-{i}",
             kind=InstitutionKind.PLEJEHJEM, municipality=code, ownership=Ownership.KOMMUNAL,
-            cvr=_cvr(t * 4 + i),
+            cvr=cvr(t * 4 + i),
         )  # fmt: skip
         network.count_enrolment(_ctx(kommune, day - timedelta(days=20)), programme, home.id,
                                 trial.id, code)  # fmt: skip

@@ -26,6 +26,17 @@ class CompactRange:
         peaks.append((level, acc))
         self.size += 1
 
+    def extend(self, leaf_hashes: list[bytes]) -> None:
+        """Append many leaf hashes in order (push, without a call per leaf)."""
+        peaks, node = self._peaks, node_hash
+        for acc in leaf_hashes:
+            level = 0
+            while peaks and peaks[-1][0] == level:
+                acc = node(peaks.pop()[1], acc)
+                level += 1
+            peaks.append((level, acc))
+        self.size += len(leaf_hashes)
+
     def root(self) -> bytes:
         """Return MTH of the leaves pushed so far (SHA-256 of nothing when empty)."""
         if not self._peaks:

@@ -139,8 +139,10 @@ def export_bag(
     try:
         tally = status()
         count, data, tags = write_events(store, tmp, scope, checkpoint, tally, batch=batch)
-        status_json = json.dumps(tally.result(), indent=2, ensure_ascii=False, sort_keys=True)
-        data.append(_write(tmp, bag.STATUS_JSON, status_json.encode() + b"\n"))
+        with bag.HashingWriter(tmp / bag.STATUS_JSON) as status_file:
+            tally.write(status_file.write)
+            status_file.write(b"\n")
+        data.append(StreamedFile(bag.STATUS_JSON, status_file.hexdigest(), status_file.size))
         tags.append(_write(tmp, bag.CHECKPOINT, checkpoint.note.encode()))
         if previous is not None:
             tags.append(_write(tmp, bag.PREVIOUS_CHECKPOINT, previous.note.encode()))

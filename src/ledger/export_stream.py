@@ -4,18 +4,20 @@ Memory is bounded by the batch: leaves in scope and their events are read togeth
 page of leaf indices at a time (one query each), and lines are written and hashed as they
 go. A full export carries every leaf hash (the verifier rebuilds the root); a subset
 export carries one inclusion proof per line.
+
+One worker thread overlaps the rest with the formatting: it reads the next page from
+PostgreSQL and writes (and hashes) the previous page's bytes, both of which release the
+GIL. The worker runs its jobs in order, so the files are written in order.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ledger import tree
 from ledger.bag import (
@@ -28,29 +30,15 @@ from ledger.bag import (
     format_line,
 )
 from ledger.compact import CompactRange
-from ledger.merkle import leaf_hash
+from ledger.export_format import CSV_HEADER, csv_row, fast_csv_row, fast_leaf, leaf_json, quoted
 from ledger.status import StatusBuilder
-from ledger.store import StoredCheckpoint, TreeStore
+from ledger.store import ExportRow, StoredCheckpoint, TreeStore
 from ledger.tree import MemoryNodeStore
 
 __all__ = ["CSV_HEADER", "ExportError", "StreamedFile", "write_events"]
 
-CSV_HEADER = [
-    "index",
-    "position",
-    "recorded_at",
-    "valid_from",
-    "valid_to",
-    "type",
-    "aggregate_type",
-    "aggregate_id",
-    "aggregate_version",
-    "actor_id",
-    "actor_role",
-    "actor_organisation",
-    "payload_sha256",
-    "payload",
-]
+# Pages formatted but not yet written: enough to keep the worker busy, and no more.
+_IN_FLIGHT = 1
 
 
 class ExportError(RuntimeError):
@@ -66,34 +54,6 @@ class StreamedFile:
     size: int
 
 
-_CSV_SPECIAL = re.compile(r'[",\r\n]')
-
-
-def _payload_text(state: bytes) -> str:
-    try:
-        return state.decode()
-    except UnicodeDecodeError:
-        return "base64:" + base64.b64encode(state).decode()
-
-
-def _q(field: str) -> str:
-    # RFC 4180 by hand: the csv module is several times slower on long quoted payloads.
-    return '"' + field.replace('"', '""') + '"' if _CSV_SPECIAL.search(field) else field
-
-
-def _csv_row(index: int, position: int, kind: str, leaf: dict[str, Any], state: bytes) -> bytes:
-    # Fields of fixed shape (numbers, times, dates, digests) never need quoting; the payload
-    # always does. Written out by hand: this runs once per exported event.
-    actor = leaf["actor"]
-    payload = _payload_text(state).replace('"', '""')
-    return (
-        f"{index},{position},{leaf['recorded_at']},{leaf['valid_from'] or ''},"
-        f"{leaf['valid_to'] or ''},{_q(leaf['type'])},{_q(kind)},{_q(leaf['aggregate_id'])},"
-        f"{leaf['aggregate_version']},{_q(actor['id'])},{_q(actor['role'])},"
-        f'{_q(actor["organisation"])},{leaf["payload_sha256"]},"{payload}"\r\n'
-    ).encode()
-
-
 class _Streams:
     def __init__(self, root: Path, full: bool) -> None:
         self.reference_path = LEAF_HASHES if full else INCLUSION_PROOFS
@@ -101,6 +61,11 @@ class _Streams:
         self.csv = HashingWriter(root / EVENTS_CSV)
         self.reference = HashingWriter(root / self.reference_path)
         self.csv.write((",".join(CSV_HEADER) + "\r\n").encode())
+
+    def write(self, lines: bytes, table: bytes, refs: bytes) -> None:
+        self.events.write(lines)
+        self.csv.write(table)
+        self.reference.write(refs)
 
     def close(self) -> tuple[list[StreamedFile], list[StreamedFile]]:
         for writer in (self.events, self.csv, self.reference):
@@ -119,6 +84,79 @@ def _refuse(position: int, index: int, what: str) -> ExportError:
     )
 
 
+class _Page:
+    """Formats one page of rows; checks each event against its leaf and the tree."""
+
+    def __init__(self, status: StatusBuilder, frontier: CompactRange | None) -> None:
+        self.status, self.frontier = status, frontier
+        self.count = 0
+        self._kinds: dict[str, bytes] = {}
+        self._text: dict[bytes, str] = {}  # event types, decoded once each
+
+    def _kind(self, kind: str) -> bytes:
+        return self._kinds.get(kind) or self._kinds.setdefault(kind, quoted(kind))
+
+    def _type(self, raw: bytes) -> str:
+        return self._text.get(raw) or self._text.setdefault(raw, raw.decode())
+
+    def format(
+        self, rows: list[ExportRow], nodes: MemoryNodeStore | None, proofs: Iterator[list[bytes]]
+    ) -> tuple[bytes, bytes, bytes]:
+        """Return the page's JSON lines, CSV rows and evidence lines (proofs: subset only)."""
+        lines: list[bytes] = []
+        refs: list[bytes] = []
+        table: list[bytes] = []
+        hashes: list[bytes] = []
+        add, sha256 = self.status.add, hashlib.sha256
+        for index, position, leaf_bytes, kind, state in rows:
+            if state is None:
+                raise _refuse(position, index, "is not in the event store")
+            fields = fast_leaf(leaf_bytes)
+            if fields is not None:
+                digest_hex, event_type, aggregate = fields[5].decode(), fields[8], fields[3]
+                row = fast_csv_row(index, position, self._kind(kind), fields, state)
+                add(self._type(event_type), kind, aggregate.decode())
+            else:
+                leaf = leaf_json(leaf_bytes)
+                digest_hex, row = (
+                    leaf["payload_sha256"],
+                    csv_row(index, position, kind, leaf, state),
+                )
+                add(leaf["type"], kind, leaf["aggregate_id"])
+            if sha256(state).hexdigest() != digest_hex:
+                raise _refuse(position, index, "differs from its ledger leaf")
+            digest = sha256(b"\x00" + leaf_bytes).digest()  # merkle.leaf_hash, inlined
+            if nodes is None:
+                if index != self.count:
+                    raise _refuse(position, index, f"is not leaf {self.count}")
+                hashes.append(digest)
+                refs.append(b"%s\n" % digest.hex().encode())
+            else:
+                if nodes.get(0, index) != digest:
+                    raise _refuse(position, index, "differs from its tree node")
+                proof = ",".join(f'"{p.hex()}"' for p in next(proofs))
+                refs.append(f'{{"index":{index},"proof":[{proof}]}}\n'.encode())
+            lines.append(format_line(index, leaf_bytes, state))
+            table.append(row)
+            self.count += 1
+        if self.frontier is not None:
+            self.frontier.extend(hashes)
+        return b"".join(lines), b"".join(table), b"".join(refs)
+
+
+def _pages(
+    first: int, last: int, batch: int, fetch: Callable[[int], Future[list[ExportRow]]]
+) -> Iterator[list[ExportRow]]:
+    # The next page is asked for before this one is handed out, so reading overlaps formatting.
+    starts = range(first, last + 1, batch)
+    pending = fetch(starts[0]) if starts else None
+    for i in range(len(starts)):
+        assert pending is not None
+        rows = pending.result()
+        pending = fetch(starts[i + 1]) if i + 1 < len(starts) else None
+        yield rows
+
+
 def write_events(
     store: TreeStore,
     root: Path,
@@ -130,54 +168,46 @@ def write_events(
 ) -> tuple[int, list[StreamedFile], list[StreamedFile]]:
     """Write the scoped events at a checkpoint; return (count, data files, ledger files)."""
     size, full = checkpoint.size, scope.is_full
-    frontier = CompactRange()
+    page = _Page(status, CompactRange() if full else None)
     streams = _Streams(root, full)
-    count = 0
     first, last = store.scope_bounds(size, scope) or (0, -1)
+    writes: deque[Future[None]] = deque()
     try:
-        for lo in range(first, last + 1, batch):
-            rows = store.export_rows(lo, min(lo + batch, last + 1), size, scope)
-            if not rows:
-                continue
-            nodes: MemoryNodeStore | None = None
-            proofs: Iterator[list[bytes]] = iter([])
-            if not full:
-                batch_proofs = tree.InclusionBatch((r[0] for r in rows), size)
-                needed = batch_proofs.nodes_needed() | {(0, r[0]) for r in rows}
-                nodes = store.fetch_nodes(needed)
-                proofs = iter(batch_proofs.proofs(nodes))
-            lines: list[bytes] = []
-            refs: list[bytes] = []
-            table: list[bytes] = []
-            for index, position, leaf_bytes, kind, state in rows:
-                if state is None:
-                    raise _refuse(position, index, "is not in the event store")
-                leaf = json.loads(leaf_bytes)
-                if hashlib.sha256(state).hexdigest() != leaf["payload_sha256"]:
-                    raise _refuse(position, index, "differs from its ledger leaf")
-                digest = leaf_hash(leaf_bytes)
-                if nodes is None:
-                    if index != count:
-                        raise _refuse(position, index, f"is not leaf {count}")
-                    frontier.push(digest)
-                    refs.append(digest.hex().encode() + b"\n")
-                else:
-                    if nodes.get(0, index) != digest:
-                        raise _refuse(position, index, "differs from its tree node")
-                    proof = ",".join(f'"{p.hex()}"' for p in next(proofs))
-                    refs.append(f'{{"index":{index},"proof":[{proof}]}}\n'.encode())
-                lines.append(format_line(index, leaf_bytes, state))
-                table.append(_csv_row(index, position, kind, leaf, state))
-                status.add(leaf["type"], kind, leaf["aggregate_id"])
-                count += 1
-            streams.events.write(b"".join(lines))
-            streams.reference.write(b"".join(refs))
-            streams.csv.write(b"".join(table))
-        if full and (count != size or frontier.root() != checkpoint.root):
+        with ThreadPoolExecutor(1, thread_name_prefix="ledger-export") as worker:
+
+            def fetch(lo: int) -> Future[list[ExportRow]]:
+                hi = min(lo + batch, last + 1)
+                if store.db.is_postgres:
+                    return worker.submit(store.export_rows, lo, hi, size, scope)
+                done: Future[list[ExportRow]] = Future()  # SQLite connections stay in one thread
+                done.set_result(store.export_rows(lo, hi, size, scope))
+                return done
+
+            try:
+                for rows in _pages(first, last, batch, fetch):
+                    if not rows:
+                        continue
+                    nodes: MemoryNodeStore | None = None
+                    proofs: Iterator[list[bytes]] = iter(())
+                    if not full:
+                        plan = tree.InclusionBatch((r[0] for r in rows), size)
+                        nodes = store.fetch_nodes(plan.nodes_needed() | {(0, r[0]) for r in rows})
+                        proofs = iter(plan.proofs(nodes))
+                    formatted = page.format(rows, nodes, proofs)
+                    writes.append(worker.submit(streams.write, *formatted))
+                    while len(writes) > _IN_FLIGHT or (writes and writes[0].done()):
+                        writes.popleft().result()
+                while writes:
+                    writes.popleft().result()
+            except BaseException:
+                worker.shutdown(wait=True, cancel_futures=True)  # nothing more is written
+                raise
+        got = page.frontier.root() if page.frontier is not None else None
+        if full and (page.count != size or got != checkpoint.root):
             raise ExportError(
-                f"the ledger's {count} leaves do not give the root of checkpoint {checkpoint.id}: "
-                "run `frispor check`"
+                f"the ledger's {page.count} leaves do not give the root of checkpoint "
+                f"{checkpoint.id}: run `frispor check`"
             )
     finally:
         data, tags = streams.close()
-    return count, data, tags
+    return page.count, data, tags

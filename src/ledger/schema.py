@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from domain.store import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
 
-__all__ = ["AGGREGATES_SQL", "EVENTS_JOIN", "NODES_SQL", "TABLES", "TYPES"]
+__all__ = ["AGGREGATES_SQL", "APPEND_SQL", "EVENTS_JOIN", "NODES_SQL", "TABLES", "TYPES"]
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -66,3 +66,12 @@ EVENTS_JOIN = {
     "sqlite": f"LEFT JOIN {EVENTS_TABLE_SQLITE} e ON e.rowid = l.position",
     "postgres": f"LEFT JOIN {EVENTS_TABLE_POSTGRES} e ON e.notification_id = l.position",
 }
+# PostgreSQL appends a batch with one statement per table, its columns passed as arrays.
+APPEND_SQL = [
+    """INSERT INTO ledger_leaves (leaf_index, position, leaf, recorded_at, kind, area)
+    SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[], ?::text[], ?::text[], ?::text[])""",
+    "INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest(?::int[], ?::bigint[], "
+    "?::bytea[])",
+    """INSERT INTO ledger_aggregates (aggregate_id, kind, area)
+    SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING""",
+]

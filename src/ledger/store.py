@@ -13,10 +13,13 @@ from typing import Any
 from ledger import tree
 from ledger.bag import Scope
 from ledger.db import LedgerDB
-from ledger.schema import AGGREGATES_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
+from ledger.schema import AGGREGATES_SQL, APPEND_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
 from ledger.tree import MemoryNodeStore, Node, NodeKey
 
-__all__ = ["LeafRow", "StoredCheckpoint", "TreeStore"]
+__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "TreeStore"]
+
+ExportRow = tuple[int, int, bytes, str, bytes | None]
+"""(leaf index, position, canonical leaf, aggregate type, stored event state or None)."""
 
 _LEAF_COLUMNS = "leaf_index, position, leaf, recorded_at, kind, area"
 _CHECKPOINT_COLUMNS = "id, size, root, note, cut_at"
@@ -157,16 +160,27 @@ class TreeStore:
         aggregates: dict[str, tuple[str, str | None]],
     ) -> None:
         """Write a batch of leaves, their new nodes and the new size (inside a transaction)."""
-        self.db.executemany(
-            f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
-            [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows],
-        )
-        self.db.executemany("INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
-        self.db.executemany(
-            "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
-            "ON CONFLICT DO NOTHING",
-            [(key, kind, area) for key, (kind, area) in aggregates.items()],
-        )
+        leaves = [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows]
+        known = [(key, kind, area) for key, (kind, area) in aggregates.items()]
+        if self.db.is_postgres:
+            # One statement per table with arrays: a pipelined INSERT per row costs ~10x more.
+            for statement, table in zip(APPEND_SQL, (leaves, nodes, known), strict=True):
+                if table:
+                    self.db.execute(
+                        statement, [list(column) for column in zip(*table, strict=True)]
+                    )
+        else:
+            self.db.executemany(
+                f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", leaves
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
+            )
+            self.db.executemany(
+                "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
+                known,
+            )
         self.db.execute(
             "UPDATE ledger_state SET size = ?, last_position = ? WHERE id = 1",
             [rows[-1].leaf_index + 1, rows[-1].position],
@@ -260,9 +274,7 @@ class TreeStore:
         )
         return None if low is None else (int(low), int(high))
 
-    def export_rows(
-        self, lo: int, hi: int, size: int, scope: Scope
-    ) -> list[tuple[int, int, bytes, str, bytes | None]]:
+    def export_rows(self, lo: int, hi: int, size: int, scope: Scope) -> list[ExportRow]:
         """Return (leaf index, position, leaf, kind, event state) in scope for leaves [lo, hi).
 
         The state is None when the event is no longer in the event store. Callers page by

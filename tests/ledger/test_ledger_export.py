@@ -19,7 +19,7 @@ from domain.store import store_env
 from ledger import bag
 from ledger.bag import BagError, Scope
 from ledger.export import ExportError, export_bag
-from ledger.export_stream import _csv_row
+from ledger.export_format import csv_row
 from ledger.signer import Signer
 from ledger.store import TreeStore
 from ledger.verify import verify_bag
@@ -188,7 +188,7 @@ def test_csv_rows_quote_what_needs_quoting() -> None:
         "actor": {"id": 'x,"y"', "role": "recorder", "organisation": "Aarhus\r\nKommune"},
         "payload_sha256": "0" * 64,
     }  # fmt: skip
-    line = _csv_row(3, 4, "Trial", leaf, b'{"a":"b,c"}')
+    line = csv_row(3, 4, "Trial", leaf, b'{"a":"b,c"}')
     [row] = list(csv.reader(io.StringIO(line.decode(), newline="")))
     assert row[9:12] == ['x,"y"', "recorder", "Aarhus\r\nKommune"]
     assert row[0:2] == ["3", "4"] and row[4] == "" and row[-1] == '{"a":"b,c"}'

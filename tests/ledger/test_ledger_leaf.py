@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -173,3 +174,25 @@ def test_encoding_matches_sorted_compact_json(
     # For ASCII keys, integers and strings, RFC 8785 coincides with sorted compact JSON.
     expected = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert encode_leaf(data) == expected.encode()
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    position=st.integers(0, MAX_SAFE_INTEGER),
+    texts=st.lists(
+        st.text(
+            st.characters(codec="utf-8") | st.sampled_from('"\\\x00\x1f\x7f\u2028'), min_size=1
+        ),
+        min_size=5,
+        max_size=5,
+    ),
+)
+def test_encoding_is_rfc8785(position: int, texts: list[str]) -> None:
+    data = sample(position=position, type=texts[0], aggregate_id=texts[1])
+    data["actor"] = {"id": texts[2], "role": texts[3], "organisation": texts[4]}
+    assert encode_leaf(data) == rfc8785.dumps(data)
+
+
+def test_a_lone_surrogate_cannot_be_encoded() -> None:
+    with pytest.raises(LeafError):
+        encode_leaf(sample(type="a\ud800b"))

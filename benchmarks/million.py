@@ -1,0 +1,133 @@
+"""A million events: the bulk generator, the as-of queries on read models built by the real
+runner, and the export's peak memory at 100,000 vs 1,000,000 events."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from benchmarks.bulk import generate_bulk
+from benchmarks.common import FAST, Bench, Figure, Row
+from benchmarks.projections import _queries
+from domain.application import Frispor
+from domain.store import store_env
+from ledger.bag import Scope
+from ledger.export import export_bag
+from ledger.follow import sync
+from ledger.signer import Signer, write_key_pair
+from ledger.store import TreeStore
+from projections.catalog import VIEWS, ensure
+from projections.db import Database
+from projections.queries import ReadModels
+from projections.runner import Runner
+
+ORIGIN = "frispor.bench/million"
+
+
+# Longest first, so two processes finish together; "ledger" is the Merkle tree's append.
+JOBS = ["goals", "ledger", "inspections", "exemptions", "institutions", "trials"]
+
+
+def _build(url: str, job: str) -> float:
+    """Catch one read model up with the runner, or append the log to the tree; seconds."""
+    started = time.perf_counter()
+    app = Frispor(store_env(url) | FAST)
+    try:
+        if job == "ledger":
+            with TreeStore.open(url) as store:
+                sync(store, app.recorder)
+        else:
+            db = Database(url)
+            try:
+                Runner(app, db, VIEWS[job]).catch_up()
+            finally:
+                db.close()
+    finally:
+        app.close()
+    return time.perf_counter() - started
+
+
+def _build_all(url: str) -> tuple[float, str]:
+    """Every read model and the tree, in two processes (two cores); (seconds, each job's)."""
+    started = time.perf_counter()
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = {job: pool.submit(_build, url, job) for job in JOBS}
+        took = {job: future.result() for job, future in jobs.items()}
+    each = ", ".join(f"{job} {seconds:.0f} s" for job, seconds in took.items())
+    return time.perf_counter() - started, each
+
+
+def _export_peak(url: str, work: Path, signer: Signer) -> tuple[float, int, float]:
+    """One full export under tracemalloc: (peak MiB of the Python heap, events, seconds)."""
+    app = Frispor(store_env(url) | FAST)
+    try:
+        with TreeStore.open(url) as store:
+            sync(store, app.recorder)
+            started = time.perf_counter()
+            tracemalloc.start()
+            out = Path(tempfile.mkdtemp(dir=work)) / "bag"
+            count = export_bag(store, app.recorder, signer, out, Scope("bench")).event_count
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            shutil.rmtree(out.parent)  # a million-event bag is ~2 GB
+            return peak, count, time.perf_counter() - started
+    finally:
+        app.close()
+
+
+def run(bench: Bench) -> list[Row]:
+    """Generate 100k and 1M events; queries and catch-up at 1M; export memory at both."""
+    small, large = (20_000, 100_000) if bench.quick else (100_000, 1_000_000)
+    section = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="frispor-million-"))
+    try:
+        key = work / "bench.key"
+        write_key_pair(key, ORIGIN)
+        signer = Signer.from_pem_file(key, ORIGIN)
+        url = bench.schema_url()
+        app = Frispor(store_env(url) | FAST)
+        try:
+            generate_bulk(app, small)
+        finally:
+            app.close()
+        small_peak = _export_peak(url, work, signer)[0]
+
+        url = bench.schema_url()
+        app = Frispor(store_env(url) | FAST)
+        db = Database(url)
+        ensure(db)
+        try:
+            started = time.perf_counter()
+            total = generate_bulk(app, large)
+            generated = time.perf_counter() - started
+            built, each = _build_all(url)
+            query_rows = _queries(ReadModels(db), app, bench)
+        finally:
+            db.close()
+            app.close()
+        large_peak, exported, export_seconds = _export_peak(url, work, signer)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    seconds = time.perf_counter() - section
+    scale = f"{total:,} events"
+    return [
+        Row(f"bulk generator (template trials copied, {scale})", "events/s",
+            Figure((total / generated,)), goal="1M well under 2 min",
+            notes=f"{generated:.0f} s for {scale}; stored through the recorder"),
+        *(replace(r, name=f"{r.name} ({scale})") for r in query_rows),
+        Row(f"read models and Merkle tree built from {scale}", "s", Figure((built,)),
+            notes=f"the runner's catch-up of all {len(VIEWS)} read models and the tree's append, "
+            f"two processes at a time: {each}"),
+        Row(f"export peak memory, {large:,} vs {small:,} events", "MiB at the larger size",
+            Figure((large_peak,)), goal="flat",
+            notes=f"Python heap peak {small_peak:.1f} MiB → {large_peak:.1f} MiB "
+            f"({large_peak / small_peak:.2f}× for {large // small}× the events); the "
+            f"{exported:,}-event export took {export_seconds:.0f} s under tracemalloc; this "
+            f"whole section took {seconds:.0f} s"),
+    ]  # fmt: skip
