@@ -18,7 +18,12 @@ from projections.db import Cursor, Database
 from projections.view import END_TIME, Tracked, Version, View, iso_time
 
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
-Change = tuple[str, int, dict[tuple[str, str], Version | None]]
+# One event's effect: recorded time, position, aggregate version, and the rows it changed.
+Change = tuple[str, int, int, dict[tuple[str, str], Version | None]]
+COLUMNS = [
+    "aggregate_id", "row_key", "valid_from", "valid_to", "recorded_from", "recorded_to",
+    "position", "closed_position",
+]  # fmt: skip
 
 
 class Runner:
@@ -36,7 +41,9 @@ class Runner:
         self.app, self.db, self.view = app, db, view
         self.fixed_table = table
         self.batch_size = batch_size
+        self.window = batch_size * 20
         self.topics = view.topics()
+        self.wanted = [*view.event_topics(), CORRECTED_TOPIC]
         self._tracked: OrderedDict[UUID, Tracked] = OrderedDict()
         self._cache_size = cache_size
         self._kinds: dict[UUID, bool] = {}
@@ -57,13 +64,19 @@ class Runner:
             with self.db.transaction() as cur:
                 table = self.fixed_table or active_table(cur, self.view.name)
                 start = position_of(cur, table) + 1
-            if until is not None and start > until:
+            # Writers take positions in commit order, so every position up to the head read
+            # here is committed: a batch that comes back short has seen all it asked for.
+            head = self.app.recorder.max_notification_id() or 0
+            # A window of positions, not just a count of events: filtered by topic, a batch
+            # would otherwise make the server scan (or sort) the whole rest of the log.
+            stop = min(head if until is None else min(head, until), start + self.window - 1)
+            if start > stop:
                 return 0
+            # Only this view's events (and corrections) cross the wire and get decoded.
             batch = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=until
+                start=start, limit=self.batch_size, stop=stop, topics=self.wanted
             )
-            if not batch:
-                return 0
+            end = batch[-1].id if len(batch) == self.batch_size else stop
             changes: dict[UUID, list[Change]] = {}
             for n in batch:
                 if self._concerns(n):
@@ -74,9 +87,9 @@ class Runner:
                     _write(cur, table, self.view, changes)
                     cur.execute(
                         "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
-                        (batch[-1].id, table),
+                        (end, table),
                     )
-                    return len(batch)
+                    return end - start + 1
             self._tracked.clear()
 
     def catch_up(
@@ -99,7 +112,9 @@ class Runner:
         if n.topic != CORRECTED_TOPIC:
             return False
         # A correction belongs to whatever aggregate it corrects: ours, if its first event is.
-        agg = UUID(str(n.originator_id))
+        agg = _uuid(n.originator_id)
+        if agg in self._tracked:
+            return True
         if agg not in self._kinds:
             first = self.app.recorder.select_events(agg, limit=1)
             self._kinds[agg] = bool(first) and first[0].topic.startswith(self.topics)
@@ -109,7 +124,9 @@ class Runner:
         """The aggregate as followed so far, from the cache or read back from the store."""
         tracked = self._tracked.get(agg)
         last = tracked.events[-1].originator_version if tracked and tracked.events else 0
-        if tracked is None or last != before_version - 1:
+        if before_version == 1:
+            tracked = Tracked()  # a new aggregate: nothing to read back
+        elif tracked is None or last != before_version - 1:
             stored = self.app.recorder.select_events(agg, lte=before_version - 1)
             events = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
             tracked = self.view.rebuild(events) if events else Tracked()
@@ -120,7 +137,7 @@ class Runner:
         return tracked
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
-        agg = UUID(str(n.originator_id))
+        agg = _uuid(n.originator_id)
         event = _decode(n.topic, agg, n.originator_version, n.state)
         tracked = self._follow(agg, n.originator_version)
         if not tracked.events:
@@ -129,7 +146,12 @@ class Runner:
         else:
             tracked = self.view.advance(tracked, event)
         self._tracked[agg] = tracked
-        changes.setdefault(agg, []).append((iso_time(event.timestamp), n.id, tracked.delta))
+        recorded = iso_time(event.timestamp)
+        changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
+
+
+def _uuid(value: object) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _decode(topic: str, agg: UUID, version: int, state: bytes) -> Event:
@@ -140,25 +162,14 @@ def _write(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]
     """Close the row versions that changed and insert the new ones, for a whole batch."""
     if not changes:
         return
-    ids = [str(a) for a in changes]
-    typed = [name for name, _ in view.columns]
-    marks = ", ".join(["%s"] * len(ids))
-    current: dict[str, dict[tuple[str, str], Version]] = {a: {} for a in ids}
-    extra = "".join(", " + c for c in typed)
-    select = f"SELECT aggregate_id, row_key, valid_from, valid_to, data{extra} FROM {table}"
-    for row in cur.execute(
-        f"{select} WHERE recorded_to = %s AND aggregate_id IN ({marks})",
-        (END_TIME, *ids),
-    ):
-        version = Version(row[1], row[2], row[3], tuple(row[5:]), row[4])
-        current[row[0]][version.identity] = version
-    closes: list[tuple[Any, ...]] = []
+    current = _current(cur, table, view, changes)
+    closes: list[tuple[str, int, str, str, str]] = []
     inserts: list[list[Any]] = []
     for agg, steps in changes.items():
         key = str(agg)
-        live = current[key]
+        live = current.get(key, {})
         pending: dict[tuple[str, str], list[Any]] = {}  # inserted in this batch, still open
-        for recorded, position, delta in steps:
+        for recorded, position, _, delta in steps:
             for ident, new in delta.items():
                 old = live.get(ident)
                 if old is not None and new is not None and new.content == old.content:
@@ -178,18 +189,50 @@ def _write(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]
                     None, *new.columns, new.data,
                 ]  # fmt: skip
                 inserts.append(pending[ident])
-    if closes:
+    _close(cur, table, closes)
+    if inserts:
+        cur.insert_rows(table, [*COLUMNS, *(name for name, _ in view.columns), "data"], inserts)
+
+
+def _current(
+    cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]]
+) -> dict[str, dict[tuple[str, str], Version]]:
+    """The open row versions of the batch's aggregates, as the table holds them now."""
+    # An aggregate whose first event is in this batch has no rows yet: nothing to read.
+    ids = [str(agg) for agg, steps in changes.items() if steps[0][2] != 1]
+    current: dict[str, dict[tuple[str, str], Version]] = {a: {} for a in ids}
+    if not ids:
+        return current
+    extra = "".join(", " + name for name, _ in view.columns)
+    select = f"SELECT aggregate_id, row_key, valid_from, valid_to, data{extra} FROM {table}"
+    params: list[Any]
+    if cur.takes_arrays:
+        where, params = "aggregate_id = ANY(%s)", [ids]
+    else:
+        where, params = f"aggregate_id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    for row in cur.execute(f"{select} WHERE recorded_to = %s AND {where}", (END_TIME, *params)):
+        version = Version(row[1], row[2], row[3], tuple(row[5:]), row[4])
+        current[row[0]][version.identity] = version
+    return current
+
+
+def _close(cur: Cursor, table: str, closes: list[tuple[str, int, str, str, str]]) -> None:
+    """Set recorded_to and closed_position on the open rows named (aggregate, key, valid_from)."""
+    if not closes:
+        return
+    match = "aggregate_id = %s AND row_key = %s AND valid_from = %s"
+    if not cur.takes_arrays:
         cur.executemany(
             f"UPDATE {table} SET recorded_to = %s, closed_position = %s "
-            "WHERE aggregate_id = %s AND row_key = %s AND valid_from = %s AND recorded_to = '"
-            + END_TIME
-            + "'",
+            f"WHERE {match} AND recorded_to = '{END_TIME}'",
             closes,
         )
-    if inserts:
-        cols = ", ".join(
-            ["aggregate_id", "row_key", "valid_from", "valid_to", "recorded_from", "recorded_to"]
-            + ["position", "closed_position", *typed, "data"]
-        )
-        marks = ", ".join(["%s"] * (9 + len(typed)))
-        cur.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", inserts)
+        return
+    # One statement for the whole batch: the rows to close arrive as arrays, one per column.
+    cur.execute(
+        f"UPDATE {table} AS v SET recorded_to = c.r, closed_position = c.p FROM unnest("
+        "%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[]) AS c(r, p, a, k, f) "
+        "WHERE v.aggregate_id = c.a AND v.row_key = c.k AND v.valid_from = c.f "
+        f"AND v.recorded_to = '{END_TIME}'",
+        [list(column) for column in zip(*closes, strict=True)],
+    )
