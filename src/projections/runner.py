@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -51,7 +53,8 @@ class Runner:
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
         try:
-            return self._run_once(until)
+            with _fewer_collections():
+                return self._run_once(until)
         except BaseException:
             self._tracked.clear()  # the cache ran ahead of a batch that was rolled back
             raise
@@ -123,12 +126,10 @@ class Runner:
     def _follow(self, agg: UUID, before_version: int) -> Tracked:
         """The aggregate as followed so far, from the cache or read back from the store."""
         tracked = self._tracked.get(agg)
-        last = tracked.events[-1].originator_version if tracked and tracked.events else 0
         if before_version == 1:
             tracked = Tracked()  # a new aggregate: nothing to read back
-        elif tracked is None or last != before_version - 1:
-            stored = self.app.recorder.select_events(agg, lte=before_version - 1)
-            events = [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
+        elif tracked is None or tracked.version != before_version - 1:
+            events = self._history(agg, before_version - 1)
             tracked = self.view.rebuild(events) if events else Tracked()
         self._tracked[agg] = tracked
         self._tracked.move_to_end(agg)
@@ -136,18 +137,52 @@ class Runner:
             self._tracked.popitem(last=False)
         return tracked
 
+    def _history(self, agg: UUID, upto: int) -> list[Event]:
+        """The aggregate's events up to that version, read back from the store."""
+        stored = self.app.recorder.select_events(agg, lte=upto)
+        return [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
+
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = _uuid(n.originator_id)
         event = _decode(n.topic, agg, n.originator_version, n.state)
         tracked = self._follow(agg, n.originator_version)
-        if not tracked.events:
+        if not tracked.version:
             tracked = self.view.rebuild([event])
             tracked.delta = dict(tracked.rows)
         else:
-            tracked = self.view.advance(tracked, event)
+            upto = n.originator_version - 1
+            tracked = self.view.advance(tracked, event, lambda: [*self._history(agg, upto), event])
         self._tracked[agg] = tracked
         recorded = iso_time(event.timestamp)
         changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
+
+
+# The cyclic collector, while batches are applied. Each event leaves ~20 objects in the cache;
+# at the default threshold (700 allocations) the collector keeps running full collections over
+# the whole growing cache, about 40 % of catch-up CPU. Fewer young collections leave it rare.
+# The setting is process-wide: the first runner to start a batch raises it, the last restores.
+BATCH_GC_THRESHOLD = 50_000
+_gc_lock = threading.Lock()
+_gc_users = 0
+_gc_saved = gc.get_threshold()
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Raise the collector's young-generation threshold for the duration of the block."""
+    global _gc_users, _gc_saved
+    with _gc_lock:
+        if _gc_users == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(_gc_saved[0], BATCH_GC_THRESHOLD), *_gc_saved[1:])
+        _gc_users += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_users -= 1
+            if _gc_users == 0:
+                gc.set_threshold(*_gc_saved)
 
 
 def _uuid(value: object) -> UUID:

@@ -33,7 +33,7 @@ def iso_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """One row version as computed: identity (key, valid_from) and its content."""
 
@@ -54,11 +54,15 @@ class Version:
         return self.valid_to, self.columns, self.data
 
 
-@dataclass
+@dataclass(slots=True)
 class Tracked:
-    """One aggregate as a view follows it: its events, live state and rows so far."""
+    """One aggregate as a view follows it: how far, its live state and rows so far.
 
-    events: list[Event] = field(default_factory=list)
+    Not its events: kept for every aggregate followed, they would be most of the cache, and
+    the garbage collector's full passes over them most of a catch-up's CPU.
+    """
+
+    version: int = 0  # of the last event followed
     state: Aggregate | None = None
     last_day: date | None = None
     rows: dict[tuple[str, str], Version] = field(default_factory=dict)
@@ -118,23 +122,26 @@ class View:
 
     def rebuild(self, events: list[Event]) -> Tracked:
         """Derive all rows of an aggregate from its events, in one pass over valid time."""
-        tracked = Tracked(events=events)
+        tracked = Tracked(version=events[-1].originator_version if events else 0)
         for day, state in segments(events):
             self._step(tracked, day, state)
             tracked.state, tracked.last_day = state, day
+        _forget_log(tracked.state)
         if tracked.state is not None and self.fact_rows is not None:
             for row in self.fact_rows(tracked.state):
                 self._fact(tracked, row)
         return tracked
 
-    def advance(self, tracked: Tracked, event: Event) -> Tracked:
-        """Add one event: on the live state when it can, else by a replay of them all.
+    def advance(
+        self, tracked: Tracked, event: Event, history: Callable[[], list[Event]]
+    ) -> Tracked:
+        """Add one event: on the live state when it can, else by a replay of `history()`.
 
         The live state is every event so far applied in the order they take effect; an event
         that takes effect no earlier than all of them (the usual case) simply comes last.
-        A correction, or a decision taking effect before earlier ones, needs the replay.
+        A correction, or a decision taking effect before earlier ones, needs the replay of
+        the aggregate's events up to and with this one, which `history` reads back.
         """
-        tracked.events.append(event)
         state, last_day = tracked.state, tracked.last_day
         if (
             state is None
@@ -142,16 +149,17 @@ class View:
             or isinstance(event, Corrected)
             or event.effective_on < last_day
         ):
-            fresh = self.rebuild(tracked.events)
+            fresh = self.rebuild(history())
             old, new = tracked.rows, fresh.rows
             fresh.delta = {
                 i: new.get(i) for i in old.keys() | new.keys() if old.get(i) != new.get(i)
             }
             return fresh
-        tracked.delta = {}
+        tracked.delta, tracked.version = {}, event.originator_version
         if event.originator_version != state.version + 1:  # after a correction, say
             event = event.model_copy(update={"originator_version": state.version + 1})
         event.mutate(state)
+        _forget_log(state)
         self._step(tracked, event.effective_on, state)
         tracked.last_day = event.effective_on
         if self.new_facts is not None:
@@ -195,6 +203,16 @@ class View:
         key, start, end, columns, data = fact
         row = Version(key, start.isoformat(), end.isoformat(), columns, _json(data))
         tracked.rows[row.identity] = tracked.delta[row.identity] = row
+
+
+def _forget_log(state: Aggregate | None) -> None:
+    """Drop the events a view's copy of an aggregate logs as they apply.
+
+    That log serves the aggregate's own corrections; a view never corrects its copy (it replays
+    the corrected events instead), and kept it would hold every event in the cache.
+    """
+    if state is not None:
+        state._log.clear()
 
 
 def _until(row: Version, next_day: date) -> Version:
