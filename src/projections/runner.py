@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +24,7 @@ from projections.view import END_TIME, Tracked, Version, View, iso_time
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
 # One event's effect: recorded time, position, aggregate version, and the rows it changed.
 Change = tuple[str, int, int, dict[tuple[str, str], Version | None]]
+Fetched = tuple[int, Sequence[Notification]]  # the last position a read covered, its events
 COLUMNS = [
     "aggregate_id", "row_key", "valid_from", "valid_to", "recorded_from", "recorded_to",
     "position", "closed_position",
@@ -49,6 +52,8 @@ class Runner:
         self._tracked: OrderedDict[UUID, Tracked] = OrderedDict()
         self._cache_size = cache_size
         self._kinds: dict[UUID, bool] = {}
+        self._at: tuple[str, int] | None = None  # the table and its position, as last seen
+        self._ahead: tuple[int, int | None, Future[Fetched]] | None = None  # a read begun
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
@@ -57,6 +62,7 @@ class Runner:
                 return self._run_once(until)
         except BaseException:
             self._tracked.clear()  # the cache ran ahead of a batch that was rolled back
+            self._at = self._ahead = None
             raise
 
     def _run_once(self, until: int | None) -> int:
@@ -64,36 +70,60 @@ class Runner:
         # transaction holds the database's only write lock, and the store's reads wait for pool
         # connections that writers hold while they wait for that lock.
         while True:
-            with self.db.transaction() as cur:
-                table = self.fixed_table or active_table(cur, self.view.name)
-                start = position_of(cur, table) + 1
-            # Writers take positions in commit order, so every position up to the head read
-            # here is committed: a batch that comes back short has seen all it asked for.
-            head = self.app.recorder.max_notification_id() or 0
-            # A window of positions, not just a count of events: filtered by topic, a batch
-            # would otherwise make the server scan (or sort) the whole rest of the log.
-            stop = min(head if until is None else min(head, until), start + self.window - 1)
+            if self._at is None:
+                with self.db.transaction() as cur:
+                    table = self.fixed_table or active_table(cur, self.view.name)
+                    self._at = table, position_of(cur, table)
+            # Where the last batch left the table: checked again under the lock below.
+            table, start = self._at[0], self._at[1] + 1
+            stop, batch = self._fetched(start, until)
             if start > stop:
                 return 0
-            # Only this view's events (and corrections) cross the wire and get decoded.
-            batch = self.app.recorder.select_notifications(
-                start=start, limit=self.batch_size, stop=stop, topics=self.wanted
-            )
             end = batch[-1].id if len(batch) == self.batch_size else stop
+            if self.db.is_postgres:  # the next batch is read while this one is applied
+                following = partial(self._fetch, end + 1, until)
+                self._ahead = end + 1, until, _in_thread(following)
             changes: dict[UUID, list[Change]] = {}
             for n in batch:
                 if self._concerns(n):
                     self._apply(n, changes)
             with self.db.transaction() as cur:
-                # Another runner may have applied this batch meanwhile: then start again.
-                if position_of(cur, table, lock=True) + 1 == start:
+                # Another runner may have applied this batch meanwhile, or a rebuild switched
+                # tables: then start again.
+                serving = self.fixed_table or active_table(cur, self.view.name)
+                if serving == table and position_of(cur, table, lock=True) + 1 == start:
                     _write(cur, table, self.view, changes)
                     cur.execute(
                         "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
                         (end, table),
                     )
+                    self._at = table, end
                     return end - start + 1
             self._tracked.clear()
+            self._at = self._ahead = None
+
+    def _fetched(self, start: int, until: int | None) -> Fetched:
+        """The batch from `start`: read ahead already, or read now."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[:2] == (start, until):
+            return ahead[2].result()
+        return self._fetch(start, until)
+
+    def _fetch(self, start: int, until: int | None) -> Fetched:
+        """The view's events from `start` on, and the last position the read covered."""
+        # Writers take positions in commit order, so every position up to the head read
+        # here is committed: a batch that comes back short has seen all it asked for.
+        head = self.app.recorder.max_notification_id() or 0
+        # A window of positions, not just a count of events: filtered by topic, a batch
+        # would otherwise make the server scan (or sort) the whole rest of the log.
+        stop = min(head if until is None else min(head, until), start + self.window - 1)
+        if start > stop:
+            return stop, []
+        # Only this view's events (and corrections) cross the wire and get decoded.
+        batch = self.app.recorder.select_notifications(
+            start=start, limit=self.batch_size, stop=stop, topics=self.wanted
+        )
+        return stop, batch
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None
@@ -129,29 +159,28 @@ class Runner:
         if before_version == 1:
             tracked = Tracked()  # a new aggregate: nothing to read back
         elif tracked is None or tracked.version != before_version - 1:
-            events = self._history(agg, before_version - 1)
-            tracked = self.view.rebuild(events) if events else Tracked()
+            stored = self.app.recorder.select_events(agg, lte=before_version - 1)
+            log = [(s.topic, s.originator_version, s.state) for s in stored]
+            tracked = self.view.rebuild(_decode_log(agg, log)) if log else Tracked()
+            tracked.log = log
         self._tracked[agg] = tracked
         self._tracked.move_to_end(agg)
         while len(self._tracked) > self._cache_size:
             self._tracked.popitem(last=False)
         return tracked
 
-    def _history(self, agg: UUID, upto: int) -> list[Event]:
-        """The aggregate's events up to that version, read back from the store."""
-        stored = self.app.recorder.select_events(agg, lte=upto)
-        return [_decode(s.topic, agg, s.originator_version, s.state) for s in stored]
-
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = _uuid(n.originator_id)
         event = _decode(n.topic, agg, n.originator_version, n.state)
         tracked = self._follow(agg, n.originator_version)
+        log = tracked.log
+        log.append((n.topic, n.originator_version, n.state))
         if not tracked.version:
             tracked = self.view.rebuild([event])
             tracked.delta = dict(tracked.rows)
         else:
-            upto = n.originator_version - 1
-            tracked = self.view.advance(tracked, event, lambda: [*self._history(agg, upto), event])
+            tracked = self.view.advance(tracked, event, lambda: _decode_log(agg, log))
+        tracked.log = log
         self._tracked[agg] = tracked
         recorded = iso_time(event.timestamp)
         changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
@@ -183,6 +212,24 @@ def _fewer_collections() -> Iterator[None]:
             _gc_users -= 1
             if _gc_users == 0:
                 gc.set_threshold(*_gc_saved)
+
+
+def _in_thread(read: Callable[[], Fetched]) -> Future[Fetched]:
+    """Start `read` in a thread of its own; its outcome, when asked for."""
+    future: Future[Fetched] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(read())
+        except BaseException as error:  # noqa: BLE001 - raised again where it is taken
+            future.set_exception(error)
+
+    threading.Thread(target=run, name="projection-read-ahead", daemon=True).start()
+    return future
+
+
+def _decode_log(agg: UUID, log: list[tuple[str, int, bytes]]) -> list[Event]:
+    return [_decode(topic, agg, version, state) for topic, version, state in log]
 
 
 def _uuid(value: object) -> UUID:

@@ -58,11 +58,14 @@ class Version:
 class Tracked:
     """One aggregate as a view follows it: how far, its live state and rows so far.
 
-    Not its events: kept for every aggregate followed, they would be most of the cache, and
-    the garbage collector's full passes over them most of a catch-up's CPU.
+    Not its events decoded: kept for every aggregate followed, they would be most of the cache,
+    and the garbage collector's full passes over them most of a catch-up's CPU.
     """
 
     version: int = 0  # of the last event followed
+    # Its stored events (topic, version, JSON), for a replay: undecoded, they cost the garbage
+    # collector nothing (tuples of strings and bytes are not tracked).
+    log: list[tuple[str, int, bytes]] = field(default_factory=list)
     state: Aggregate | None = None
     last_day: date | None = None
     rows: dict[tuple[str, str], Version] = field(default_factory=dict)
