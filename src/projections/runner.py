@@ -106,7 +106,9 @@ class Runner:
         """The batch from `start`: read ahead already, or read now."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[:2] == (start, until):
-            return ahead[2].result()
+            stop, batch = ahead[2].result()
+            if start <= stop:  # else it found nothing new then: look again now
+                return stop, batch
         return self._fetch(start, until)
 
     def _fetch(self, start: int, until: int | None) -> Fetched:
@@ -186,9 +188,10 @@ class Runner:
         changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
 
 
-# The cyclic collector, while batches are applied. Each event leaves ~20 objects in the cache;
-# at the default threshold (700 allocations) the collector keeps running full collections over
-# the whole growing cache, about 40 % of catch-up CPU. Fewer young collections leave it rare.
+# The cyclic collector, while batches are applied. A batch allocates dozens of objects per event
+# and the cache keeps some (states, rows); at the default threshold (700 allocations) the
+# collector keeps running full collections over the whole growing cache, ~40 % of catch-up CPU
+# for goals. With fewer young collections those become rare.
 # The setting is process-wide: the first runner to start a batch raises it, the last restores.
 BATCH_GC_THRESHOLD = 50_000
 _gc_lock = threading.Lock()
