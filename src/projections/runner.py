@@ -89,14 +89,15 @@ class Runner:
                     self._apply(n, changes)
             with self.db.transaction() as cur:
                 # Another runner may have applied this batch meanwhile, or a rebuild switched
-                # tables: then start again.
+                # tables: then start again. The tracking row moves first, only from where this
+                # batch starts; on PostgreSQL a second runner on the table waits on that row.
                 serving = self.fixed_table or active_table(cur, self.view.name)
-                if serving == table and position_of(cur, table, lock=True) + 1 == start:
+                if serving == table and cur.execute(
+                    "UPDATE projection_tracking SET position = %s "
+                    "WHERE table_name = %s AND position = %s RETURNING position",
+                    (end, table, start - 1),
+                ):
                     _write(cur, table, self.view, changes)
-                    cur.execute(
-                        "UPDATE projection_tracking SET position = %s WHERE table_name = %s",
-                        (end, table),
-                    )
                     self._at = table, end
                     return end - start + 1
             self._tracked.clear()
