@@ -22,6 +22,14 @@ def encode_event(event: Event) -> bytes:
 def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) -> Event:
     """Rebuild an event from its stored JSON, upcasting from the version it was written in."""
     cls: type[Event] = resolve_topic(topic)
+    if (body := _current_body(cls.class_version, state)) is not None:
+        # Written in the current version: pydantic parses the JSON itself, about twice as fast
+        # as json.loads and then model_validate; the columns' fields go in front.
+        head = b'{"originator_id":"%s","originator_version":%d' % (
+            str(originator_id).encode(),
+            version,
+        )
+        return cls.model_validate_json(head + (b"," + body if body != b"}" else body))
     data: dict[str, Any] = json.loads(state)
     written_as = data.pop("class_version", 1)
     while written_as < cls.class_version:
@@ -29,6 +37,16 @@ def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) ->
         written_as += 1
     data["originator_id"], data["originator_version"] = originator_id, version
     return cls.model_validate(data)
+
+
+def _current_body(class_version: int, state: bytes) -> bytes | None:
+    """The JSON's fields after its `{`, if it was written in the current version, else None."""
+    if state[:1] != b"{":
+        return None
+    if class_version == 1:
+        return None if b'"class_version"' in state else state[1:]
+    suffix = b',"class_version":%d}' % class_version  # the encoder writes it last
+    return state[1 : -len(suffix)] + b"}" if state.endswith(suffix) else None
 
 
 class PydanticMapper(Mapper[UUID]):

@@ -18,15 +18,22 @@ class Cursor(Protocol):
     """What a transaction offers: statements with %s placeholders, rows as tuples."""
 
     locks_rows: bool
+    takes_arrays: bool  # whether a parameter may be a list (PostgreSQL's arrays, `= ANY(%s)`)
     tables: dict[str, str] | None  # the serving tables, once looked up in this transaction
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows at once (COPY on PostgreSQL)."""
+
 
 class _SQLiteCursor:
     locks_rows = False  # BEGIN IMMEDIATE already serialises writers
+    takes_arrays = False
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
@@ -38,9 +45,16 @@ class _SQLiteCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self.conn.executemany(sql.replace("%s", "?"), rows)
 
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        marks = ", ".join(["?"] * len(columns))
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
 
 class _PgCursor:
     locks_rows = True
+    takes_arrays = True
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self.cur = conn.cursor()
@@ -53,6 +67,14 @@ class _PgCursor:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.cur.executemany(sql, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        # One COPY instead of a statement per row: about ten times the rows per second.
+        with self.cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def split_schema(database_url: str) -> tuple[str, str]:

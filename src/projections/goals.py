@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.aggregate import Event
-from domain.goal import Goal, Measurement
+from domain.goal import Goal, GoalTerms, Measurement
 from projections.view import FactRow, StatusRow, View
 
 
 def status_rows(g: Goal) -> list[StatusRow]:
     """One row: the goal's terms as they stand."""
     columns = ("goal", str(g.trial_id), str(g.institution_id) if g.institution_id else None)
-    data = {"terms": g.terms.model_dump(mode="json"), "revisions": len(g.revisions) - 1}
+    data = {"terms": _terms_json(g.terms), "revisions": len(g.revisions) - 1}
     return [("goal", columns, data)]
+
+
+# The status row is asked for after every measurement, and the terms (unchanged by most)
+# cost more to dump than the rest of the event: dumped once per terms object, which is frozen.
+# Each entry holds its object, so no other object takes its id while it is here.
+_DUMPED: dict[int, tuple[GoalTerms, dict[str, Any]]] = {}
+
+
+def _terms_json(terms: GoalTerms) -> dict[str, Any]:
+    """`terms.model_dump(mode="json")`, shared: not to be changed by its callers."""
+    hit = _DUMPED.get(id(terms))
+    if hit is not None and hit[0] is terms:
+        return hit[1]
+    if len(_DUMPED) >= 10_000:
+        _DUMPED.clear()
+    dumped = terms.model_dump(mode="json")
+    _DUMPED[id(terms)] = terms, dumped
+    return dumped
 
 
 def measurement_rows(g: Goal) -> list[FactRow]:

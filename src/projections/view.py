@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import orjson
+from eventsourcing.utils import get_topic
+
 from domain.aggregate import Aggregate, Corrected, Event
 from projections.timeline import segments
 
@@ -30,7 +33,7 @@ def iso_time(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Version:
     """One row version as computed: identity (key, valid_from) and its content."""
 
@@ -51,15 +54,23 @@ class Version:
         return self.valid_to, self.columns, self.data
 
 
-@dataclass
+@dataclass(slots=True)
 class Tracked:
-    """One aggregate as a view follows it: its events, live state and rows so far."""
+    """One aggregate as a view follows it: how far, its live state and rows so far.
 
-    events: list[Event] = field(default_factory=list)
+    Not its events decoded: kept for every aggregate followed, they would be most of the cache,
+    and the garbage collector's full passes over them most of a catch-up's CPU.
+    """
+
+    version: int = 0  # of the last event followed
+    # Its stored events (topic, version, JSON), for a replay: undecoded, they cost the garbage
+    # collector nothing (tuples of strings and bytes are not tracked).
+    log: list[tuple[str, int, bytes]] = field(default_factory=list)
     state: Aggregate | None = None
     last_day: date | None = None
     rows: dict[tuple[str, str], Version] = field(default_factory=dict)
     open: dict[str, Version] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # open rows' data, unencoded
     # What the last event changed: identity → its new version, or None where it went away.
     delta: dict[tuple[str, str], Version | None] = field(default_factory=dict)
 
@@ -79,6 +90,15 @@ class View:
     def topics(self) -> tuple[str, ...]:
         """Topic prefixes of the events of its aggregates."""
         return tuple(f"{a.__module__}:{a.__qualname__}." for a in self.aggregates)
+
+    def event_topics(self) -> list[str]:
+        """The topic of every event class of its aggregates (each under a prefix above)."""
+        return [
+            get_topic(value)
+            for aggregate in self.aggregates
+            for value in (getattr(aggregate, name) for name in dir(aggregate))
+            if isinstance(value, type) and issubclass(value, Event)
+        ]
 
     def ddl(self, table: str) -> list[str]:
         """The statements that create its table and indexes."""
@@ -105,23 +125,26 @@ class View:
 
     def rebuild(self, events: list[Event]) -> Tracked:
         """Derive all rows of an aggregate from its events, in one pass over valid time."""
-        tracked = Tracked(events=events)
+        tracked = Tracked(version=events[-1].originator_version if events else 0)
         for day, state in segments(events):
             self._step(tracked, day, state)
             tracked.state, tracked.last_day = state, day
+        _forget_log(tracked.state)
         if tracked.state is not None and self.fact_rows is not None:
             for row in self.fact_rows(tracked.state):
                 self._fact(tracked, row)
         return tracked
 
-    def advance(self, tracked: Tracked, event: Event) -> Tracked:
-        """Add one event: on the live state when it can, else by a replay of them all.
+    def advance(
+        self, tracked: Tracked, event: Event, history: Callable[[], list[Event]]
+    ) -> Tracked:
+        """Add one event: on the live state when it can, else by a replay of `history()`.
 
         The live state is every event so far applied in the order they take effect; an event
         that takes effect no earlier than all of them (the usual case) simply comes last.
-        A correction, or a decision taking effect before earlier ones, needs the replay.
+        A correction, or a decision taking effect before earlier ones, needs the replay of
+        the aggregate's events up to and with this one, which `history` reads back.
         """
-        tracked.events.append(event)
         state, last_day = tracked.state, tracked.last_day
         if (
             state is None
@@ -129,14 +152,17 @@ class View:
             or isinstance(event, Corrected)
             or event.effective_on < last_day
         ):
-            fresh = self.rebuild(tracked.events)
+            fresh = self.rebuild(history())
             old, new = tracked.rows, fresh.rows
             fresh.delta = {
                 i: new.get(i) for i in old.keys() | new.keys() if old.get(i) != new.get(i)
             }
             return fresh
-        tracked.delta = {}
-        event.model_copy(update={"originator_version": state.version + 1}).mutate(state)
+        tracked.delta, tracked.version = {}, event.originator_version
+        if event.originator_version != state.version + 1:  # after a correction, say
+            event = event.model_copy(update={"originator_version": state.version + 1})
+        event.mutate(state)
+        _forget_log(state)
         self._step(tracked, event.effective_on, state)
         tracked.last_day = event.effective_on
         if self.new_facts is not None:
@@ -152,16 +178,21 @@ class View:
         seen = set()
         for key, columns, data in self.status_rows(state):
             seen.add(key)
-            body = _json(data)
             prev = tracked.open.get(key)
-            if prev is not None and prev.columns == columns and prev.data == body:
+            # Most events leave a status row as it was: compare before encoding any JSON.
+            if prev is not None and prev.columns == columns and tracked.sources[key] == data:
                 continue  # unchanged: the open row carries on
+            body = _json(data)
+            if prev is not None and prev.columns == columns and prev.data == body:
+                continue
             if prev is not None:
                 self._end(tracked, prev, day)
             row = Version(key, day.isoformat(), END_DAY, columns, body)
             tracked.open[key] = tracked.rows[row.identity] = tracked.delta[row.identity] = row
+            tracked.sources[key] = data
         for key in [k for k in tracked.open if k not in seen]:
             self._end(tracked, tracked.open.pop(key), day)
+            del tracked.sources[key]
 
     def _end(self, tracked: Tracked, row: Version, day: date) -> None:
         """An open row stops the day before `day` (or goes, if it began that day)."""
@@ -177,10 +208,31 @@ class View:
         tracked.rows[row.identity] = tracked.delta[row.identity] = row
 
 
+def _forget_log(state: Aggregate | None) -> None:
+    """Drop the events a view's copy of an aggregate logs as they apply.
+
+    That log serves the aggregate's own corrections; a view never corrects its copy (it replays
+    the corrected events instead), and kept it would hold every event in the cache.
+    """
+    if state is not None:
+        state._log.clear()
+
+
 def _until(row: Version, next_day: date) -> Version:
     last = (next_day - timedelta(days=1)).isoformat()
     return Version(row.key, row.valid_from, last, row.columns, row.data)
 
 
 def _json(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """Sorted, compact JSON; anything not JSON by nature (dates, decimals) as its str()."""
+    try:
+        # orjson writes what the standard library would for these types, five times faster.
+        return orjson.dumps(data, default=str, option=_ORJSON).decode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
+        return json.dumps(
+            data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+        )
+
+
+# Dates and times go to default=str as in the standard library, not orjson's own format.
+_ORJSON = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
