@@ -1,0 +1,63 @@
+"""(b) scaled out: the 16 deciding threads split over worker processes on one schema."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from multiprocessing.connection import Connection
+
+from benchmarks.common import FAST, Figure, in_threads
+from domain.application import Frispor
+from domain.store import store_env
+
+
+def _worker(url: str, threads: int, orders: Connection) -> None:
+    """Wait for a duration, decide on `threads` threads for it, answer (decisions, CPU seconds)."""
+    from benchmarks.common import decide  # the child's own import
+
+    app = Frispor(store_env(url, pool_size=threads) | FAST)
+    decide(app)
+    orders.send("ready")
+    while (seconds := orders.recv()) is not None:
+        cpu = time.process_time()
+        done = in_threads(threads, seconds, lambda: decide(app))
+        orders.send((done, time.process_time() - cpu))
+    app.close()
+
+
+class Workers:
+    """Worker processes on one schema, started once and told to run together."""
+
+    def __init__(self, url: str, processes: int, threads: int) -> None:
+        context = mp.get_context("spawn")  # no inherited connections or locks
+        self.pipes: list[Connection] = []
+        self.procs = []
+        for _ in range(processes):
+            mine, theirs = context.Pipe()
+            proc = context.Process(target=_worker, args=(url, threads, theirs), daemon=True)
+            proc.start()
+            self.pipes.append(mine)
+            self.procs.append(proc)
+        for pipe in self.pipes:
+            if pipe.recv() != "ready":
+                raise RuntimeError("a benchmark worker did not start")
+
+    def run(self, seconds: float, runs: int) -> Figure:
+        """Decisions per second of all workers together, `runs` times."""
+        rates: list[float] = []
+        cpu: list[float] = []
+        for _ in range(runs):
+            for pipe in self.pipes:
+                pipe.send(seconds)
+            answers = [pipe.recv() for pipe in self.pipes]
+            done = sum(a[0] for a in answers)
+            rates.append(done / seconds)
+            cpu.append(sum(a[1] for a in answers) / done * 1e6)
+        return Figure(tuple(rates), tuple(cpu))
+
+    def close(self) -> None:
+        """Stop the workers."""
+        for pipe in self.pipes:
+            pipe.send(None)
+        for proc in self.procs:
+            proc.join(timeout=30)
