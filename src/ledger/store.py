@@ -164,7 +164,8 @@ class TreeStore:
         known = [(key, kind, area) for key, (kind, area) in aggregates.items()]
         if self.db.is_postgres:
             # One statement per table with arrays: a pipelined INSERT per row costs ~10x more.
-            for statement, table in zip(APPEND_SQL, (leaves, nodes, known), strict=True):
+            tables: tuple[Sequence[tuple[Any, ...]], ...] = (leaves, nodes, known)
+            for statement, table in zip(APPEND_SQL, tables, strict=True):
                 if table:
                     self.db.execute(
                         statement, [list(column) for column in zip(*table, strict=True)]
