@@ -13,8 +13,9 @@ from domain.errors import CprNumberError
 
 CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-‐ ]?(\d{4})(?!\d)")
 
-# Structured identifiers that are 10 digits by definition and are validated as such.
-NOT_FREE_TEXT = frozenset({"p_number"})
+# Structured values, validated as such, that may hold ten digits in a row: a P-number is ten
+# digits by definition, and a SHA-256 in hex has a run that reads as a date now and then.
+NOT_FREE_TEXT = frozenset({"p_number", "checkpoint_root", "tagmanifest_sha256"})
 
 
 def find_cpr(text: str) -> str | None:

@@ -17,6 +17,7 @@ from domain.errors import (
     ProtectedCategoryError,
 )
 from domain.exemption import Exemption
+from domain.export import Export
 from domain.institution import Institution
 from domain.programme import Network
 from domain.values import InstitutionKind, Ownership, Period, RuleCategory, RuleLevel
@@ -179,3 +180,28 @@ def test_rule_6_cpr_in_a_fact_field_refused() -> None:
             category=RuleCategory.TILSYNSFORM,
             description="gælder 2902001234",
         )
+
+
+def test_rule_6_leaves_digests_alone() -> None:
+    # A SHA-256 in hex can hold ten digits that read as a date and a serial number.
+    root = "ab0210161234" + "c" * 52
+    export = Export.record(
+        ctx(),
+        export_number=1,
+        authority="Ankestyrelsen",
+        kind="full",
+        events=10,
+        checkpoint_size=10,
+        checkpoint_root=root,
+        tagmanifest_sha256=root,
+    )
+    [recorded] = then(export)
+    assert isinstance(recorded, Export.Recorded) and recorded.checkpoint_root == root
+
+
+def test_rule_6_still_reads_the_authority_of_an_export() -> None:
+    with pytest.raises(CprNumberError, match="'authority'"):
+        Export.record(
+            ctx(), export_number=1, authority="borger 0210161234", kind="full", events=1,
+            checkpoint_size=1, checkpoint_root="0" * 64, tagmanifest_sha256="0" * 64,
+        )  # fmt: skip
