@@ -118,6 +118,24 @@ class Database:
             finally:
                 lite.close()
 
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """Reads, each statement consistent on its own: no BEGIN and COMMIT round trips."""
+        if self.is_postgres:
+            with self._pg_pool().connection() as conn:
+                conn.autocommit = True
+                try:
+                    yield _PgCursor(conn)
+                finally:
+                    if not conn.closed:
+                        conn.autocommit = False
+        else:
+            lite = self.connect_sqlite()
+            try:
+                yield _SQLiteCursor(lite)
+            finally:
+                lite.close()
+
     def connect_sqlite(self) -> sqlite3.Connection:
         """A SQLite connection in autocommit mode with WAL and a busy timeout."""
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)

@@ -16,6 +16,20 @@ from projections.view import END_TIME, iso_time
 BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
 
 
+def _typed(name: str) -> list[str]:
+    return [c for c, _ in VIEWS[name].columns]
+
+
+# What GET /trials/{id} shows, part by part: (read model, its typed columns, which rows).
+TRIAL_PARTS = [
+    ("trials", _typed("trials"), "aggregate_id = %s"),
+    ("institutions", _typed("institutions"), "trial_id = %s"),
+    ("exemptions", _typed("exemptions"), "trial_id = %s"),
+    ("goals", _typed("goals"), "kind = 'goal' AND trial_id = %s"),
+    ("inspections", _typed("inspections"), "kind = 'order' AND status = 'open' AND trial_id = %s"),
+]
+
+
 def _when(as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
     day = (as_of or datetime.now(UTC).date()).isoformat()
     if known_at is None:
@@ -56,19 +70,22 @@ class ReadModels:
     ) -> dict[str, Any] | None:
         """One trial with its institutions, exemptions, goals and counts."""
         when, params = _when(as_of, known_at)
-        with self.db.transaction() as cur:
-            found = self._select(
-                cur, "trials", f"aggregate_id = %s AND {when}", [trial_id, *params]
-            )
-            if not found:
-                return None
-            trial = found[0]
-            by_trial = f"trial_id = %s AND {when}"
-            trial["institutions"] = self._select(cur, "institutions", by_trial, [trial_id, *params])
-            trial["exemptions"] = self._select(cur, "exemptions", by_trial, [trial_id, *params])
-            goals = self._select(cur, "goals", f"kind = 'goal' AND {by_trial}", [trial_id, *params])
-            trial["goals"] = goals
-            self._trial_counts(cur, trial, as_of, known_at)
+        day = params[-1]
+        with self.db.read() as cur:
+            # One statement for all five read models: a round trip each was most of a GET.
+            rows = cur.execute(_trial_sql(active_tables(cur), when), [trial_id, *params] * 5)
+        parts: list[list[dict[str, Any]]] = [[], [], [], [], []]
+        for r in rows:
+            typed = TRIAL_PARTS[r[0]][1]
+            parts[r[0]].append(_row((*r[1 : 1 + len(BASE) + len(typed)], r[-1]), typed))
+        trials, institutions, exemptions, goals, orders = parts
+        if not trials:
+            return None
+        trial = trials[0]
+        trial["institutions"], trial["exemptions"], trial["goals"] = institutions, exemptions, goals
+        trial["phase"] = _phase(trial, day)
+        in_force = [x for x in exemptions if _in_force(x, day)]
+        trial["counts"] = {"exemptions_in_force": len(in_force), "open_orders": len(orders)}
         return trial
 
     def _trial_counts(
@@ -224,6 +241,21 @@ def _row(r: Row, typed: list[str]) -> dict[str, Any]:
     row = dict(zip([*BASE, *typed], r[:-1], strict=True))
     row["data"] = json.loads(r[-1])
     return row
+
+
+def _trial_sql(tables: dict[str, str], when: str) -> str:
+    """Each part's rows, tagged with its index; typed columns padded to one width with NULLs."""
+    width = max(len(VIEWS[name].columns) for name, _, _ in TRIAL_PARTS)
+    selects = []
+    for index, (name, typed, where) in enumerate(TRIAL_PARTS):
+        cols = [f"{index} AS part", *BASE, *typed, *["NULL"] * (width - len(typed)), "data"]
+        selects.append(f"SELECT {', '.join(cols)} FROM {tables[name]} WHERE {where} AND {when}")
+    return " UNION ALL ".join(selects) + " ORDER BY part, valid_from, position, aggregate_id"
+
+
+def _in_force(exemption: dict[str, Any], day: str) -> bool:
+    start, end = exemption["in_force_from"], exemption["in_force_to"]
+    return start is not None and end is not None and start <= day <= end
 
 
 def _phase(trial: dict[str, Any], day: str) -> str:
