@@ -9,9 +9,20 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
+TUPLES_OK = ExecStatus.TUPLES_OK
+
+
+# What a statement naming a dropped table raises; SQLite's is told apart by its message.
+MISSING_TABLE = (psycopg.errors.UndefinedTable, sqlite3.OperationalError)
+
+
+def missing_table(error: Exception) -> bool:
+    """Whether the error says a table named in the statement does not exist."""
+    return isinstance(error, psycopg.errors.UndefinedTable) or "no such table" in str(error)
 
 
 class Cursor(Protocol):
@@ -48,7 +59,9 @@ class _PgCursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.cur.execute(sql, tuple(params) or None)
-        return self.cur.fetchall() if self.cur.description else []
+        # The result's status, not `description`: that builds a Column object per column.
+        result = self.cur.pgresult
+        return self.cur.fetchall() if result and result.status == TUPLES_OK else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:

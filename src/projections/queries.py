@@ -6,11 +6,12 @@ import json
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from projections.catalog import VIEWS, active_table, active_tables
-from projections.db import Cursor, Database, Row
+from projections.db import MISSING_TABLE, Cursor, Database, Row, missing_table
 from projections.view import END_TIME, iso_time
 
 BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
@@ -44,6 +45,7 @@ class ReadModels:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._tables: tuple[str, ...] | None = None
 
     def _select(
         self, cur: Cursor, name: str, where: str, params: list[Any], order: str = "valid_from"
@@ -71,9 +73,16 @@ class ReadModels:
         """One trial with its institutions, exemptions, goals and counts."""
         when, params = _when(as_of, known_at)
         day = params[-1]
+        args = [trial_id, *params] * len(TRIAL_PARTS)
         with self.db.read() as cur:
             # One statement for all five read models: a round trip each was most of a GET.
-            rows = cur.execute(_trial_sql(active_tables(cur), when), [trial_id, *params] * 5)
+            try:
+                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
+            except MISSING_TABLE as error:
+                if not missing_table(error):
+                    raise
+                self._tables = None  # a rebuild switched to a new table and dropped this one
+                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
         parts: list[list[dict[str, Any]]] = [[], [], [], [], []]
         for r in rows:
             typed = TRIAL_PARTS[r[0]][1]
@@ -87,6 +96,18 @@ class ReadModels:
         in_force = [x for x in exemptions if _in_force(x, day)]
         trial["counts"] = {"exemptions_in_force": len(in_force), "open_orders": len(orders)}
         return trial
+
+    def _trial_tables(self, cur: Cursor) -> tuple[str, ...]:
+        """The serving tables of the trial's parts, remembered from one request to the next.
+
+        Safe to remember: a rebuild switches tables and drops the old one in one transaction,
+        so a remembered name is either still serving or fails as a missing table.
+        """
+        if self._tables is None:
+            cur.tables = None
+            tables = active_tables(cur)
+            self._tables = tuple(tables[name] for name, _, _ in TRIAL_PARTS)
+        return self._tables
 
     def _trial_counts(
         self, cur: Cursor, trial: dict[str, Any], as_of: date | None, known_at: datetime | None
@@ -243,13 +264,14 @@ def _row(r: Row, typed: list[str]) -> dict[str, Any]:
     return row
 
 
-def _trial_sql(tables: dict[str, str], when: str) -> str:
+@lru_cache(maxsize=32)
+def _trial_sql(tables: tuple[str, ...], when: str) -> str:
     """Each part's rows, tagged with its index; typed columns padded to one width with NULLs."""
-    width = max(len(VIEWS[name].columns) for name, _, _ in TRIAL_PARTS)
+    width = max(len(typed) for _, typed, _ in TRIAL_PARTS)
     selects = []
-    for index, (name, typed, where) in enumerate(TRIAL_PARTS):
+    for index, ((_, typed, where), table) in enumerate(zip(TRIAL_PARTS, tables, strict=True)):
         cols = [f"{index} AS part", *BASE, *typed, *["NULL"] * (width - len(typed)), "data"]
-        selects.append(f"SELECT {', '.join(cols)} FROM {tables[name]} WHERE {where} AND {when}")
+        selects.append(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} AND {when}")
     return " UNION ALL ".join(selects) + " ORDER BY part, valid_from, position, aggregate_id"
 
 
