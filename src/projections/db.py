@@ -103,8 +103,11 @@ class Database:
                 conn.execute(f'SET search_path TO "{schema}"')
                 conn.commit()
 
+            # Autocommit: a read is one statement, with no BEGIN and COMMIT round trips; a
+            # `transaction()` still opens and closes its own block.
             self._pool = ConnectionPool(
                 self.conninfo,
+                kwargs={"autocommit": True},
                 min_size=1,
                 max_size=self._pool_size,
                 configure=configure,
@@ -136,12 +139,7 @@ class Database:
         """Reads, each statement consistent on its own: no BEGIN and COMMIT round trips."""
         if self.is_postgres:
             with self._pg_pool().connection() as conn:
-                conn.autocommit = True
-                try:
-                    yield _PgCursor(conn)
-                finally:
-                    if not conn.closed:
-                        conn.autocommit = False
+                yield _PgCursor(conn)
         else:
             lite = self.connect_sqlite()
             try:
