@@ -83,7 +83,7 @@ class ReadModels:
                     raise
                 self._tables = None  # a rebuild switched to a new table and dropped this one
                 rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
-        parts: list[list[dict[str, Any]]] = [[], [], [], [], []]
+        parts: list[list[dict[str, Any]]] = [[] for _ in TRIAL_PARTS]
         for r in rows:
             typed = TRIAL_PARTS[r[0]][1]
             parts[r[0]].append(_row((*r[1 : 1 + len(BASE) + len(typed)], r[-1]), typed))
