@@ -82,6 +82,10 @@ class Authenticator:
         """Accept one more token (the demo's)."""
         self.tokens[entry.sha256] = entry
 
+    def may_block(self, header: str | None) -> bool:
+        """Whether authenticating this header may wait on the network (a JWKS fetched by URL)."""
+        return isinstance(self._jwks, jwt.PyJWKClient) and _bearer(header).count(".") == 2
+
     def authenticate(self, header: str | None) -> Principal:
         """The caller of a request, from its `Authorization: Bearer …` header."""
         if not header or not header.lower().startswith("bearer "):
@@ -127,3 +131,10 @@ class Authenticator:
         return Principal(
             str(claims["sub"]), role, str(organisation), claims.get("area"), claims.get("mandate")
         )
+
+
+def _bearer(header: str | None) -> str:
+    """The token of a `Bearer` Authorization header, or "" if there is none."""
+    if not header or not header.lower().startswith("bearer "):
+        return ""
+    return header[7:].strip()

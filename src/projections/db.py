@@ -9,9 +9,20 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.pq import ExecStatus
 from psycopg_pool import ConnectionPool
 
 Row = tuple[Any, ...]
+TUPLES_OK = ExecStatus.TUPLES_OK
+
+
+# What a statement naming a dropped table raises; SQLite's is told apart by its message.
+MISSING_TABLE = (psycopg.errors.UndefinedTable, sqlite3.OperationalError)
+
+
+def missing_table(error: Exception) -> bool:
+    """Whether the error says a table named in the statement does not exist."""
+    return isinstance(error, psycopg.errors.UndefinedTable) or "no such table" in str(error)
 
 
 class Cursor(Protocol):
@@ -62,7 +73,9 @@ class _PgCursor:
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         self.cur.execute(sql, tuple(params) or None)
-        return self.cur.fetchall() if self.cur.description else []
+        # The result's status, not `description`: that builds a Column object per column.
+        result = self.cur.pgresult
+        return self.cur.fetchall() if result and result.status == TUPLES_OK else []
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
@@ -112,8 +125,11 @@ class Database:
                 conn.execute(f'SET search_path TO "{schema}"')
                 conn.commit()
 
+            # Autocommit: a read is one statement, with no BEGIN and COMMIT round trips; a
+            # `transaction()` still opens and closes its own block.
             self._pool = ConnectionPool(
                 self.conninfo,
+                kwargs={"autocommit": True},
                 min_size=1,
                 max_size=self._pool_size,
                 configure=configure,
@@ -137,6 +153,19 @@ class Database:
             except BaseException:
                 lite.execute("ROLLBACK")
                 raise
+            finally:
+                lite.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Cursor]:
+        """Reads, each statement consistent on its own: no BEGIN and COMMIT round trips."""
+        if self.is_postgres:
+            with self._pg_pool().connection() as conn:
+                yield _PgCursor(conn)
+        else:
+            lite = self.connect_sqlite()
+            try:
+                yield _SQLiteCursor(lite)
             finally:
                 lite.close()
 

@@ -6,14 +6,29 @@ import json
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from projections.catalog import VIEWS, active_table, active_tables
-from projections.db import Cursor, Database, Row
+from projections.db import MISSING_TABLE, Cursor, Database, Row, missing_table
 from projections.view import END_TIME, iso_time
 
 BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
+
+
+def _typed(name: str) -> list[str]:
+    return [c for c, _ in VIEWS[name].columns]
+
+
+# What GET /trials/{id} shows, part by part: (read model, its typed columns, which rows).
+TRIAL_PARTS = [
+    ("trials", _typed("trials"), "aggregate_id = %s"),
+    ("institutions", _typed("institutions"), "trial_id = %s"),
+    ("exemptions", _typed("exemptions"), "trial_id = %s"),
+    ("goals", _typed("goals"), "kind = 'goal' AND trial_id = %s"),
+    ("inspections", _typed("inspections"), "kind = 'order' AND status = 'open' AND trial_id = %s"),
+]
 
 
 def _when(as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
@@ -30,6 +45,7 @@ class ReadModels:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._tables: tuple[str, ...] | None = None
 
     def _select(
         self, cur: Cursor, name: str, where: str, params: list[Any], order: str = "valid_from"
@@ -56,20 +72,42 @@ class ReadModels:
     ) -> dict[str, Any] | None:
         """One trial with its institutions, exemptions, goals and counts."""
         when, params = _when(as_of, known_at)
-        with self.db.transaction() as cur:
-            found = self._select(
-                cur, "trials", f"aggregate_id = %s AND {when}", [trial_id, *params]
-            )
-            if not found:
-                return None
-            trial = found[0]
-            by_trial = f"trial_id = %s AND {when}"
-            trial["institutions"] = self._select(cur, "institutions", by_trial, [trial_id, *params])
-            trial["exemptions"] = self._select(cur, "exemptions", by_trial, [trial_id, *params])
-            goals = self._select(cur, "goals", f"kind = 'goal' AND {by_trial}", [trial_id, *params])
-            trial["goals"] = goals
-            self._trial_counts(cur, trial, as_of, known_at)
+        day = params[-1]
+        args = [trial_id, *params] * len(TRIAL_PARTS)
+        with self.db.read() as cur:
+            # One statement for all five read models: a round trip each was most of a GET.
+            try:
+                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
+            except MISSING_TABLE as error:
+                if not missing_table(error):
+                    raise
+                self._tables = None  # a rebuild switched to a new table and dropped this one
+                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
+        parts: list[list[dict[str, Any]]] = [[] for _ in TRIAL_PARTS]
+        for r in rows:
+            typed = TRIAL_PARTS[r[0]][1]
+            parts[r[0]].append(_row((*r[1 : 1 + len(BASE) + len(typed)], r[-1]), typed))
+        trials, institutions, exemptions, goals, orders = parts
+        if not trials:
+            return None
+        trial = trials[0]
+        trial["institutions"], trial["exemptions"], trial["goals"] = institutions, exemptions, goals
+        trial["phase"] = _phase(trial, day)
+        in_force = [x for x in exemptions if _in_force(x, day)]
+        trial["counts"] = {"exemptions_in_force": len(in_force), "open_orders": len(orders)}
         return trial
+
+    def _trial_tables(self, cur: Cursor) -> tuple[str, ...]:
+        """The serving tables of the trial's parts, remembered from one request to the next.
+
+        Safe to remember: a rebuild switches tables and drops the old one in one transaction,
+        so a remembered name is either still serving or fails as a missing table.
+        """
+        if self._tables is None:
+            cur.tables = None
+            tables = active_tables(cur)
+            self._tables = tuple(tables[name] for name, _, _ in TRIAL_PARTS)
+        return self._tables
 
     def _trial_counts(
         self, cur: Cursor, trial: dict[str, Any], as_of: date | None, known_at: datetime | None
@@ -224,6 +262,22 @@ def _row(r: Row, typed: list[str]) -> dict[str, Any]:
     row = dict(zip([*BASE, *typed], r[:-1], strict=True))
     row["data"] = json.loads(r[-1])
     return row
+
+
+@lru_cache(maxsize=32)
+def _trial_sql(tables: tuple[str, ...], when: str) -> str:
+    """Each part's rows, tagged with its index; typed columns padded to one width with NULLs."""
+    width = max(len(typed) for _, typed, _ in TRIAL_PARTS)
+    selects = []
+    for index, ((_, typed, where), table) in enumerate(zip(TRIAL_PARTS, tables, strict=True)):
+        cols = [f"{index} AS part", *BASE, *typed, *["NULL"] * (width - len(typed)), "data"]
+        selects.append(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} AND {when}")
+    return " UNION ALL ".join(selects) + " ORDER BY part, valid_from, position, aggregate_id"
+
+
+def _in_force(exemption: dict[str, Any], day: str) -> bool:
+    start, end = exemption["in_force_from"], exemption["in_force_to"]
+    return start is not None and end is not None and start <= day <= end
 
 
 def _phase(trial: dict[str, Any], day: str) -> str:

@@ -142,3 +142,17 @@ def test_oidc_jwt_valid_expired_and_forged(
     assert call(_jwt(key, 300, frispor_role="root")) == 401
     assert call(_jwt(key, 300, frispor_role="admin")) == 403
     assert call("not-a-token") == 401
+
+
+def test_only_a_jwt_against_a_remote_jwks_is_checked_off_the_event_loop(tmp_path: Path) -> None:
+    from api.auth import Authenticator
+    from api.settings import Settings
+
+    remote = Authenticator(Settings(jwks="https://idp.example/jwks.json"))
+    assert remote.may_block("Bearer aaa.bbb.ccc")
+    assert not remote.may_block("Bearer opaque-token") and not remote.may_block(None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(key.public_key()))
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [public | {"kid": "k1"}]}))
+    local = Authenticator(Settings(jwks=str(tmp_path / "jwks.json")))
+    assert not local.may_block("Bearer aaa.bbb.ccc")
