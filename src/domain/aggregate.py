@@ -165,6 +165,10 @@ class Aggregate:
         """The events not yet saved (a copy)."""
         return list(self._pending)
 
+    def forget_log(self) -> None:
+        """Drop the applied events kept for corrections: a read-only copy never corrects."""
+        self._log.clear()
+
     def collect_events(self) -> list[Event]:
         """Hand over the events not yet saved."""
         events, self._pending = self._pending, []

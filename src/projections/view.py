@@ -215,7 +215,7 @@ def _forget_log(state: Aggregate | None) -> None:
     the corrected events instead), and kept it would hold every event in the cache.
     """
     if state is not None:
-        state._log.clear()
+        state.forget_log()
 
 
 def _until(row: Version, next_day: date) -> Version:
