@@ -10,7 +10,6 @@ from uuid import UUID
 
 import pytest
 
-from api.demo import load_demo
 from domain.aggregate import Envelope
 from domain.application import Frispor
 from domain.goal import GoalTerms, Measure
@@ -45,7 +44,7 @@ from projections.audit.status import (
     trial_from_events,
     trial_from_views,
 )  # fmt: skip
-from projections.catalog import VIEWS, ensure
+from projections.catalog import VIEWS
 from projections.db import Database
 from projections.history import feed
 from projections.queries import ReadModels
@@ -231,16 +230,11 @@ def test_overdue_order_and_late_recording(story: Story) -> None:
 
 
 @pytest.fixture
-def demo(database_url: str) -> Iterator[tuple[Frispor, Database]]:
-    app = Frispor(store_env(database_url))
-    db = Database(database_url)
-    ensure(db)
-    load_demo(app)
+def demo(demo_store: tuple[Frispor, Database]) -> tuple[Frispor, Database]:
+    app, db = demo_store
     for view in VIEWS.values():
         Runner(app, db, view, batch_size=9).catch_up()
-    yield app, db
-    db.close()
-    app.close()
+    return app, db
 
 
 DEMO_FINDINGS = [

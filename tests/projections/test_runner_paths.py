@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from api.demo import load_demo
 from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import VIEWS, create_table, ensure
+from projections.catalog import VIEWS, create_table
 from projections.db import Database
 from projections.runner import Runner
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
-
-
-@pytest.fixture
-def demo(database_url: str) -> Iterator[tuple[Frispor, Database]]:
-    app = Frispor(store_env(database_url))
-    db = Database(database_url)
-    ensure(db)
-    load_demo(app)
-    yield app, db
-    db.close()
-    app.close()
 
 
 def rows(db: Database, table: str) -> list[tuple[object, ...]]:
@@ -34,9 +19,9 @@ def rows(db: Database, table: str) -> list[tuple[object, ...]]:
 
 @pytest.mark.parametrize("name", list(VIEWS))
 def test_one_event_a_batch_and_no_cache_give_the_same_rows(
-    demo: tuple[Frispor, Database], name: str
+    demo_store: tuple[Frispor, Database], name: str
 ) -> None:
-    app, db = demo
+    app, db = demo_store
     head = app.recorder.max_notification_id()
     tables = {"bulk": f"t_{name}_bulk", "slow": f"t_{name}_slow"}
     with db.transaction() as cur:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from api.demo import load_demo
 from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import VIEWS, active_table, ensure
+from projections.catalog import VIEWS, active_table
 from projections.db import Database
 from projections.maintenance import rebuild
 from projections.queries import ReadModels, _phase, _when
@@ -19,16 +16,11 @@ from projections.runner import Runner
 
 
 @pytest.fixture
-def stack(database_url: str) -> Iterator[tuple[Frispor, ReadModels]]:
-    app = Frispor(store_env(database_url))
-    db = Database(database_url)
-    ensure(db)
-    load_demo(app)
+def stack(demo_store: tuple[Frispor, Database]) -> tuple[Frispor, ReadModels]:
+    app, db = demo_store
     for view in VIEWS.values():
         Runner(app, db, view).catch_up()
-    yield app, ReadModels(db)
-    db.close()
-    app.close()
+    return app, ReadModels(db)
 
 
 @pytest.fixture
