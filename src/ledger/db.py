@@ -61,9 +61,9 @@ class LedgerDB:
         """Whether this is a PostgreSQL connection."""
         return self._pg is not None
 
-    def _pg_query(self, statement: str) -> LiteralString:
+    def _pg_query(self, statement: str, placeholder: LiteralString = "%s") -> LiteralString:
         # Statements are module constants with '?' placeholders, never user text.
-        return statement.replace("?", "%s")
+        return statement.replace("?", placeholder)
 
     def query(self, statement: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a SELECT and return all rows as tuples."""
@@ -73,10 +73,10 @@ class LedgerDB:
         assert self._sqlite is not None
         return self._sqlite.execute(statement, params).fetchall()
 
-    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
-        """Run one statement."""
+    def execute(self, statement: str, params: Sequence[Any] = (), *, binary: bool = False) -> None:
+        """Run one statement; binary=True sends PostgreSQL its parameters in binary format."""
         if self._pg is not None:
-            self._pg.execute(self._pg_query(statement), params)
+            self._pg.execute(self._pg_query(statement, "%b" if binary else "%s"), params)
         else:
             assert self._sqlite is not None
             self._sqlite.execute(statement, params)

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from domain.store import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
 
-__all__ = ["AGGREGATES_SQL", "APPEND_SQL", "EVENTS_JOIN", "NODES_SQL", "TABLES", "TYPES"]
+__all__ = [
+    "AGGREGATES_SQL",
+    "APPEND_SQL",
+    "EVENTS_AFTER_SQL",
+    "EVENTS_JOIN",
+    "NODES_SQL",
+    "TABLES",
+    "TYPES",
+]
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -66,6 +74,9 @@ EVENTS_JOIN = {
     "sqlite": f"LEFT JOIN {EVENTS_TABLE_SQLITE} e ON e.rowid = l.position",
     "postgres": f"LEFT JOIN {EVENTS_TABLE_POSTGRES} e ON e.notification_id = l.position",
 }
+# The next batch of events for the tree, read by the ledger itself on PostgreSQL.
+EVENTS_AFTER_SQL = f"""SELECT notification_id, originator_id, originator_version, topic, state
+FROM {EVENTS_TABLE_POSTGRES} WHERE notification_id > ? ORDER BY notification_id LIMIT ?"""
 # PostgreSQL appends a batch with one statement per table, its columns passed as arrays.
 APPEND_SQL = [
     """INSERT INTO ledger_leaves (leaf_index, position, leaf, recorded_at, kind, area)

@@ -9,17 +9,29 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from ledger import tree
 from ledger.bag import Scope
 from ledger.db import LedgerDB
-from ledger.schema import AGGREGATES_SQL, APPEND_SQL, EVENTS_JOIN, NODES_SQL, TABLES, TYPES
+from ledger.schema import (
+    AGGREGATES_SQL,
+    APPEND_SQL,
+    EVENTS_AFTER_SQL,
+    EVENTS_JOIN,
+    NODES_SQL,
+    TABLES,
+    TYPES,
+)
 from ledger.tree import MemoryNodeStore, Node, NodeKey
 
-__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "TreeStore"]
+__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore"]
 
 ExportRow = tuple[int, int, bytes, str, bytes | None]
 """(leaf index, position, canonical leaf, aggregate type, stored event state or None)."""
+
+StoredRow = tuple[int, UUID | str, int, str, bytes]
+"""A stored event as the ledger reads it: (position, originator id, version, topic, state)."""
 
 _LEAF_COLUMNS = "leaf_index, position, leaf, recorded_at, kind, area"
 _CHECKPOINT_COLUMNS = "id, size, root, note, cut_at"
@@ -106,6 +118,11 @@ class TreeStore:
         """Return the number of leaves in the stored tree."""
         return self.state()[0]
 
+    def events_after(self, position: int, limit: int) -> list[StoredRow]:
+        """Return up to limit stored events after a position, in position order (PostgreSQL)."""
+        rows = self.db.query(EVENTS_AFTER_SQL, [position, limit])
+        return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
+
     def fetch_nodes(self, keys: Iterable[NodeKey]) -> MemoryNodeStore:
         """Fetch the given node keys in one query and serve them from memory."""
         wanted = sorted(set(keys))
@@ -164,11 +181,15 @@ class TreeStore:
         known = [(key, kind, area) for key, (kind, area) in aggregates.items()]
         if self.db.is_postgres:
             # One statement per table with arrays: a pipelined INSERT per row costs ~10x more.
+            # Binary arrays: the text format escapes every bytea and string with regexes,
+            # which cost more client CPU than the rest of the append.
             tables: tuple[Sequence[tuple[Any, ...]], ...] = (leaves, nodes, known)
             for statement, table in zip(APPEND_SQL, tables, strict=True):
                 if table:
                     self.db.execute(
-                        statement, [list(column) for column in zip(*table, strict=True)]
+                        statement,
+                        [list(column) for column in zip(*table, strict=True)],
+                        binary=True,
                     )
         else:
             self.db.executemany(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from binascii import unhexlify
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -35,14 +36,22 @@ __all__ = ["check_evidence", "check_lines"]
 _HEX_LINE = re.compile(rb"[0-9a-f]{64}\n")
 _INDEX = re.compile(rb'\{"index":(0|[1-9][0-9]*),')
 _POSITION = re.compile(rb'"position":([0-9]+)')
+_PAYLOAD_DIGEST = b'"payload_sha256":"'
+_CHUNK = 4096  # leaf hashes pushed at a time: bounded memory, one call per chunk
 
 
-def _leaf_hashes(root: Path) -> Iterator[bytes]:
+def _leaf_hashes(root: Path) -> Iterator[list[bytes]]:
+    """Yield the leaf hashes in lists of up to _CHUNK, each line checked first."""
+    chunk: list[bytes] = []
     with (root / LEAF_HASHES).open("rb") as file:
         for number, line in enumerate(file, start=1):
             if not _HEX_LINE.fullmatch(line):
                 raise BagError(f"{LEAF_HASHES} line {number} is not a lowercase hex SHA-256")
-            yield bytes.fromhex(line[:64].decode())
+            chunk.append(unhexlify(line[:64]))
+            if len(chunk) == _CHUNK:
+                yield chunk
+                chunk = []
+    yield chunk
 
 
 def _proof(line: bytes) -> tuple[int, list[bytes]]:
@@ -73,8 +82,8 @@ def check_evidence(root: Path, full: bool, checkpoint: Checkpoint) -> int:
     if not full:
         return _check_proofs(root, checkpoint.size)
     tree = CompactRange()
-    for digest in _leaf_hashes(root):
-        tree.push(digest)
+    for chunk in _leaf_hashes(root):
+        tree.extend(chunk)
     if tree.size != checkpoint.size:
         raise BagError(
             f"{LEAF_HASHES} has {tree.size} leaf hashes but the checkpoint has size "
@@ -106,7 +115,7 @@ class _LeafList:
         if not line:
             return None
         self._index += 1
-        self._digest = bytes.fromhex(line[:64].decode())
+        self._digest = unhexlify(line[:64])  # check_evidence checked it is lowercase hex
         return self._index
 
     def matches(self, digest: bytes) -> bool:
@@ -203,9 +212,10 @@ def check_lines(root: Path, full: bool, checkpoint: Checkpoint, scope: Scope) ->
         reference: _Reference = (
             _LeafList(reference_file) if full else _ProofList(reference_file, checkpoint)
         )
-        readline, update = file.readline, sha.update
+        readline, update, advance = file.readline, sha.update, reference.advance
+        matches, sha256 = reference.matches, hashlib.sha256
         # One tight loop: this runs once per event and sets the verifier's speed.
-        while (want := reference.advance()) is not None:
+        while (want := advance()) is not None:
             line = readline()
             if not line:
                 raise BagError(
@@ -214,13 +224,23 @@ def check_lines(root: Path, full: bool, checkpoint: Checkpoint, scope: Scope) ->
                 )
             number += 1
             update(line)
-            parsed = _parse(line)
-            if parsed is None or parsed[0] != want or not reference.matches(leaf_hash(parsed[1])):
+            try:
+                parsed: ParsedLine | None = parse_line(line)
+            except LineError:
+                parsed = None
+            if parsed is None or parsed[0] != want or not matches(leaf_hash(parsed[1])):
                 context = (evidence, full, checkpoint.size)
                 following = readline()
                 raise BagError(_classify(path, number, line, want, reference, following, context))
             leaf = parsed[1]
-            if hashlib.sha256(parsed[2]).hexdigest() != leaf_text_field(leaf, "payload_sha256"):
+            # leaf_text_field(leaf, "payload_sha256") == the hex digest, without decoding:
+            # the field's text ends at the next quote, so 64 hex characters then a quote.
+            digest = sha256(parsed[2]).hexdigest()
+            at = leaf.find(_PAYLOAD_DIGEST) + 18
+            fast = at >= 18 and leaf[at + 64 : at + 65] == b'"'
+            if not (fast and leaf[at : at + 64] == digest.encode()) and (
+                digest != leaf_text_field(leaf, "payload_sha256")
+            ):
                 raise BagError(
                     f"{EVENTS_JSONL} line {number}: changed — the payload of position "
                     f"{_position(leaf)} does not match the SHA-256 in its leaf"
