@@ -94,6 +94,9 @@ class View:
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
     # a view queried only by aggregate or by an indexed column does without its upkeep.
     time_index: bool = True
+    # What its copy of a state need not keep once the rows are made (with `new_facts` only: the
+    # facts an event adds are then made from the event's own part of the state).
+    forget: Callable[[Any], None] | None = None
 
     def topics(self) -> tuple[str, ...]:
         """Topic prefixes of the events of its aggregates."""
@@ -144,6 +147,8 @@ class View:
         if tracked.state is not None and self.fact_rows is not None:
             for row in self.fact_rows(tracked.state):
                 self._fact(tracked, row)
+        if tracked.state is not None and self.forget is not None:
+            self.forget(tracked.state)
         return tracked
 
     def advance(
@@ -180,6 +185,8 @@ class View:
         if self.new_facts is not None:
             for row in self.new_facts(state, event):
                 self._fact(tracked, row)
+            if self.forget is not None:
+                self.forget(state)
         elif self.fact_rows is not None:
             for row in self.fact_rows(state):
                 self._fact(tracked, row)
