@@ -36,8 +36,8 @@ def _terms_json(terms: GoalTerms) -> dict[str, Any]:
 
 
 # The trial and institution a goal is filed under, as text: asked for with every measurement.
-# Keyed by the goal object's id; each entry holds the two ids it was made from, so an entry left
-# by a goal gone (whose id a new goal may take) is told apart by their identity.
+# Keyed by the goal object's id; each entry holds the two ids it was made from and is used only
+# for those very objects, so an entry left by a goal gone (whose id a new one may take) is safe.
 _FILED: dict[int, tuple[UUID, UUID | None, tuple[str, str | None]]] = {}
 
 
@@ -89,6 +89,6 @@ VIEW = View(
     new_facts=new_measurement,
     indexes=("trial_id",),
     keeps_status=(Goal.MeasurementRecorded,),
-    time_index=False,
-    forget=forget_measurements,  # goals are asked for by goal or by trial, never all as of a day
+    time_index=False,  # goals are asked for by goal or by trial, never all as of a day
+    forget=forget_measurements,
 )
