@@ -159,9 +159,12 @@ class Runner:
     def _follow(self, agg: UUID, before_version: int) -> Tracked:
         """The aggregate as followed so far, from the cache or read back from the store."""
         tracked = self._tracked.get(agg)
+        if before_version != 1 and tracked is not None and tracked.version == before_version - 1:
+            self._tracked.move_to_end(agg)  # followed so far: the usual case
+            return tracked
         if before_version == 1:
             tracked = Tracked()  # a new aggregate: nothing to read back
-        elif tracked is None or tracked.version != before_version - 1:
+        else:
             stored = self.app.recorder.select_events(agg, lte=before_version - 1)
             log = [(s.topic, s.originator_version, s.state) for s in stored]
             tracked = self.view.rebuild(_decode_log(agg, log)) if log else Tracked()
@@ -175,16 +178,17 @@ class Runner:
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = _uuid(n.originator_id)
         event = _decode(n.topic, agg, n.originator_version, n.state)
-        tracked = self._follow(agg, n.originator_version)
-        log = tracked.log
+        followed = self._follow(agg, n.originator_version)
+        log = followed.log
         log.append((n.topic, n.originator_version, n.state))
-        if not tracked.version:
+        if not followed.version:
             tracked = self.view.rebuild([event])
             tracked.delta = dict(tracked.rows)
         else:
-            tracked = self.view.advance(tracked, event, lambda: _decode_log(agg, log))
-        tracked.log = log
-        self._tracked[agg] = tracked
+            tracked = self.view.advance(followed, event, lambda: _decode_log(agg, log))
+        if tracked is not followed:  # rebuilt: it takes the place of what was followed
+            tracked.log = log
+            self._tracked[agg] = tracked
         recorded = iso_time(event.timestamp)
         changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
 
