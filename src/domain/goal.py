@@ -72,8 +72,9 @@ class Goal(Aggregate):
         quality: Quality = Quality.FINAL
 
         def apply(self, g: Any) -> None:
+            # Built from this event's fields, which pydantic validated already: no second pass.
             g.measurements.append(
-                Measurement(
+                Measurement.model_construct(
                     period=self.period,
                     value=self.value,
                     source=self.source,
