@@ -45,7 +45,10 @@ def _current_body(class_version: int, state: bytes) -> bytes | None:
         return None
     if class_version == 1:
         return None if b'"class_version"' in state else state[1:]
-    suffix = b',"class_version":%d}' % class_version  # the encoder writes it last
+    prefix = b'{"class_version":%d,' % class_version  # where domain/stored.py writes it
+    if state.startswith(prefix):
+        return state[len(prefix) :]
+    suffix = b',"class_version":%d}' % class_version  # where the first encoder wrote it
     return state[1 : -len(suffix)] + b"}" if state.endswith(suffix) else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring  # json.dumps' own string escaper (C when built)
 from typing import Any
@@ -149,26 +149,23 @@ def _is_text(value: object) -> bool:
     return type(value) is str and value != ""
 
 
-def _is_instant(value: object) -> bool:
-    if type(value) is not str or not _RECORDED_AT.fullmatch(value):
+def _parses(value: object, shape: re.Pattern[str], parse: Callable[[str], object]) -> bool:
+    """A string of the exact shape that also parses (a shape alone lets 2018-02-30 through)."""
+    if type(value) is not str or not shape.fullmatch(value):
         return False
     try:
-        datetime.fromisoformat(value)
+        parse(value)
     except ValueError:
         return False
     return True
+
+
+def _is_instant(value: object) -> bool:
+    return _parses(value, _RECORDED_AT, datetime.fromisoformat)
 
 
 def _is_date(value: object) -> bool:
-    if value is None:
-        return True
-    if type(value) is not str or not _ISO_DATE.fullmatch(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return value is None or _parses(value, _ISO_DATE, date.fromisoformat)
 
 
 def encode_leaf_fields(

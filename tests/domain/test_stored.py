@@ -49,4 +49,12 @@ def test_a_later_schema_version_is_written_into_the_json() -> None:
     validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
     x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
     granted = x.collect_events()[0]
-    assert json.loads(encode_event(granted))["class_version"] == Exemption.Granted.class_version
+    stored = encode_event(granted)
+    assert json.loads(stored)["class_version"] == Exemption.Granted.class_version
+    topic = "domain.exemption:Exemption.Granted"
+    assert decode_event(topic, granted.originator_id, granted.originator_version, stored) == granted
+    # As the first encoder wrote it: the version last.
+    last = json.dumps({k: v for k, v in json.loads(stored).items() if k != "class_version"})
+    last = last[:-1] + ', "class_version": 2}'
+    again = decode_event(topic, granted.originator_id, granted.originator_version, last.encode())
+    assert again == granted
