@@ -123,7 +123,7 @@ def test_crash_mid_batch_then_resume_gives_identical_rows(
     stack: tuple[Frispor, Database, DemoResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, db, _ = stack
-    real_write = runner_module._write
+    real_write = runner_module.write_batch
     calls = {"n": 0}
 
     def write_then_crash(*args: Any) -> None:
@@ -132,12 +132,12 @@ def test_crash_mid_batch_then_resume_gives_identical_rows(
         if calls["n"] == 3:
             raise RuntimeError("power cut")  # … and then the process dies before commit
 
-    monkeypatch.setattr(runner_module, "_write", write_then_crash)
+    monkeypatch.setattr(runner_module, "write_batch", write_then_crash)
     # Batches hold this view's events only (11 in the demo): 3 a batch crashes mid-way.
     runner = Runner(app, db, VIEWS["exemptions"], batch_size=3)
     with pytest.raises(RuntimeError, match="power cut"):
         runner.catch_up()
-    monkeypatch.setattr(runner_module, "_write", real_write)
+    monkeypatch.setattr(runner_module, "write_batch", real_write)
     Runner(app, db, VIEWS["exemptions"], batch_size=3).catch_up()
     result = check(app, db, "exemptions")
     assert result.differences == [] and result.rows > 0
