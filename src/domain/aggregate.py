@@ -169,6 +169,16 @@ class Aggregate:
         """Drop the applied events kept for corrections: a read-only copy never corrects."""
         self._log.clear()
 
+    def pass_over(self, event: Event) -> None:
+        """Take an event's place in the sequence without applying it.
+
+        For a read-only copy that keeps nothing of what the event changes (a read model makes
+        a measurement's row from the event itself).
+        """
+        assert event.originator_version == self._version + 1
+        self._version = event.originator_version
+        self._modified_on = event.timestamp
+
     def collect_events(self) -> list[Event]:
         """Hand over the events not yet saved."""
         events, self._pending = self._pending, []

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
+from pydantic import ConfigDict, Field
 
-from domain.aggregate import Event
+from domain.aggregate import Envelope, Event
 from domain.stored import stored_json
 
 
@@ -19,8 +21,14 @@ def encode_event(event: Event) -> bytes:
     return stored_json(event, type(event).class_version)
 
 
-def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) -> Event:
-    """Rebuild an event from its stored JSON, upcasting from the version it was written in."""
+def decode_event(
+    topic: str, originator_id: UUID, version: int, state: bytes, *, facts_only: bool = False
+) -> Event:
+    """Rebuild an event from its stored JSON, upcasting from the version it was written in.
+
+    With `facts_only`, an event written in the current version comes without its envelope and
+    event id, unread: for a reader that uses nothing else of it (a measurement's row).
+    """
     cls: type[Event] = resolve_topic(topic)
     if (body := _current_body(cls.class_version, state)) is not None:
         # Written in the current version: pydantic parses the JSON itself, about twice as fast
@@ -29,7 +37,8 @@ def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) ->
             str(originator_id).encode(),
             version,
         )
-        return cls.model_validate_json(head + (b"," + body if body != b"}" else body))
+        model = _without_envelope(cls) if facts_only else cls
+        return model.model_validate_json(head + (b"," + body if body != b"}" else body))
     data: dict[str, Any] = json.loads(state)
     written_as = data.pop("class_version", 1)
     while written_as < cls.class_version:
@@ -37,6 +46,25 @@ def decode_event(topic: str, originator_id: UUID, version: int, state: bytes) ->
         written_as += 1
     data["originator_id"], data["originator_version"] = originator_id, version
     return cls.model_validate(data)
+
+
+@cache
+def _without_envelope(cls: type[Event]) -> type[Event]:
+    """A subclass of an event class that leaves the envelope and event id in the JSON unread.
+
+    The envelope is most of the work of decoding a small event (four nested models). Unknown
+    keys are skipped, and the two fields read from keys no stored event has.
+    """
+    namespace = {
+        "__module__": cls.__module__,
+        "__qualname__": cls.__qualname__,
+        "__annotations__": {"envelope": Envelope | None, "event_id": UUID | None},
+        "model_config": ConfigDict(extra="ignore"),
+        "envelope": Field(default=None, validation_alias="envelope (unread)"),
+        "event_id": Field(default=None, validation_alias="event_id (unread)"),
+    }
+    made: type[Event] = type(cls)(cls.__name__, (cls,), namespace)  # type: ignore[misc]
+    return made
 
 
 def _current_body(class_version: int, state: bytes) -> bytes | None:

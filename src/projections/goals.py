@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.aggregate import Event
-from domain.goal import Goal, GoalTerms, Measurement
+from domain.goal import Goal, GoalTerms
+from domain.values import Period, Quality
 from projections.view import FactRow, StatusRow, View
 
 
@@ -55,24 +57,29 @@ def _filed_under(g: Goal) -> tuple[str, str | None]:
 
 def measurement_rows(g: Goal) -> list[FactRow]:
     """A row per measurement, valid over the period it measures."""
-    return [_row(g, m) for m in g.measurements]
-
-
-def _row(g: Goal, m: Measurement) -> FactRow:
-    columns = ("measurement", *_filed_under(g))
-    data = {"value": str(m.value), "source": m.source, "quality": m.quality.value}
-    return (f"m{m.recorded_version}", m.period.start, m.period.end, columns, data)
+    return [
+        _row(g, m.recorded_version, m.period, (m.value, m.source, m.quality))
+        for m in g.measurements
+    ]
 
 
 def new_measurement(g: Goal, event: Event) -> list[FactRow]:
-    """The one measurement row an event adds (none for a revision)."""
-    if isinstance(event, Goal.MeasurementRecorded):
-        return [_row(g, g.measurements[-1])]
-    return []
+    """The row of one measurement, made from its event as `measurement_rows` makes it."""
+    assert isinstance(event, Goal.MeasurementRecorded)
+    return [
+        _row(g, event.originator_version, event.period, (event.value, event.source, event.quality))
+    ]
+
+
+def _row(g: Goal, version: int, period: Period, facts: tuple[Decimal, str, Quality]) -> FactRow:
+    value, source, quality = facts
+    columns = ("measurement", *_filed_under(g))
+    data = {"value": str(value), "source": source, "quality": quality.value}
+    return (f"m{version}", period.start, period.end, columns, data)
 
 
 def forget_measurements(g: Goal) -> None:
-    """A view's copy of a goal keeps no measurements: each makes its row as it is recorded.
+    """A view's replayed copy of a goal keeps no measurements: later ones come from events.
 
     Kept, they would be most of what a catch-up caches, and the collector's passes over them
     a tenth of its CPU.
@@ -86,9 +93,9 @@ VIEW = View(
     columns=(("kind", "TEXT"), ("trial_id", "TEXT"), ("institution_id", "TEXT")),
     status_rows=status_rows,
     fact_rows=measurement_rows,
-    new_facts=new_measurement,
     indexes=("trial_id",),
-    keeps_status=(Goal.MeasurementRecorded,),
+    fact_events=(Goal.MeasurementRecorded,),
+    new_facts=new_measurement,
     time_index=False,  # goals are asked for by goal or by trial, never all as of a day
     forget=forget_measurements,
 )

@@ -12,6 +12,7 @@ from functools import partial
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from domain.aggregate import Corrected, Event
 from domain.application import Frispor
@@ -43,6 +44,7 @@ class Runner:
         self.window = batch_size * 20
         self.topics = view.topics()
         self.wanted = [*view.event_topics(), CORRECTED_TOPIC]
+        self.fact_topics = frozenset(get_topic(cls) for cls in view.fact_events)
         self._tracked: OrderedDict[UUID, Tracked] = OrderedDict()
         self._cache_size = cache_size
         self._kinds: dict[UUID, bool] = {}
@@ -171,7 +173,9 @@ class Runner:
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = _uuid(n.originator_id)
-        event = decode_event(n.topic, agg, n.originator_version, n.state)
+        # A fact event's row needs none of its envelope: left unread (a replay reads it whole).
+        facts_only = n.topic in self.fact_topics
+        event = decode_event(n.topic, agg, n.originator_version, n.state, facts_only=facts_only)
         followed = self._follow(agg, n.originator_version)
         log = followed.log
         log.append((n.topic, n.originator_version, n.state))

@@ -87,15 +87,17 @@ class View:
     columns: tuple[tuple[str, str], ...]
     status_rows: Callable[[Any], list[StatusRow]]
     fact_rows: Callable[[Any], list[FactRow]] | None = None
-    new_facts: Callable[[Any, Event], list[FactRow]] | None = None  # facts one event adds
     indexes: tuple[str, ...] = field(default=())
-    # Events that never change its status rows (only add facts): no status rows computed for them.
-    keeps_status: tuple[type[Event], ...] = ()
+    # Events that only add facts (a measurement): `new_facts` makes their rows from the event
+    # itself, they change no status row, and the view's copy of a state counts them without
+    # applying them. Facts of other events come from `fact_rows` of the whole state.
+    fact_events: tuple[type[Event], ...] = ()
+    new_facts: Callable[[Any, Event], list[FactRow]] | None = None
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
     # a view queried only by aggregate or by an indexed column does without its upkeep.
     time_index: bool = True
-    # What its copy of a state need not keep once the rows are made (with `new_facts` only: the
-    # facts an event adds are then made from the event's own part of the state).
+    # What its copy of a state, replayed, need not keep once the rows are made (with
+    # `fact_events` only: later facts are made from their events).
     forget: Callable[[Any], None] | None = None
 
     def topics(self) -> tuple[str, ...]:
@@ -177,17 +179,16 @@ class View:
         tracked.delta, tracked.version = {}, event.originator_version
         if event.originator_version != state.version + 1:  # after a correction, say
             event = event.model_copy(update={"originator_version": state.version + 1})
-        event.mutate(state)
-        _forget_log(state)
-        if not isinstance(event, self.keeps_status):
-            self._step(tracked, event.effective_on, state)
         tracked.last_day = event.effective_on
-        if self.new_facts is not None:
+        if self.new_facts is not None and isinstance(event, self.fact_events):
+            state.pass_over(event)
             for row in self.new_facts(state, event):
                 self._fact(tracked, row)
-            if self.forget is not None:
-                self.forget(state)
-        elif self.fact_rows is not None:
+            return tracked
+        event.mutate(state)
+        _forget_log(state)
+        self._step(tracked, event.effective_on, state)
+        if self.fact_rows is not None and not self.fact_events:
             for row in self.fact_rows(state):
                 self._fact(tracked, row)
         return tracked

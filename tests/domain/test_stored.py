@@ -58,3 +58,25 @@ def test_a_later_schema_version_is_written_into_the_json() -> None:
     last = last[:-1] + ', "class_version": 2}'
     again = decode_event(topic, granted.originator_id, granted.originator_version, last.encode())
     assert again == granted
+
+
+def test_facts_only_leaves_the_envelope_unread_and_reads_older_versions_whole() -> None:
+    w = world()
+    x = requested(w)
+    x.collect_events()
+    validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
+    granted = x.collect_events()[0]
+    topic, stored = "domain.exemption:Exemption.Granted", encode_event(granted)
+    facts = decode_event(topic, granted.originator_id, 2, stored, facts_only=True)
+    assert isinstance(facts, Exemption.Granted) and facts.envelope is None
+    unread = {"envelope", "event_id"}
+    assert facts.model_dump(exclude=unread) == granted.model_dump(exclude=unread)
+    assert (facts.valid_from, facts.valid_to) == (granted.valid_from, granted.valid_to)
+    # Written as version 1 (two loose dates): upcast, and read whole.
+    v1 = json.loads(stored)
+    del v1["class_version"]
+    period = v1.pop("validity")
+    v1["valid_from"], v1["valid_to"] = period["start"], period["end"]
+    older = decode_event(topic, granted.originator_id, 2, json.dumps(v1).encode(), facts_only=True)
+    assert older == granted

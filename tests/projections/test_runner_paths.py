@@ -1,10 +1,12 @@
-"""The runner's shortcuts give the rows a runner without them gives: batches, cache, windows."""
+"""The runner's shortcuts give what a runner without them gives: batches, cache, facts read."""
 
 from __future__ import annotations
 
 import pytest
+from eventsourcing.utils import get_topic
 
 from domain.application import Frispor
+from domain.mapper import decode_event
 from projections.catalog import VIEWS, create_table
 from projections.db import Database
 from projections.runner import Runner
@@ -38,3 +40,26 @@ def test_one_event_a_batch_and_no_cache_give_the_same_rows(
             tuple(tables.values()),
         )
     assert [p for (p,) in positions] == [head, head]
+
+
+def test_fact_events_read_without_their_envelope_give_the_full_events_facts(
+    demo_store: tuple[Frispor, Database],
+) -> None:
+    app, _ = demo_store
+    checked = 0
+    for view in VIEWS.values():
+        topics = [get_topic(cls) for cls in view.fact_events]
+        if not topics:
+            continue
+        head = app.recorder.max_notification_id() or 0
+        for n in app.recorder.select_notifications(1, head, topics=topics):
+            args = (n.topic, n.originator_id, n.originator_version, n.state)
+            full, facts = decode_event(*args), decode_event(*args, facts_only=True)
+            assert isinstance(facts, view.fact_events) and facts.envelope is None
+            unread = {"envelope", "event_id"}
+            assert facts.model_dump(exclude=unread) == full.model_dump(exclude=unread)
+            assert (facts.effective_on, facts.valid_from, facts.valid_to) == (
+                full.effective_on, full.valid_from, full.valid_to,
+            )  # fmt: skip
+            checked += 1
+    assert checked >= 4  # the demo's measurements
