@@ -139,10 +139,16 @@ class Database:
         return self._pool
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    def transaction(self, *, durable: bool = True) -> Iterator[Cursor]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Not `durable`, a PostgreSQL commit returns before its WAL reaches the disk: a server
+        crash may then lose it, whole, never in part.
+        """
         if self.is_postgres:
             with self._pg_pool().connection() as conn, conn.transaction():
+                if not durable:
+                    conn.execute("SET LOCAL synchronous_commit TO off")
                 yield _PgCursor(conn)
         else:
             lite = self.connect_sqlite()
