@@ -90,7 +90,8 @@ class View:
     indexes: tuple[str, ...] = field(default=())
     # Events that only add facts (a measurement): `new_facts` makes their rows from the event
     # itself, they change no status row, and the view's copy of a state counts them without
-    # applying them. Facts of other events come from `fact_rows` of the whole state.
+    # applying them. A view with them gets its facts from them alone (and from `fact_rows` in a
+    # replay); one without gets them from `fact_rows` of the state after every event.
     fact_events: tuple[type[Event], ...] = ()
     new_facts: Callable[[Any, Event], list[FactRow]] | None = None
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
