@@ -32,11 +32,9 @@ def decode_event(
     cls: type[Event] = resolve_topic(topic)
     if (body := _current_body(cls.class_version, state)) is not None:
         # Written in the current version: pydantic parses the JSON itself, about twice as fast
-        # as json.loads and then model_validate; the columns' fields go in front.
-        head = b'{"originator_id":"%s","originator_version":%d' % (
-            str(originator_id).encode(),
-            version,
-        )
+        # as json.loads and then model_validate; the columns' fields go in front (the id as
+        # 32 hex digits, which pydantic reads as well and Python writes in a third of the time).
+        head = b'{"originator_id":"%032x","originator_version":%d' % (originator_id.int, version)
         model = _without_envelope(cls) if facts_only else cls
         return model.model_validate_json(head + (b"," + body if body != b"}" else body))
     data: dict[str, Any] = json.loads(state)
