@@ -22,6 +22,17 @@ def _requested() -> Exemption.Requested:
     return event
 
 
+def _granted() -> Exemption.Granted:
+    w = world()
+    x = requested(w)
+    x.collect_events()
+    validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
+    event = x.collect_events()[0]
+    assert isinstance(event, Exemption.Granted)
+    return event
+
+
 def test_stored_json_holds_the_fields_but_not_the_columns() -> None:
     event = _requested()
     data = json.loads(encode_event(event))
@@ -43,12 +54,7 @@ def test_a_copy_that_changes_a_field_is_serialised_afresh() -> None:
 
 
 def test_a_later_schema_version_is_written_into_the_json() -> None:
-    w = world()
-    x = requested(w)
-    x.collect_events()
-    validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
-    granted = x.collect_events()[0]
+    granted = _granted()
     stored = encode_event(granted)
     assert json.loads(stored)["class_version"] == Exemption.Granted.class_version
     topic = "domain.exemption:Exemption.Granted"
@@ -61,12 +67,7 @@ def test_a_later_schema_version_is_written_into_the_json() -> None:
 
 
 def test_facts_only_leaves_the_envelope_unread_and_reads_older_versions_whole() -> None:
-    w = world()
-    x = requested(w)
-    x.collect_events()
-    validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
-    granted = x.collect_events()[0]
+    granted = _granted()
     topic, stored = "domain.exemption:Exemption.Granted", encode_event(granted)
     facts = decode_event(topic, granted.originator_id, 2, stored, facts_only=True)
     assert isinstance(facts, Exemption.Granted) and facts.envelope is None
