@@ -51,6 +51,12 @@ class LedgerDB:
                 connect_timeout=int(env["POSTGRES_CONNECT_TIMEOUT"]),
                 autocommit=True,
             )
+            # psycopg prepares a statement on its 5th run and PostgreSQL may then keep a generic
+            # plan for good. The ledger's tables start empty and nothing may analyze them as
+            # they grow (autovacuum can be off), so a plan costed on the first batches stays:
+            # the aggregates lookup kept a sequential scan that read every stored row in every
+            # batch. Planning each run for the tables' current size costs about 1 ms a batch.
+            self._pg.execute("SET plan_cache_mode = force_custom_plan")
             if env["POSTGRES_SCHEMA"]:
                 self._pg.execute(
                     sql.SQL("SET search_path TO {}").format(sql.Identifier(env["POSTGRES_SCHEMA"]))

@@ -10,6 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger_testkit import ORIGIN, add_programme, raw_sql
 
+from api.demo import load_demo
 from domain.application import Frispor
 from domain.store import store_env
 from ledger import merkle, tree
@@ -149,3 +150,18 @@ def test_position_gaps_get_consecutive_leaves(pg_url: str, pg_app: Frispor) -> N
         assert [(r.leaf_index, r.position) for r in store.leaves(0, 2)] == [(0, first), (1, second)]
         assert store.leaf_index_of(second) == 1 and store.leaf_index_of(first + 1) is None
     assert raw_sql(pg_url)("SELECT count(*) FROM ledger_leaves", ()) == [(2,)]
+
+
+@pytest.mark.postgres
+def test_no_plan_costed_on_the_first_batches_is_kept(pg_url: str, pg_app: Frispor) -> None:
+    # The tables start empty: a generic plan chosen then (a sequential scan) would be kept as
+    # they grow, and the aggregates lookup would read every stored row in every batch.
+    load_demo(pg_app)
+    with TreeStore.open(pg_url) as store:
+        assert sync(store, pg_app.recorder, batch=2) == 56  # 28 runs: psycopg prepares at 5
+        # A statement without parameters has one plan anyway.
+        [(prepared, generic)] = store.db.query(
+            "SELECT count(*), coalesce(sum(generic_plans), 0) FROM pg_prepared_statements "
+            "WHERE cardinality(parameter_types) > 0"
+        )
+    assert prepared > 0 and generic == 0
