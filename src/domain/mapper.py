@@ -27,7 +27,8 @@ def decode_event(
     """Rebuild an event from its stored JSON, upcasting from the version it was written in.
 
     With `facts_only`, an event written in the current version comes without its envelope and
-    event id, unread: for a reader that uses nothing else of it (a measurement's row).
+    event id, unread: for a reader that uses nothing else of it (a measurement's row), and
+    never to be stored again.
     """
     cls: type[Event] = resolve_topic(topic)
     if (body := _current_body(cls.class_version, state)) is not None:
@@ -50,8 +51,9 @@ def decode_event(
 def _without_envelope(cls: type[Event]) -> type[Event]:
     """A subclass of an event class that leaves the envelope and event id in the JSON unread.
 
-    The envelope is most of the work of decoding a small event (four nested models). Unknown
-    keys are skipped, and the two fields read from keys no stored event has.
+    The envelope is most of the work of decoding a small event (models within models: the
+    actor, each legal reference). Unknown keys are skipped, and the two fields are read from
+    keys no stored event has.
     """
     namespace = {
         "__module__": cls.__module__,
