@@ -7,7 +7,7 @@ import importlib
 import time
 from pathlib import Path
 
-from benchmarks.common import Row, machine_facts, render, scratch_database
+from benchmarks.common import Row, cpu_reference, machine_facts, render, scratch_database
 
 # One module per figure; each has run(bench) -> list[Row]. Add yours here.
 MODULES = [
@@ -28,10 +28,14 @@ def main() -> None:
     rows: list[Row] = []
     with scratch_database(args.runs, args.quick) as bench:
         facts = machine_facts(bench.database)
+        speed = cpu_reference()
         for name in args.only or MODULES:
             module = importlib.import_module(f"benchmarks.{name}")
             print(f"… {name}", flush=True)
             rows += module.run(bench)
+    facts["CPU speed: sum(range(10⁶)), best of 5, start / end"] = (
+        f"{speed:.1f} ms / {cpu_reference():.1f} ms"
+    )
     report = render(rows, facts, args.runs)
     print(report)
     print(f"({time.monotonic() - started:.0f} s)")

@@ -7,6 +7,7 @@ import platform
 import statistics
 import threading
 import time
+import timeit
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -164,6 +165,15 @@ def decide(app: Frispor) -> Written:
         ministry=MINISTRY,
         protected_categories=(RuleCategory.MAGTANVENDELSE,),
     )
+
+
+def cpu_reference() -> float:
+    """This moment's pure-Python speed: ms for `sum(range(10**6))`, best of 5 (lower is faster).
+
+    Shared virtual machines run at different speeds on different days (seen: 2.5× apart); this
+    tells a slow day from a slow change when two RESULTS.md are compared.
+    """
+    return min(timeit.repeat("sum(range(1_000_000))", number=1, repeat=5)) * 1000
 
 
 def machine_facts(database: str) -> dict[str, str]:
