@@ -73,6 +73,10 @@ class ProjectionService:
             def wake(timeout: float) -> None:
                 for _ in conn.notifies(timeout=timeout, stop_after=1):
                     pass
+                # Those that came meanwhile too: the next batch covers them all, and one batch
+                # per insert would cost every read model a few round trips per decision.
+                for _ in conn.notifies(timeout=0):
+                    pass
 
             try:
                 Runner(self.app, self.db, view).follow(self.stop_event, wake)
