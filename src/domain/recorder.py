@@ -54,10 +54,6 @@ class _Save:
     # its thread for a fraction of what threading.Event's condition variable costs.
     ready: threading.Lock | None = None
     lead: bool = False
-    # The next save of the same batch, woken by this one's thread once it runs again: woken all
-    # at once by the leader, the batch's threads would queue for the GIL together, each going
-    # to sleep and being woken once more.
-    after: _Save | None = None
 
 
 class FastPostgresRecorder(PostgresApplicationRecorder):
@@ -125,8 +121,6 @@ class FastPostgresRecorder(PostgresApplicationRecorder):
             # The leader writes this save with its own, or hands the lead to this thread.
             save.ready.acquire()
             lead = save.lead
-            if save.after is not None:
-                cast(threading.Lock, save.after.ready).release()
         if lead:
             self._lead(save)
         if save.positions is None:
@@ -150,10 +144,8 @@ class FastPostgresRecorder(PostgresApplicationRecorder):
                     cast(threading.Lock, successor.ready).release()
                 else:
                     self._busy = False
-            for save, after in zip(batch[1:], batch[2:], strict=False):
-                save.after = after
-            if len(batch) > 1:
-                cast(threading.Lock, batch[1].ready).release()
+            for save in batch[1:]:
+                cast(threading.Lock, save.ready).release()
 
     def _write(self, batch: list[_Save]) -> None:
         """Insert the batch in one transaction; a save whose key is taken fails alone."""
