@@ -58,8 +58,7 @@ def _filed_under(g: Goal) -> tuple[str, str | None]:
 def measurement_rows(g: Goal) -> list[FactRow]:
     """A row per measurement, valid over the period it measures."""
     return [
-        _row(g, m.recorded_version, m.period, (m.value, m.source, m.quality))
-        for m in g.measurements
+        _row(g, m.recorded_version, m.period, m.value, m.source, m.quality) for m in g.measurements
     ]
 
 
@@ -67,12 +66,13 @@ def new_measurement(g: Goal, event: Event) -> list[FactRow]:
     """The row of one measurement, made from its event as `measurement_rows` makes it."""
     assert isinstance(event, Goal.MeasurementRecorded)
     return [
-        _row(g, event.originator_version, event.period, (event.value, event.source, event.quality))
+        _row(g, event.originator_version, event.period, event.value, event.source, event.quality)
     ]
 
 
-def _row(g: Goal, version: int, period: Period, facts: tuple[Decimal, str, Quality]) -> FactRow:
-    value, source, quality = facts
+def _row(
+    g: Goal, version: int, period: Period, value: Decimal, source: str, quality: Quality
+) -> FactRow:
     columns = ("measurement", *_filed_under(g))
     data = {"value": str(value), "source": source, "quality": quality.value}
     return (f"m{version}", period.start, period.end, columns, data)
