@@ -6,10 +6,12 @@ import time
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from api import cli_audit, cli_ledger
+from api.affinity import parse_cpus, pin
 from api.settings import Settings
 from domain.application import Frispor
 from domain.values import Role
@@ -25,6 +27,17 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+
+
+def place(settings: Settings) -> None:
+    """Keep this process on the CPUs FRISPOR_CPUS names, if it names any."""
+    if settings.cpus is None:
+        return
+    try:
+        pin(parse_cpus(settings.cpus))
+    except ValueError as error:
+        console.print(f"[red]{error}[/]")
+        raise typer.Exit(2) from None
 
 
 def open_app(settings: Settings | None = None) -> Frispor:
@@ -77,6 +90,7 @@ def project(
 ) -> None:
     """Run the projection runners as their own process until interrupted (Ctrl-C)."""
     settings = Settings()
+    place(settings)
     app, db = open_read_side(settings)
     unknown = [n for n in names or [] if n not in VIEWS]
     if unknown:
@@ -177,6 +191,7 @@ def serve(
     from api.auth import new_token
 
     settings = Settings()
+    place(settings)  # first, so that every thread it starts inherits the placement
     extra = []
     if demo:
         from api.demo import load_demo
@@ -207,4 +222,15 @@ cli_ledger.register(cli)
 
 def main() -> None:
     """Console-script entry point."""
-    cli()
+    try:
+        cli()
+    except ValidationError as error:
+        if error.title != Settings.__name__:
+            raise
+        # A setting of the environment is wrong: say which and why, without a traceback.
+        for problem in error.errors():
+            name = "_".join(str(part) for part in problem["loc"]).upper()
+            name = name if name == "DATABASE_URL" else f"FRISPOR_{name}"
+            message = problem["msg"].removeprefix("Value error, ")
+            console.print(f"[red]{name}: {message}[/]", soft_wrap=True)
+        raise SystemExit(2) from None

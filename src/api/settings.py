@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.affinity import parse_cpus
 from domain.store import store_env
 from domain.values import Role
 
@@ -56,11 +57,21 @@ class Settings(BaseSettings):
     )
     exports_dir: Path = Field(default=Path("exports"), description="where export bags are kept")
     checkpoint_every: float = Field(default=60.0, gt=0, description="seconds between checkpoints")
+    cpus: str | None = Field(
+        default=None, description="serve and project on these CPUs only: 0, 0,2 or 0-3"
+    )
 
     @field_validator("tokens", mode="before")
     @classmethod
     def _tokens_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("cpus")
+    @classmethod
+    def _cpu_list(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_cpus(value)
+        return value
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's environment, derived from these settings."""

@@ -1,0 +1,43 @@
+"""Placing the server process on chosen CPUs (`FRISPOR_CPUS`), as `taskset -c` would."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+
+
+def parse_cpus(text: str) -> frozenset[int]:
+    """CPUs from a list in taskset's form: `0`, `0,2` or `0-3`."""
+    spec = text.replace(" ", "")
+    if not _LIST.match(spec):
+        raise ValueError(f"{text!r} is not a CPU list: write CPU numbers like 0, 0,2 or 0-3")
+    cpus: set[int] = set()
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise ValueError(f"{text!r}: the CPU range {part} runs backwards")
+        cpus.update(range(low, high + 1))
+    return frozenset(cpus)
+
+
+def pin(cpus: frozenset[int]) -> None:
+    """Run every thread of this process, and each one it starts later, on these CPUs only."""
+    if not hasattr(os, "sched_setaffinity"):
+        raise ValueError("FRISPOR_CPUS: this platform cannot place a process on CPUs")
+    allowed = os.sched_getaffinity(0)
+    if not cpus <= allowed:
+        missing = ",".join(map(str, sorted(cpus - allowed)))
+        usable = ",".join(map(str, sorted(allowed)))
+        raise ValueError(f"FRISPOR_CPUS: CPU {missing} is not available here (usable: {usable})")
+    # Linux sets affinity per thread: threads already running (a connection pool's workers)
+    # are placed one by one; threads started afterwards inherit it from their parent.
+    tasks = Path("/proc/self/task")
+    for tid in sorted(int(t.name) for t in tasks.iterdir()) if tasks.exists() else [0]:
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except ProcessLookupError:
+            pass  # the thread ended meanwhile
