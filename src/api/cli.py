@@ -12,6 +12,7 @@ from rich.progress import Progress, TaskID
 
 from api import cli_audit, cli_ledger
 from api.affinity import parse_cpus, pin
+from api.ledger_service import LedgerService
 from api.settings import Settings
 from domain.application import Frispor
 from domain.values import Role
@@ -88,7 +89,7 @@ def open_read_side(settings: Settings) -> tuple[Frispor, Database]:
 def project(
     names: Annotated[list[str] | None, typer.Argument(help="read models (default: all)")] = None,
 ) -> None:
-    """Run the projection runners as their own process until interrupted (Ctrl-C)."""
+    """Run the projection runners (and, for all, the ledger) as their own process (Ctrl-C)."""
     settings = Settings()
     place(settings)
     app, db = open_read_side(settings)
@@ -98,7 +99,13 @@ def project(
         raise typer.Exit(2)
     service = ProjectionService(app, db, names or None)
     service.start()
-    console.print(f"Following the event log for: {', '.join(v.name for v in service.views)}")
+    # All of them, as `frispor serve` runs them: the read models and the ledger's tree, so
+    # that a server with FRISPOR_RUN_PROJECTIONS=false and this process do the whole job.
+    ledger = None if names else LedgerService(app, settings, settings.checkpoint_every)
+    if ledger is not None:
+        ledger.start()
+    followed = [v.name for v in service.views] + (["ledger"] if ledger else [])
+    console.print(f"Following the event log for: {', '.join(followed)}")
     try:
         while True:
             time.sleep(5)
@@ -108,6 +115,8 @@ def project(
     except KeyboardInterrupt:
         pass
     finally:
+        if ledger is not None:
+            ledger.stop()
         service.stop()
         db.close()
         app.close()

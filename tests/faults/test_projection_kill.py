@@ -24,6 +24,7 @@ import pytest
 from api.demo import load_demo
 from domain.application import Frispor
 from domain.store import store_env
+from ledger.store import TreeStore
 from projections.catalog import VIEWS, ensure
 from projections.db import Database
 from projections.runner import CORRECTED_TOPIC
@@ -202,6 +203,15 @@ def test_rebuild_killed_in_mid_batch_resumes_and_equals_a_replay(store: Store) -
     assert "goals: consistent" in check.stdout
 
 
+def ledger_size(url: str) -> int:
+    """Events in the ledger's Merkle tree (0 before its tables exist)."""
+    tree = TreeStore.open(url)
+    try:
+        return tree.size()
+    finally:
+        tree.close()
+
+
 def test_project_killed_in_mid_batch_catches_up_and_equals_a_replay(store: Store) -> None:
     kills: list[int] = []
     since = 0
@@ -225,13 +235,15 @@ def test_project_killed_in_mid_batch_catches_up_and_equals_a_replay(store: Store
         def caught_up() -> bool:
             assert process.poll() is None, (store.workdir / "frispor.log").read_text()
             with peek(store.url) as conn:
-                return all(tracked(conn, active_table(conn, n)) == store.head for n in VIEWS)
+                views = all(tracked(conn, active_table(conn, n)) == store.head for n in VIEWS)
+            return views and ledger_size(store.url) == store.head
 
-        wait_until("every read model to reach the head", caught_up, 120, every=0.1)
+        # `frispor project` with no names follows the ledger too, as `frispor serve` does.
+        wait_until("every read model and the ledger to reach the head", caught_up, 120, every=0.1)
     finally:
         stop(process, signal.SIGINT)  # a clean stop this time (Ctrl-C)
     assert process.returncode == 0, (store.workdir / "frispor.log").read_text()
     check = frispor_check(store)
     assert check.returncode == 0, check.stdout + check.stderr
-    for name in VIEWS:
+    for name in ["ledger", *VIEWS]:
         assert f"{name}: consistent" in check.stdout
