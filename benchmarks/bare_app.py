@@ -3,6 +3,7 @@ or read one row by key, with psycopg and a pool — nothing else."""
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,3 +74,17 @@ def read(row_id: int) -> dict[str, Any]:
     if row is None:
         raise HTTPException(404)
     return {"id": row[0], "body": row[1]}
+
+
+if __name__ == "__main__":  # python -m benchmarks.bare_app --port N [--cpus 0]
+    import uvicorn
+
+    from api.affinity import parse_cpus, pin
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--cpus", help="keep the server on these CPUs, as FRISPOR_CPUS does")
+    args = parser.parse_args()
+    if args.cpus:
+        pin(parse_cpus(args.cpus))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")

@@ -3,6 +3,7 @@ bare FastAPI routes doing the least that job needs; loaded with wrk on loopback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -55,6 +56,16 @@ def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
             stderr = proc.stderr.read() if proc.stderr else b""
             raise RuntimeError("server did not start: " + stderr.decode()[:500])
         yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+@contextmanager
+def _process(argv: list[str], env: dict[str, str]) -> Iterator[None]:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
     finally:
         proc.terminate()
         proc.wait(10)
@@ -117,38 +128,71 @@ def run(bench: Bench) -> list[Row]:
         ),  # fmt: skip
     }
     seconds = 3 if bench.quick else 5
-    results: dict[str, list[tuple[float, float]]] = {k: [] for k in ("fp", "bp", "fg", "bg")}
-    p1, p2 = _free_port(), _free_port()
-    frispor = [str(Path(sys.executable).with_name("frispor")), "serve", "--port", str(p1)]
-    bare = [sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(p2),
-            "--log-level", "warning"]  # fmt: skip
     try:
-        with _server(frispor, env, p1) as f, _server(bare, env, p2) as b:
-            _wrk(f"{f}/trials/{trial}", 1, get)  # warm
-            _wrk(f"{b}/bare", 1, bare_post)
-            for _ in range(bench.runs):
-                results["fp"].append(_wrk(f"{f}/programmes", seconds, post))
-                results["bp"].append(_wrk(f"{b}/bare", seconds, bare_post))
-                results["fg"].append(_wrk(f"{f}/trials/{trial}", seconds, get))
-                results["bg"].append(_wrk(f"{b}/bare/1", seconds))
+        anywhere = _measure(bench, env, trial, seconds, (post, get, bare_post), cpus=None)
+        cpus = sorted(os.sched_getaffinity(0))
+        cpu, other = str(cpus[0]), str(cpus[-1])
+        split = _measure(bench, env, trial, seconds, (post, get, bare_post), cpus=(cpu, other))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    rows = []
+    placed = f" on CPU {cpu}, projections in `frispor project` on CPU {other}"
+    for results, where in ((anywhere, ""), (split, placed)):
 
-    def fig(key: str) -> Figure:
-        return Figure(tuple(r for r, _ in results[key]))
+        def fig(key: str, results: Results = results) -> Figure:
+            return Figure(tuple(r for r, _ in results[key]))
 
-    def p99(key: str) -> str:
-        return f"{sorted(p for _, p in results[key])[len(results[key]) // 2]:.1f} ms"
+        def p99(key: str, results: Results = results) -> str:
+            return f"{sorted(p for _, p in results[key])[len(results[key]) // 2]:.1f} ms"
 
-    return [
-        Row("decision POST through HTTP (1 uvicorn worker)", "requests/s", fig("fp"),
-            "bare FastAPI: pydantic body + one INSERT", fig("bp"), goal="≥ 0.7×",
-            notes=f"POST /programmes; wrk 2 threads × 32 connections; p99 {p99('fp')} "
-            f"(bare {p99('bp')})"),
-        Row("status GET through HTTP (1 uvicorn worker)", "requests/s", fig("fg"),
-            "bare FastAPI: one row by key", fig("bg"), goal="≥ 0.8×, p99 printed",
-            notes=f"GET /trials/{{id}}; p99 {p99('fg')} (bare {p99('bg')})"),
-    ]  # fmt: skip
+        rows += [
+            Row(f"decision POST through HTTP (1 uvicorn worker{where})", "requests/s", fig("fp"),
+                "bare FastAPI: pydantic body + one INSERT", fig("bp"), goal="≥ 0.7×",
+                notes=f"POST /programmes; wrk 2 threads × 32 connections; p99 {p99('fp')} "
+                f"(bare {p99('bp')})"),
+            Row(f"status GET through HTTP (1 uvicorn worker{where})", "requests/s", fig("fg"),
+                "bare FastAPI: one row by key", fig("bg"), goal="≥ 0.8×, p99 printed",
+                notes=f"GET /trials/{{id}}; p99 {p99('fg')} (bare {p99('bg')})"),
+        ]  # fmt: skip
+    return rows
+
+
+Results = dict[str, list[tuple[float, float]]]
+
+
+def _measure(
+    bench: Bench,
+    env: dict[str, str],
+    trial: str,
+    seconds: int,
+    scripts: tuple[Path, Path, Path],
+    cpus: tuple[str, str] | None,
+) -> Results:
+    """wrk against frispor and the bare app, interleaved.
+
+    With `cpus` (server, projections): both servers on the first CPU, and frispor's read models
+    and ledger followed by `frispor project` on the second, as FRISPOR_CPUS places them.
+    """
+    post, get, bare_post = scripts
+    results: Results = {k: [] for k in ("fp", "bp", "fg", "bg")}
+    p1, p2 = _free_port(), _free_port()
+    exe = str(Path(sys.executable).with_name("frispor"))
+    frispor = [exe, "serve", "--port", str(p1)]
+    bare = [sys.executable, "-m", "benchmarks.bare_app", "--port", str(p2)]
+    projector: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    if cpus is not None:
+        projector = _process([exe, "project"], env | {"FRISPOR_CPUS": cpus[1]})
+        env = env | {"FRISPOR_CPUS": cpus[0], "FRISPOR_RUN_PROJECTIONS": "false"}
+        bare += ["--cpus", cpus[0]]
+    with projector, _server(frispor, env, p1) as f, _server(bare, env, p2) as b:
+        _wrk(f"{f}/trials/{trial}", 1, get)  # warm
+        _wrk(f"{b}/bare", 1, bare_post)
+        for _ in range(bench.runs):
+            results["fp"].append(_wrk(f"{f}/programmes", seconds, post))
+            results["bp"].append(_wrk(f"{b}/bare", seconds, bare_post))
+            results["fg"].append(_wrk(f"{f}/trials/{trial}", seconds, get))
+            results["bg"].append(_wrk(f"{b}/bare/1", seconds))
+    return results
 
 
 def _trial(app: Frispor) -> str:

@@ -1,21 +1,30 @@
-"""(b) scaled out: the 16 deciding threads split over worker processes on one schema."""
+"""(b) in worker processes: the deciding threads split over processes, or kept on one CPU."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from multiprocessing.connection import Connection
 
+from api.affinity import pin
 from benchmarks.common import FAST, Figure, in_threads
 from domain.application import Frispor
 from domain.store import store_env
 
 
-def _worker(url: str, threads: int, orders: Connection) -> None:
+def _worker(
+    url: str, threads: int, orders: Connection, fast: bool, cpus: frozenset[int] | None
+) -> None:
     """Wait for a duration, decide on `threads` threads for it, answer (decisions, CPU seconds)."""
     from benchmarks.common import decide  # the child's own import
 
-    app = Frispor(store_env(url, pool_size=threads) | FAST)
+    if cpus is not None:
+        pin(cpus)  # as `frispor serve` does with FRISPOR_CPUS, before any thread starts
+    env = store_env(url, pool_size=threads) | FAST
+    if not fast:
+        del env["APPLICATION_RECORDER_TOPIC"]
+    app = Frispor(env)
     decide(app)
     orders.send("ready")
     while (seconds := orders.recv()) is not None:
@@ -28,13 +37,19 @@ def _worker(url: str, threads: int, orders: Connection) -> None:
 class Workers:
     """Worker processes on one schema, started once and told to run together."""
 
-    def __init__(self, url: str, processes: int, threads: int) -> None:
+    def __init__(
+        self, url: str, processes: int, threads: int, *, fast: bool = True, pinned: bool = False
+    ) -> None:
         context = mp.get_context("spawn")  # no inherited connections or locks
         self.pipes: list[Connection] = []
         self.procs = []
-        for _ in range(processes):
+        cpus = sorted(os.sched_getaffinity(0)) if pinned else []
+        for i in range(processes):
             mine, theirs = context.Pipe()
-            proc = context.Process(target=_worker, args=(url, threads, theirs), daemon=True)
+            # Pinned: one CPU per process, in turn.
+            place = frozenset({cpus[i % len(cpus)]}) if cpus else None
+            args = (url, threads, theirs, fast, place)
+            proc = context.Process(target=_worker, args=args, daemon=True)
             proc.start()
             self.pipes.append(mine)
             self.procs.append(proc)
