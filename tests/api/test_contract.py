@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
+from starlette.requests import Request
 
+from api.routes.queries import _answer
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 
@@ -72,6 +76,27 @@ def test_get_answers_with_an_etag(api: Api) -> None:
         headers=api.headers("auditor", **{"If-None-Match": first.headers["etag"]}),
     )
     assert same.status_code == 304
+
+
+def test_answers_are_compact_utf8_json(api: Api) -> None:
+    ids = build(api)
+    for url in (f"/trials/{ids['trial']}", f"/institutions/{ids['institution']}", "/trials"):
+        got = api.get(url, min_position=ids["position"])
+        assert got.status_code == 200, got.text
+        # What json.dumps(ensure_ascii=False, separators=(",", ":")) would write, byte for byte.
+        again = json.dumps(json.loads(got.content), ensure_ascii=False, separators=(",", ":"))
+        assert got.content == again.encode()
+        assert "Østerbro".encode() in got.content or url == "/trials"  # UTF-8, not \u00d8
+
+
+def test_an_answer_too_large_for_orjson_is_still_written() -> None:
+    request = Request({"type": "http", "method": "GET", "headers": []})
+    body = {"big": 10**30, "on": date(2018, 1, 2), "id": UUID(int=1)}
+    answer = _answer(request, body)
+    assert answer.status_code == 200
+    expected = '{"big":1000000000000000000000000000000,"on":"2018-01-02",'
+    expected += '"id":"00000000-0000-0000-0000-000000000001"}'
+    assert bytes(answer.body) == expected.encode()
 
 
 def _post(api: Api, path: str, body: Any, **headers: str) -> Any:

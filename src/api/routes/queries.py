@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -50,11 +51,15 @@ def _ready(services: Services, min_position: int | None) -> None:
 
 
 def _answer(request: Request, body: dict[str, Any]) -> Response:
-    text = json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":"))
-    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    try:
+        # orjson writes compact UTF-8 as json.dumps(ensure_ascii=False) does, ~8× faster.
+        data = orjson.dumps(body, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
+        data = json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":")).encode()
+    etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
-    return Response(text, media_type="application/json", headers={"ETag": etag})
+    return Response(data, media_type="application/json", headers={"ETag": etag})
 
 
 def _sees(principal: Principal, area: str | None) -> bool:
