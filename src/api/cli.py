@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from api import cli_audit, cli_ledger
-from api.affinity import parse_cpus, pin
+from api.affinity import pin
 from api.ledger_service import LedgerService
 from api.settings import Settings
 from domain.application import Frispor
@@ -35,8 +35,8 @@ def place(settings: Settings) -> None:
     if settings.cpus is None:
         return
     try:
-        pin(parse_cpus(settings.cpus))
-    except ValueError as error:
+        pin(settings.cpus)
+    except ValueError as error:  # a CPU this process may not use
         console.print(f"[red]{error}[/]")
         raise typer.Exit(2) from None
 

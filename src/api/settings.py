@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from api.affinity import parse_cpus
 from domain.store import store_env
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     )
     exports_dir: Path = Field(default=Path("exports"), description="where export bags are kept")
     checkpoint_every: float = Field(default=60.0, gt=0, description="seconds between checkpoints")
-    cpus: str | None = Field(
+    cpus: Annotated[frozenset[int] | None, NoDecode] = Field(
         default=None, description="serve and project on these CPUs only: 0, 0,2 or 0-3"
     )
 
@@ -66,12 +67,10 @@ class Settings(BaseSettings):
     def _tokens_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
 
-    @field_validator("cpus")
+    @field_validator("cpus", mode="before")
     @classmethod
-    def _cpu_list(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_cpus(value)
-        return value
+    def _cpu_list(cls, value: object) -> object:
+        return parse_cpus(value) if isinstance(value, str) else value
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's environment, derived from these settings."""
