@@ -23,7 +23,8 @@ from projections.rows import Change, write_batch
 from projections.view import Tracked, View, iso_time
 
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
-Fetched = tuple[int, Sequence[Notification]]  # the last position a read covered, its events
+# The last position a read covered, its events, and whether more lay beyond when it was read.
+Fetched = tuple[int, Sequence[Notification], bool]
 
 
 class Runner:
@@ -50,6 +51,7 @@ class Runner:
         self._kinds: dict[UUID, bool] = {}
         self._at: tuple[str, int] | None = None  # the table and its position, as last seen
         self._ahead: tuple[int, int | None, Future[Fetched]] | None = None  # a read begun
+        self.behind = False  # the last batch read stopped short of the head
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
@@ -72,11 +74,13 @@ class Runner:
                     self._at = table, position_of(cur, table)
             # Where the last batch left the table: checked again under the lock below.
             table, start = self._at[0], self._at[1] + 1
-            stop, batch = self._fetched(start, until)
+            stop, batch, self.behind = self._fetched(start, until)
             if start > stop:
                 return 0
             end = batch[-1].id if len(batch) == self.batch_size else stop
-            if self.db.is_postgres:  # the next batch is read while this one is applied
+            # The next batch is read while this one is applied, when there is one: at the head
+            # a thread and two round trips per batch would find little or nothing.
+            if self.db.is_postgres and self.behind:
                 following = partial(self._fetch, end + 1, until)
                 self._ahead = end + 1, until, _in_thread(following)
             changes: dict[UUID, list[Change]] = {}
@@ -106,9 +110,9 @@ class Runner:
         """The batch from `start`: read ahead already, or read now."""
         ahead, self._ahead = self._ahead, None
         if ahead is not None and ahead[:2] == (start, until):
-            stop, batch = ahead[2].result()
-            if start <= stop:  # else it found nothing new then: look again now
-                return stop, batch
+            fetched = ahead[2].result()
+            if start <= fetched[0]:  # else it found nothing new then: look again now
+                return fetched
         return self._fetch(start, until)
 
     def _fetch(self, start: int, until: int | None) -> Fetched:
@@ -118,14 +122,15 @@ class Runner:
         head = self.app.recorder.max_notification_id() or 0
         # A window of positions, not just a count of events: filtered by topic, a batch
         # would otherwise make the server scan (or sort) the whole rest of the log.
-        stop = min(head if until is None else min(head, until), start + self.window - 1)
+        last = head if until is None else min(head, until)
+        stop = min(last, start + self.window - 1)
         if start > stop:
-            return stop, []
+            return stop, [], False
         # Only this view's events (and corrections) cross the wire and get decoded.
         batch = self.app.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=stop, topics=self.wanted
         )
-        return stop, batch
+        return stop, batch, stop < last or len(batch) == self.batch_size
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None
@@ -138,7 +143,10 @@ class Runner:
     def follow(self, stop: threading.Event, wake: Callable[[float], None] | None = None) -> None:
         """Catch up, then keep up until `stop` is set; `wake` waits for new events."""
         while not stop.is_set():
-            if self.run_once() == 0:
+            done = self.run_once()
+            # At the head, a notification says when there is more: reading again at once would
+            # make one small batch per commit, a few round trips each for every read model.
+            if done == 0 or (wake is not None and not self.behind):
                 (wake or stop.wait)(0.2)
 
     def _concerns(self, n: Notification) -> bool:
