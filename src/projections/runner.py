@@ -51,7 +51,7 @@ class Runner:
         self._kinds: dict[UUID, bool] = {}
         self._at: tuple[str, int] | None = None  # the table and its position, as last seen
         self._ahead: tuple[int, int | None, Future[Fetched]] | None = None  # a read begun
-        self.behind = False  # the last batch read stopped short of the head
+        self._behind = False  # the last batch read stopped short of the head
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
@@ -74,13 +74,13 @@ class Runner:
                     self._at = table, position_of(cur, table)
             # Where the last batch left the table: checked again under the lock below.
             table, start = self._at[0], self._at[1] + 1
-            stop, batch, self.behind = self._fetched(start, until)
+            stop, batch, self._behind = self._fetched(start, until)
             if start > stop:
                 return 0
             end = batch[-1].id if len(batch) == self.batch_size else stop
             # The next batch is read while this one is applied, when there is one: at the head
             # a thread and two round trips per batch would find little or nothing.
-            if self.db.is_postgres and self.behind:
+            if self.db.is_postgres and self._behind:
                 following = partial(self._fetch, end + 1, until)
                 self._ahead = end + 1, until, _in_thread(following)
             changes: dict[UUID, list[Change]] = {}
@@ -146,7 +146,7 @@ class Runner:
             done = self.run_once()
             # At the head, a notification says when there is more: reading again at once would
             # make one small batch per commit, a few round trips each for every read model.
-            if done == 0 or (wake is not None and not self.behind):
+            if done == 0 or (wake is not None and not self._behind):
                 (wake or stop.wait)(0.2)
 
     def _concerns(self, n: Notification) -> bool:
