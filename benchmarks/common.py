@@ -85,10 +85,15 @@ class Bench:
 
     def app(self, fast: bool, *, pool_size: int = 5) -> Frispor:
         """A Frispor on a fresh schema, on this project's recorder or the library's."""
-        env = store_env(self.schema_url(), pool_size=pool_size) | FAST
-        if not fast:  # the library's own recorder: the baseline
-            del env["APPLICATION_RECORDER_TOPIC"]
-        return Frispor(env)
+        return Frispor(app_env(self.schema_url(), fast, pool_size))
+
+
+def app_env(url: str, fast: bool, pool_size: int) -> dict[str, str]:
+    """The environment of a Frispor on this project's recorder or the library's."""
+    env = store_env(url, pool_size=pool_size) | FAST
+    if not fast:  # the library's own recorder: the baseline
+        del env["APPLICATION_RECORDER_TOPIC"]
+    return env
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -43,32 +43,36 @@ def _free_port() -> int:
 
 
 @contextmanager
+def _process(argv: list[str], env: dict[str, str]) -> Iterator[Callable[[], None]]:
+    """Run a command for the block; yields a check that raises if it has stopped meanwhile."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: never fills up and blocks
+        proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+
+        def alive() -> None:
+            if proc.poll() is not None:
+                errors.seek(0)
+                raise RuntimeError(f"{argv[-1]} stopped: {errors.read().decode()[-500:]}")
+
+        try:
+            yield alive
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+
+@contextmanager
 def _server(argv: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with _process(argv, env) as alive:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            alive()
             with socket.socket() as s:
                 if s.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.1)
         else:
-            stderr = proc.stderr.read() if proc.stderr else b""
-            raise RuntimeError("server did not start: " + stderr.decode()[:500])
+            raise RuntimeError(f"{argv[-1]} did not answer on port {port} within 30 s")
         yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
-
-
-@contextmanager
-def _process(argv: list[str], env: dict[str, str]) -> Iterator[None]:
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def _wrk(url: str, seconds: int, script: Path | None = None) -> tuple[float, float]:
@@ -179,12 +183,13 @@ def _measure(
     exe = str(Path(sys.executable).with_name("frispor"))
     frispor = [exe, "serve", "--port", str(p1)]
     bare = [sys.executable, "-m", "benchmarks.bare_app", "--port", str(p2)]
-    projector: contextlib.AbstractContextManager[None] = contextlib.nullcontext()
+    projector: contextlib.AbstractContextManager[Callable[[], None]]
+    projector = contextlib.nullcontext(lambda: None)
     if cpus is not None:
         projector = _process([exe, "project"], env | {"FRISPOR_CPUS": cpus[1]})
         env = env | {"FRISPOR_CPUS": cpus[0], "FRISPOR_RUN_PROJECTIONS": "false"}
         bare += ["--cpus", cpus[0]]
-    with projector, _server(frispor, env, p1) as f, _server(bare, env, p2) as b:
+    with projector as projecting, _server(frispor, env, p1) as f, _server(bare, env, p2) as b:
         _wrk(f"{f}/trials/{trial}", 1, get)  # warm
         _wrk(f"{b}/bare", 1, bare_post)
         for _ in range(bench.runs):
@@ -192,6 +197,7 @@ def _measure(
             results["bp"].append(_wrk(f"{b}/bare", seconds, bare_post))
             results["fg"].append(_wrk(f"{f}/trials/{trial}", seconds, get))
             results["bg"].append(_wrk(f"{b}/bare/1", seconds))
+        projecting()  # the read models were followed all along, not left behind
     return results
 
 

@@ -8,9 +8,8 @@ import time
 from multiprocessing.connection import Connection
 
 from api.affinity import pin
-from benchmarks.common import FAST, Figure, in_threads
+from benchmarks.common import Figure, app_env, in_threads
 from domain.application import Frispor
-from domain.store import store_env
 
 
 def _worker(
@@ -21,10 +20,7 @@ def _worker(
 
     if cpus is not None:
         pin(cpus)  # as `frispor serve` does with FRISPOR_CPUS, before any thread starts
-    env = store_env(url, pool_size=threads) | FAST
-    if not fast:
-        del env["APPLICATION_RECORDER_TOPIC"]
-    app = Frispor(env)
+    app = Frispor(app_env(url, fast, threads))
     decide(app)
     orders.send("ready")
     while (seconds := orders.recv()) is not None:

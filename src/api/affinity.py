@@ -27,12 +27,12 @@ def parse_cpus(text: str) -> frozenset[int]:
 def pin(cpus: frozenset[int]) -> None:
     """Run every thread of this process, and each one it starts later, on these CPUs only."""
     if not hasattr(os, "sched_setaffinity"):
-        raise ValueError("FRISPOR_CPUS: this platform cannot place a process on CPUs")
+        raise ValueError("this platform cannot place a process on CPUs")
     allowed = os.sched_getaffinity(0)
     if not cpus <= allowed:
         missing = ",".join(map(str, sorted(cpus - allowed)))
         usable = ",".join(map(str, sorted(allowed)))
-        raise ValueError(f"FRISPOR_CPUS: CPU {missing} is not available here (usable: {usable})")
+        raise ValueError(f"CPU {missing} is not available here (usable: {usable})")
     # Linux sets affinity per thread: threads already running (a connection pool's workers)
     # are placed one by one; threads started afterwards inherit it from their parent.
     tasks = Path("/proc/self/task")

@@ -37,7 +37,7 @@ def place(settings: Settings) -> None:
     try:
         pin(settings.cpus)
     except ValueError as error:  # a CPU this process may not use
-        console.print(f"[red]{error}[/]")
+        console.print(f"[red]FRISPOR_CPUS: {error}[/]")
         raise typer.Exit(2) from None
 
 

@@ -52,7 +52,8 @@ def _ready(services: Services, min_position: int | None) -> None:
 
 def _answer(request: Request, body: dict[str, Any]) -> Response:
     try:
-        # orjson writes compact UTF-8 as json.dumps(ensure_ascii=False) does, ~8× faster.
+        # orjson writes compact UTF-8 as json.dumps(ensure_ascii=False) does: ~1 µs, not
+        # ~20 µs, for a trial's answer of a few kB.
         data = orjson.dumps(body, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
         data = json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":")).encode()
