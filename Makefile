@@ -10,6 +10,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	mkdir -p $(VENV)/typing && ln -sfn $(CURDIR)/src $(VENV)/typing/frispor
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -79,7 +79,7 @@ def read(row_id: int) -> dict[str, Any]:
 if __name__ == "__main__":  # python -m benchmarks.bare_app --port N [--cpus 0]
     import uvicorn
 
-    from api.affinity import parse_cpus, pin
+    from frispor.api.affinity import parse_cpus, pin
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)

@@ -21,8 +21,8 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from benchmarks.generate import EVENTS_PER_TRIAL, START, cvr, frame, trial
-from domain.application import Frispor
-from domain.programme import Network, Programme
+from frispor.domain.application import Frispor
+from frispor.domain.programme import Network, Programme
 
 _UUID = rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 TEMPLATES = 140  # start days 5 apart over ~700 days, as `generate` spreads them

@@ -17,13 +17,14 @@ from importlib.metadata import version
 
 import psycopg
 
-from domain.aggregate import Envelope
-from domain.application import Frispor, Written
-from domain.store import store_env
-from domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor, Written
+from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 ADMIN_URL = os.environ.get("FRISPOR_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-FAST = {"APPLICATION_RECORDER_TOPIC": "domain.recorder:FastPostgresRecorder"}
+FAST = {"APPLICATION_RECORDER_TOPIC": "frispor.store.recorder:FastPostgresRecorder"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Bench:
 
     def app(self, fast: bool, *, pool_size: int = 5) -> Frispor:
         """A Frispor on a fresh schema, on this project's recorder or the library's."""
-        return Frispor(app_env(self.schema_url(), fast, pool_size))
+        return open_app(app_env(self.schema_url(), fast, pool_size))
 
 
 def app_env(url: str, fast: bool, pool_size: int) -> dict[str, str]:

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
-from domain.aggregate import Aggregate, Context, Envelope
-from domain.application import Frispor
-from domain.exemption import Exemption
-from domain.goal import Goal, GoalTerms, Measure
-from domain.inspection import Finding, Inspection, Order
-from domain.institution import Institution
-from domain.municipalities import MUNICIPALITIES
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import (
+from frispor.domain.aggregate import Aggregate, Context, Envelope
+from frispor.domain.application import Frispor
+from frispor.domain.exemption import Exemption
+from frispor.domain.goal import Goal, GoalTerms, Measure
+from frispor.domain.inspection import Finding, Inspection, Order
+from frispor.domain.institution import Institution
+from frispor.domain.municipalities import MUNICIPALITIES
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     Actor,
     Area,
     Assessment,

@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from api.auth import token_sha256
 from benchmarks.common import Bench, Figure, Row
-from domain.application import Frispor
-from domain.store import store_env
+from frispor.api.auth import token_sha256
+from frispor.domain.application import Frispor
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 TOKEN = "bench-token-not-secret"
 BODY = {
@@ -96,7 +97,7 @@ def run(bench: Bench) -> list[Row]:
         print("  (skipped: wrk is not installed; apt-get install wrk)", flush=True)
         return []
     url = bench.schema_url()
-    app = Frispor(store_env(url))
+    app = open_app(store_env(url))
     try:
         trial = _trial(app)
     finally:
@@ -202,6 +203,6 @@ def _measure(
 
 
 def _trial(app: Frispor) -> str:
-    from api.demo import load_demo
+    from frispor.api.demo import load_demo
 
     return str(load_demo(app).ids["trial:plejehjemstilsyn"])

@@ -8,18 +8,18 @@ import threading
 import time
 
 from benchmarks.common import FAST, Bench, Figure, Row, decide
-from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import ensure
-from projections.db import Database
-from projections.queries import ReadModels
-from projections.service import ProjectionService
+from frispor.projections.catalog import ensure
+from frispor.projections.db import Database
+from frispor.projections.queries import ReadModels
+from frispor.projections.service import ProjectionService
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 def run(bench: Bench) -> list[Row]:
     """Write decisions at a steady rate for a while; measure commit → all read models."""
     url = bench.schema_url()
-    app = Frispor(store_env(url) | FAST)
+    app = open_app(store_env(url) | FAST)
     db = Database(url)
     ensure(db)
     service = ProjectionService(app, db)

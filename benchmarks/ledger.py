@@ -13,14 +13,15 @@ from pathlib import Path
 
 from benchmarks.bulk import generate_bulk
 from benchmarks.common import FAST, Bench, Figure, Row, measure
-from domain.application import Frispor
-from domain.store import store_env
-from ledger.bag import Scope
-from ledger.export import export_bag
-from ledger.follow import sync
-from ledger.signer import Signer, public_key_path, write_key_pair
-from ledger.store import TreeStore
-from ledger.verify import verify_bag
+from frispor.domain.application import Frispor
+from frispor.ledger.bag import Scope
+from frispor.ledger.export import export_bag
+from frispor.ledger.follow import sync
+from frispor.ledger.signer import Signer, public_key_path, write_key_pair
+from frispor.ledger.store import TreeStore
+from frispor.ledger.verify import verify_bag
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 ORIGIN = "frispor.bench/trail"
 
@@ -47,7 +48,7 @@ def run(bench: Bench) -> list[Row]:
         signer, public = Signer.from_pem_file(key, ORIGIN), public_key_path(key).read_bytes()
         size = 20_000 if bench.quick else 100_000
         url = bench.schema_url()
-        app = Frispor(store_env(url) | FAST)
+        app = open_app(store_env(url) | FAST)
         try:
             generate_bulk(app, size)
             with TreeStore.open(url) as store:

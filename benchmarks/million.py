@@ -15,17 +15,17 @@ from pathlib import Path
 from benchmarks.bulk import generate_bulk
 from benchmarks.common import FAST, Bench, Figure, Row
 from benchmarks.projections import _queries
-from domain.application import Frispor
-from domain.store import store_env
-from ledger.bag import Scope
-from ledger.export import export_bag
-from ledger.follow import sync
-from ledger.signer import Signer, write_key_pair
-from ledger.store import TreeStore
-from projections.catalog import VIEWS, ensure
-from projections.db import Database
-from projections.queries import ReadModels
-from projections.runner import Runner
+from frispor.ledger.bag import Scope
+from frispor.ledger.export import export_bag
+from frispor.ledger.follow import sync
+from frispor.ledger.signer import Signer, write_key_pair
+from frispor.ledger.store import TreeStore
+from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.db import Database
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 ORIGIN = "frispor.bench/million"
 
@@ -37,7 +37,7 @@ JOBS = ["goals", "ledger", "inspections", "exemptions", "institutions", "trials"
 def _build(url: str, job: str) -> float:
     """Catch one read model up with the runner, or append the log to the tree; seconds."""
     started = time.perf_counter()
-    app = Frispor(store_env(url) | FAST)
+    app = open_app(store_env(url) | FAST)
     try:
         if job == "ledger":
             with TreeStore.open(url) as store:
@@ -65,7 +65,7 @@ def _build_all(url: str) -> tuple[float, str]:
 
 def _export_peak(url: str, work: Path, signer: Signer) -> tuple[float, int, float]:
     """One full export under tracemalloc: (peak MiB of the Python heap, events, seconds)."""
-    app = Frispor(store_env(url) | FAST)
+    app = open_app(store_env(url) | FAST)
     try:
         with TreeStore.open(url) as store:
             sync(store, app.recorder)
@@ -91,7 +91,7 @@ def run(bench: Bench) -> list[Row]:
         write_key_pair(key, ORIGIN)
         signer = Signer.from_pem_file(key, ORIGIN)
         url = bench.schema_url()
-        app = Frispor(store_env(url) | FAST)
+        app = open_app(store_env(url) | FAST)
         try:
             generate_bulk(app, small)
         finally:
@@ -99,7 +99,7 @@ def run(bench: Bench) -> list[Row]:
         small_peak = _export_peak(url, work, signer)[0]
 
         url = bench.schema_url()
-        app = Frispor(store_env(url) | FAST)
+        app = open_app(store_env(url) | FAST)
         db = Database(url)
         ensure(db)
         try:

@@ -7,9 +7,9 @@ import os
 import time
 from multiprocessing.connection import Connection
 
-from api.affinity import pin
 from benchmarks.common import Figure, app_env, in_threads
-from domain.application import Frispor
+from frispor.api.affinity import pin
+from frispor.store.open import open_app
 
 
 def _worker(
@@ -20,7 +20,7 @@ def _worker(
 
     if cpus is not None:
         pin(cpus)  # as `frispor serve` does with FRISPOR_CPUS, before any thread starts
-    app = Frispor(app_env(url, fast, threads))
+    app = open_app(app_env(url, fast, threads))
     decide(app)
     orders.send("ready")
     while (seconds := orders.recv()) is not None:

@@ -18,7 +18,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 
 from benchmarks.common import Bench, decide, scratch_database
-from domain.application import Frispor
+from frispor.domain.application import Frispor
 
 
 class Stopwatch:

@@ -18,12 +18,13 @@ from eventsourcing.projection import Projection, ProjectionRunner
 
 from benchmarks.common import FAST, Bench, Figure, Row, measure
 from benchmarks.generate import generate
-from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import VIEWS, create_table, ensure
-from projections.db import Database, split_schema
-from projections.queries import ReadModels
-from projections.runner import Runner
+from frispor.domain.application import Frispor
+from frispor.projections.catalog import VIEWS, create_table, ensure
+from frispor.projections.db import Database, split_schema
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 class LibraryView(PostgresTrackingRecorder):
@@ -66,7 +67,7 @@ class LibraryProjection(Projection[LibraryView]):
 def run(bench: Bench) -> list[Row]:
     """Generate a history, then time catch-up (ours, every read model) and the library's."""
     url = bench.schema_url()
-    app = Frispor(store_env(url) | FAST)
+    app = open_app(store_env(url) | FAST)
     db = Database(url)
     ensure(db)
     try:

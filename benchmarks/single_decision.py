@@ -7,7 +7,7 @@ from uuid import uuid4
 import psycopg
 
 from benchmarks.common import Bench, Row, decide, measure
-from domain.application import Frispor
+from frispor.domain.application import Frispor
 
 FLOOR_TABLE = """
 CREATE TABLE {t} (originator_id uuid NOT NULL, originator_version bigint NOT NULL, topic text,
@@ -31,7 +31,7 @@ def commit_floor(bench: Bench, count: int) -> int:
     with psycopg.connect(bench.database, autocommit=True) as conn:
         conn.execute(FLOOR_TABLE.format(t=table))
         insert = f"INSERT INTO {table} (originator_id, originator_version, topic, state)"
-        insert += " VALUES (%s, 1, 'domain.programme:Programme.Established', %s)"
+        insert += " VALUES (%s, 1, 'frispor.domain.programme:Programme.Established', %s)"
         for _ in range(count):
             conn.execute(insert, (uuid4(), state), prepare=True)
     return count

@@ -7,14 +7,14 @@ from pathlib import Path
 
 from benchmarks.common import Bench, Row, measure
 from benchmarks.single_decision import decisions
-from domain.application import Frispor
-from domain.store import store_env
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 def run(bench: Bench) -> list[Row]:
     """The same decision as (a), on the embedded store."""
     with tempfile.TemporaryDirectory() as directory:
-        app = Frispor(store_env(f"sqlite:///{Path(directory) / 'bench.sqlite'}"))
+        app = open_app(store_env(f"sqlite:///{Path(directory) / 'bench.sqlite'}"))
         try:
             decisions(app, 100)
             count = 300 if bench.quick else 1000

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from api.auth import ForbiddenError, Principal
-from domain.application import Frispor
-from domain.exemption import Exemption
-from domain.goal import Goal
-from domain.inspection import Inspection, Order
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import RuleLevel, municipality_organisation
+from frispor.api.auth import ForbiddenError, Principal
+from frispor.domain.application import Frispor
+from frispor.domain.exemption import Exemption
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import RuleLevel, municipality_organisation
 
 
 def allow(principal: Principal, allowed: set[str], what: str) -> None:
@@ -77,6 +77,6 @@ def programme_of(app: Frispor, programme_id: UUID) -> set[str]:
 
 def complaint_body(app: Frispor, complaint_id: UUID) -> set[str]:
     """The complaint body that received a complaint decides it."""
-    from domain.complaint import Complaint
+    from frispor.domain.complaint import Complaint
 
     return {app.get(Complaint, complaint_id).complaint_body}

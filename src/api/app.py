@@ -11,13 +11,13 @@ from eventsourcing import persistence
 from fastapi import FastAPI, Request, Response
 from psycopg_pool import PoolTimeout
 
-from api import errors
-from api.auth import Authenticator
-from api.idempotency import IdempotencyStore
-from api.ledger_service import LedgerService
-from api.metrics import Metrics
-from api.middleware import Guard
-from api.routes import (
+from frispor.api import errors
+from frispor.api.auth import Authenticator
+from frispor.api.idempotency import IdempotencyStore
+from frispor.api.ledger_service import LedgerService
+from frispor.api.metrics import Metrics
+from frispor.api.middleware import Guard
+from frispor.api.routes import (
     corrections,
     exemptions,
     goals,
@@ -28,14 +28,14 @@ from api.routes import (
     queries,
     trials,
 )  # fmt: skip
-from api.schemas.common import ERRORS
-from api.services import Services
-from api.settings import Settings, TokenEntry
-from domain.application import Frispor
-from projections.catalog import ensure
-from projections.db import Database
-from projections.queries import ReadModels
-from projections.service import ProjectionService
+from frispor.api.schemas.common import ERRORS
+from frispor.api.services import Services
+from frispor.api.settings import Settings, TokenEntry
+from frispor.projections.catalog import ensure
+from frispor.projections.db import Database
+from frispor.projections.queries import ReadModels
+from frispor.projections.service import ProjectionService
+from frispor.store.open import open_app
 
 # The library wraps the drivers' errors in its own (after retrying them).
 OUTAGES = (
@@ -49,7 +49,7 @@ OUTAGES = (
 
 def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = None) -> Services:
     """Open the store, the read models and the idempotency keys."""
-    app = Frispor(settings.eventsourcing_env())
+    app = open_app(settings.eventsourcing_env())
     db = Database(settings.database_url, pool_size=settings.pool_size)
     ensure(db)
     return Services(

@@ -13,8 +13,8 @@ from typing import Any
 
 import jwt
 
-from api.settings import Settings, TokenEntry
-from domain.values import Actor, Role
+from frispor.api.settings import Settings, TokenEntry
+from frispor.domain.values import Actor, Role
 
 
 class AuthError(Exception):

@@ -10,17 +10,18 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from api import cli_audit, cli_ledger
-from api.affinity import pin
-from api.ledger_service import LedgerService
-from api.settings import Settings
-from domain.application import Frispor
-from domain.values import Role
-from projections.catalog import VIEWS, ensure
-from projections.db import Database
-from projections.maintenance import check as check_view
-from projections.maintenance import rebuild as rebuild_view
-from projections.service import ProjectionService, lag
+from frispor.api import cli_audit, cli_ledger
+from frispor.api.affinity import pin
+from frispor.api.ledger_service import LedgerService
+from frispor.api.settings import Settings
+from frispor.domain.application import Frispor
+from frispor.domain.values import Role
+from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.db import Database
+from frispor.projections.maintenance import check as check_view
+from frispor.projections.maintenance import rebuild as rebuild_view
+from frispor.projections.service import ProjectionService, lag
+from frispor.store.open import open_app
 
 cli = typer.Typer(
     help="frispor: the event-sourced audit trail of Denmark's rule-exemption trials.",
@@ -41,19 +42,19 @@ def place(settings: Settings) -> None:
         raise typer.Exit(2) from None
 
 
-def open_app(settings: Settings | None = None) -> Frispor:
+def app_for(settings: Settings | None = None) -> Frispor:
     """The Application on the store that DATABASE_URL names."""
-    return Frispor((settings or Settings()).eventsourcing_env())
+    return open_app((settings or Settings()).eventsourcing_env())
 
 
 @cli.command()
 def demo() -> None:
     """Load the seed trials of the source texts (once) and print a summary."""
-    from api.demo import load_demo
-    from api.summary import print_summary
+    from frispor.api.demo import load_demo
+    from frispor.api.summary import print_summary
 
     settings = Settings()
-    app = open_app(settings)
+    app = app_for(settings)
     try:
         result = load_demo(app)
         if result.partial:
@@ -79,7 +80,7 @@ def demo() -> None:
 
 def open_read_side(settings: Settings) -> tuple[Frispor, Database]:
     """The Application and the read models' database, with the view tables in place."""
-    app = open_app(settings)
+    app = app_for(settings)
     db = Database(settings.database_url)
     ensure(db)
     return app, db
@@ -196,16 +197,16 @@ def serve(
     """Serve the HTTP API with the projection runners (SQLite by default, or DATABASE_URL)."""
     import uvicorn
 
-    from api.app import create_app
-    from api.auth import new_token
+    from frispor.api.app import create_app
+    from frispor.api.auth import new_token
 
     settings = Settings()
     place(settings)  # first, so that every thread it starts inherits the placement
     extra = []
     if demo:
-        from api.demo import load_demo
+        from frispor.api.demo import load_demo
 
-        app = open_app(settings)
+        app = app_for(settings)
         try:
             load_demo(app)
         finally:

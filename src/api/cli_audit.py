@@ -13,23 +13,24 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from api.settings import Settings
-from domain.application import Frispor
-from domain.trial import Trial
-from projections.audit.diff import diff as diff_record
-from projections.audit.html import render
-from projections.audit.record import Record, load_record
-from projections.audit.review import review as review_record
-from projections.audit.status import (
+from frispor.api.settings import Settings
+from frispor.domain.application import Frispor
+from frispor.domain.trial import Trial
+from frispor.projections.audit.diff import diff as diff_record
+from frispor.projections.audit.html import render
+from frispor.projections.audit.record import Record, load_record
+from frispor.projections.audit.review import review as review_record
+from frispor.projections.audit.status import (
     differences,
     institution_from_events,
     institution_from_views,
     trial_from_events,
     trial_from_views,
 )
-from projections.db import Database
-from projections.history import Logged, describe
-from projections.queries import ReadModels
+from frispor.projections.db import Database
+from frispor.projections.history import Logged, describe
+from frispor.projections.queries import ReadModels
+from frispor.store.open import open_app
 
 console = Console()
 
@@ -74,7 +75,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """The history in order, or (with --as-of/--known-at) status rebuilt from events alone."""
         settings = Settings()
-        app = Frispor(settings.eventsourcing_env())
+        app = open_app(settings.eventsourcing_env())
         try:
             record = _load(app, moment(known_at))
             if as_of or known_at:
@@ -94,7 +95,7 @@ def register(cli: typer.Typer) -> None:
             console.print("[red]give --known-at twice: the earlier and the later moment[/]")
             raise typer.Exit(2)
         earlier, later = sorted(m for m in map(moment, known_at) if m is not None)
-        app = Frispor(Settings().eventsourcing_env())
+        app = open_app(Settings().eventsourcing_env())
         try:
             changes = diff_record(_load(app, later), earlier, later)
         finally:
@@ -122,7 +123,7 @@ def register(cli: typer.Typer) -> None:
     ) -> None:
         """The legal-certainty review: findings, each naming the events behind it."""
         settings = Settings()
-        app = Frispor(settings.eventsourcing_env())
+        app = open_app(settings.eventsourcing_env())
         try:
             record = _load(app, moment(known_at))
         finally:

@@ -14,18 +14,19 @@ from typing import Annotated
 
 import typer
 
-from api.settings import Settings
-from domain.application import Frispor
-from domain.store import store_env
-from domain.values import Area
-from ledger.bag import BagError, Scope
-from ledger.check import check_ledger
-from ledger.checkpoint import SigningError
-from ledger.export import ExportError, export_bag
-from ledger.follow import LedgerError, cut_checkpoint, sync
-from ledger.signer import Signer, public_key_path, write_key_pair
-from ledger.store import TreeStore
-from ledger.verify import verify_bag
+from frispor.api.settings import Settings
+from frispor.domain.application import Frispor
+from frispor.domain.values import Area
+from frispor.ledger.bag import BagError, Scope
+from frispor.ledger.check import check_ledger
+from frispor.ledger.checkpoint import SigningError
+from frispor.ledger.export import ExportError, export_bag
+from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
+from frispor.ledger.signer import Signer, public_key_path, write_key_pair
+from frispor.ledger.store import TreeStore
+from frispor.ledger.verify import verify_bag
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 __all__ = ["DEFAULT_ORIGIN", "ledger_check", "register"]
 
@@ -54,7 +55,7 @@ def _signer() -> Signer:
 
 @contextmanager
 def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, TreeStore]]:
-    app = Frispor(env)
+    app = open_app(env)
     try:
         store = TreeStore.open(database_url)
         try:

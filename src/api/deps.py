@@ -11,15 +11,15 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.auth import Principal
-from api.errors import ApiError
-from api.idempotency import StillPending
-from api.schemas.common import DecisionIn, WrittenPublic
-from api.services import Services
-from domain.aggregate import Envelope
-from domain.application import Written
-from domain.errors import DomainError
-from domain.values import Role
+from frispor.api.auth import Principal
+from frispor.api.errors import ApiError
+from frispor.api.idempotency import StillPending
+from frispor.api.schemas.common import DecisionIn, WrittenPublic
+from frispor.api.services import Services
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Written
+from frispor.domain.errors import DomainError
+from frispor.domain.values import Role
 
 IDEMPOTENCY_NAMESPACE = UUID("0b7f4a40-3f0e-4b1e-8d1c-2c4f7d2b9a11")
 

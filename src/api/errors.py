@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.auth import AuthError, ForbiddenError
-from domain import errors as e
+from frispor.api.auth import AuthError, ForbiddenError
+from frispor.domain import errors as e
 
 PROBLEM = "application/problem+json"
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from projections.db import Database
-from projections.history import feed
+from frispor.projections.db import Database
+from frispor.projections.history import feed
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("

@@ -6,11 +6,11 @@ import logging
 import threading
 import time
 
-from api.settings import Settings
-from domain.application import Frispor
-from ledger.follow import cut_checkpoint, sync
-from ledger.signer import Signer
-from ledger.store import TreeStore
+from frispor.api.settings import Settings
+from frispor.domain.application import Frispor
+from frispor.ledger.follow import cut_checkpoint, sync
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import TreeStore
 
 log = logging.getLogger("frispor.ledger")
 

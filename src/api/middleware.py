@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from frispor.api import errors
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
 

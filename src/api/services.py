@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.auth import Authenticator
-from api.idempotency import IdempotencyStore
-from api.metrics import Metrics
-from api.settings import Settings
-from domain.application import Frispor
-from projections.db import Database
-from projections.queries import ReadModels
-from projections.service import ProjectionService
+from frispor.api.auth import Authenticator
+from frispor.api.idempotency import IdempotencyStore
+from frispor.api.metrics import Metrics
+from frispor.api.settings import Settings
+from frispor.domain.application import Frispor
+from frispor.projections.db import Database
+from frispor.projections.queries import ReadModels
+from frispor.projections.service import ProjectionService
 
 
 @dataclass

@@ -10,9 +10,9 @@ from typing import Annotated
 from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from api.affinity import parse_cpus
-from domain.store import store_env
-from domain.values import Role
+from frispor.api.affinity import parse_cpus
+from frispor.domain.values import Role
+from frispor.store.env import store_env
 
 
 class TokenEntry(BaseModel):

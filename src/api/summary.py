@@ -9,17 +9,17 @@ from uuid import UUID
 from rich.console import Console
 from rich.table import Table
 
-from domain.aggregate import Aggregate, Corrected
-from domain.application import Frispor
-from domain.exemption import Exemption
-from domain.goal import Goal
-from domain.inspection import Inspection, Order
-from domain.institution import Institution
-from domain.municipalities import MUNICIPALITIES
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import municipality_organisation
-from projections.audit.record import load_record
+from frispor.domain.aggregate import Aggregate, Corrected
+from frispor.domain.application import Frispor
+from frispor.domain.exemption import Exemption
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
+from frispor.domain.institution import Institution
+from frispor.domain.municipalities import MUNICIPALITIES
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import municipality_organisation
+from frispor.projections.audit.record import load_record
 
 A = TypeVar("A", bound=Aggregate)
 

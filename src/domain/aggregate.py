@@ -10,14 +10,14 @@ from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from domain.cpr import refuse_cpr
-from domain.errors import (
+from frispor.domain.cpr import refuse_cpr
+from frispor.domain.errors import (
     InvalidCorrectionError,
     MissingJustificationError,
     MissingLegalBasisError,
 )
-from domain.stored import forget_stored_json, stored_json
-from domain.values import Actor, LegalReference
+from frispor.domain.stored import forget_stored_json, stored_json
+from frispor.domain.values import Actor, LegalReference
 
 
 class Envelope(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from domain.cases_exemptions import ExemptionCases
-from domain.cases_oversight import OversightCases
-from domain.cases_trials import TrialCases
-from domain.core import Written, utc_now
-from domain.store import APP_NAME
+from frispor.domain.cases_exemptions import ExemptionCases
+from frispor.domain.cases_oversight import OversightCases
+from frispor.domain.cases_trials import TrialCases
+from frispor.domain.core import Written, utc_now
+
+APP_NAME = "frispor"
 
 __all__ = ["Frispor", "Written", "utc_now"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from domain.aggregate import Envelope
-from domain.core import Core, Written
-from domain.exemption import Exemption
-from domain.institution import Institution
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import (
+from frispor.domain.aggregate import Envelope
+from frispor.domain.core import Core, Written
+from frispor.domain.exemption import Exemption
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     LegalReference,
     Period,
     RuleCategory,

@@ -7,15 +7,15 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Aggregate, Envelope
-from domain.complaint import Complaint
-from domain.core import Core, Written
-from domain.export import Export
-from domain.goal import Goal, GoalTerms
-from domain.inspection import Finding, Inspection, Order
-from domain.institution import Institution
-from domain.trial import Trial
-from domain.values import (
+from frispor.domain.aggregate import Aggregate, Envelope
+from frispor.domain.complaint import Complaint
+from frispor.domain.core import Core, Written
+from frispor.domain.export import Export
+from frispor.domain.goal import Goal, GoalTerms
+from frispor.domain.inspection import Finding, Inspection, Order
+from frispor.domain.institution import Institution
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     Assessment,
     ComplaintOutcome,
     InspectionKind,
@@ -39,7 +39,7 @@ class OversightCases(Core):
         """Set a result goal for a trial or one of its institutions."""
         trial = self.get(Trial, trial_id)
         if institution_id is not None:
-            from domain.exemption import require_enrolled
+            from frispor.domain.exemption import require_enrolled
 
             institution = self.get(Institution, institution_id)
             require_enrolled(institution, trial, institution.municipality)

@@ -6,10 +6,10 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import InvalidTransitionError
-from domain.trial import Trial
-from domain.values import ComplaintOutcome, Name, Text
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import InvalidTransitionError
+from frispor.domain.trial import Trial
+from frispor.domain.values import ComplaintOutcome, Name, Text
 
 
 class Complaint(Aggregate):

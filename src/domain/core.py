@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-import psycopg
 from eventsourcing.application import (
     AggregateNotFoundError,
     Application,
@@ -18,9 +16,8 @@ from eventsourcing.application import (
 from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment
 
-from domain.aggregate import Aggregate, Clock, Context, Envelope, Event
-from domain.errors import ConcurrencyError, NotFoundError, StoreRefusedError
-from domain.store import POSTGRES_APPEND_ONLY, SQLITE_APPEND_ONLY
+from frispor.domain.aggregate import Aggregate, Clock, Context, Envelope, Event
+from frispor.domain.errors import ConcurrencyError, NotFoundError, StoreRefusedError
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -35,25 +32,6 @@ class Written:
     events: int = 1
 
 
-@contextmanager
-def _startup_lock(env: Mapping[str, str]) -> Iterator[psycopg.Connection[Any]]:
-    """Hold a session advisory lock while the library creates its tables."""
-    conn = psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env.get("POSTGRES_PORT", "5432"),
-        dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"],
-        password=env.get("POSTGRES_PASSWORD") or None,
-        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-        autocommit=True,
-    )
-    try:
-        conn.execute("SELECT pg_advisory_lock(hashtext('frispor-ddl-startup'))")
-        yield conn
-    finally:
-        conn.close()
-
-
 def utc_now() -> datetime:
     """The real clock: the recorded time of every event the API writes."""
     return datetime.now(UTC)
@@ -64,41 +42,11 @@ class Core(Application[UUID]):
 
     def __init__(self, env: Mapping[str, str], clock: Clock = utc_now) -> None:
         self.clock = clock
-        self.migrates = True
-        if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-            # The library creates its tables on start; two processes starting at once would
-            # collide in the catalogue ("tuple concurrently updated"), so they take turns.
-            with _startup_lock(env) as conn:
-                schema = env.get("POSTGRES_SCHEMA") or "public"
-                found = conn.execute("SELECT has_schema_privilege(%s, 'CREATE')", (schema,))
-                # A role without DDL rights (INSERT and SELECT on the events) runs on a schema
-                # migrated by its owner: then create nothing.
-                self.migrates = bool((found.fetchone() or (True,))[0])
-                if not self.migrates:
-                    env = {**env, "CREATE_TABLE": "n"}
-                super().__init__(dict(env))
-        else:
-            super().__init__(dict(env))
-        if self.migrates:
-            self._guard_append_only()
+        super().__init__(dict(env))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
         """Use only the environment given (derived from Settings), never os.environ."""
         return Environment(name, dict(env or {}))
-
-    def _guard_append_only(self) -> None:
-        """Install the triggers that refuse UPDATE, DELETE and TRUNCATE on the events table."""
-        datastore: Any = getattr(self.recorder, "datastore")  # noqa: B009
-        if self.env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
-            with datastore.transaction(commit=True) as curs:
-                # Serialise with other processes starting at the same moment.
-                curs.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
-                curs.execute(f'SET LOCAL search_path TO "{datastore.schema}"')
-                curs.execute(POSTGRES_APPEND_ONLY)
-        elif self.env.get("PERSISTENCE_MODULE") == "eventsourcing.sqlite":
-            with datastore.transaction(commit=True) as curs:
-                for statement in SQLITE_APPEND_ONLY:
-                    curs.execute(statement)
 
     # --- plumbing -------------------------------------------------------------------------
 

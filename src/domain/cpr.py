@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from domain.errors import CprNumberError
+from frispor.domain.errors import CprNumberError
 
 CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-‐ ]?(\d{4})(?!\d)")
 

@@ -9,12 +9,12 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
-from domain.institution import Institution
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import (
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     LegalReference,
     MunicipalityCode,
     Period,

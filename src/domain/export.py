@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created
-from domain.values import Name
+from frispor.domain.aggregate import Aggregate, Context, Created
+from frispor.domain.values import Name
 
 
 class Export(Aggregate):

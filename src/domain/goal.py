@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import InvalidValueError
-from domain.trial import Trial
-from domain.values import Direction, Frequency, Name, Period, Quality, Text, Value
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import InvalidValueError
+from frispor.domain.trial import Trial
+from frispor.domain.values import Direction, Frequency, Name, Period, Quality, Text, Value
 
 
 class Measure(Value):

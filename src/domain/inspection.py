@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import InvalidTransitionError, InvalidValueError
-from domain.institution import Institution
-from domain.values import Assessment, InspectionKind, Name, Text, Value
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import InvalidTransitionError, InvalidValueError
+from frispor.domain.institution import Institution
+from frispor.domain.values import Assessment, InspectionKind, Name, Text, Value
 
 
 class Finding(Value):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Aggregate, Context, Created
-from domain.errors import InvalidValueError
-from domain.programme import Network
-from domain.trial import Trial
-from domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
+from frispor.domain.aggregate import Aggregate, Context, Created
+from frispor.domain.errors import InvalidValueError
+from frispor.domain.programme import Network
+from frispor.domain.trial import Trial
+from frispor.domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
 
 
 class Institution(Aggregate):

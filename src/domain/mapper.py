@@ -12,8 +12,8 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import ConfigDict, Field
 
-from domain.aggregate import Envelope, Event
-from domain.stored import stored_json
+from frispor.domain.aggregate import Envelope, Event
+from frispor.domain.stored import stored_json
 
 
 def encode_event(event: Event) -> bytes:

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import EnrolmentLimitError, InvalidValueError, ProtectedCategoryError
-from domain.values import (
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import EnrolmentLimitError, InvalidValueError, ProtectedCategoryError
+from frispor.domain.values import (
     Area,
     LegalReference,
     MunicipalityCode,

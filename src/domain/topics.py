@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from eventsourcing.utils import get_topic
 
-from domain.aggregate import Corrected, Event
-from domain.complaint import Complaint
-from domain.exemption import Exemption
-from domain.export import Export
-from domain.goal import Goal
-from domain.inspection import Inspection, Order
-from domain.institution import Institution
-from domain.programme import Network, Programme
-from domain.trial import Trial
+from frispor.domain.aggregate import Corrected, Event
+from frispor.domain.complaint import Complaint
+from frispor.domain.exemption import Exemption
+from frispor.domain.export import Export
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
 
 AGGREGATES = (
     Programme, Network, Trial, Institution, Exemption, Goal, Inspection, Order, Complaint, Export,

@@ -9,15 +9,15 @@ from uuid import UUID
 
 from pydantic import Field
 
-from domain.aggregate import Aggregate, Context, Created, Event
-from domain.errors import (
+from frispor.domain.aggregate import Aggregate, Context, Created, Event
+from frispor.domain.errors import (
     InvalidTransitionError,
     InvalidValueError,
     NotParticipatingError,
     OutsideTrialPeriodError,
 )
-from domain.programme import Network, Programme
-from domain.values import Area, EvaluationKind, MunicipalityCode, Name, Period, Text
+from frispor.domain.programme import Network, Programme
+from frispor.domain.values import Area, EvaluationKind, MunicipalityCode, Name, Period, Text
 
 
 class TrialStatus(StrEnum):

@@ -17,8 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from domain.errors import InvalidValueError
-from domain.municipalities import MUNICIPALITIES
+from frispor.domain.errors import InvalidValueError
+from frispor.domain.municipalities import MUNICIPALITIES
 
 
 class Value(BaseModel):

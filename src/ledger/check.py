@@ -14,11 +14,11 @@ from itertools import zip_longest
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
-from ledger import tree
-from ledger.compact import CompactRange
-from ledger.follow import Known, LedgerError, event_facts, resolve_scope
-from ledger.merkle import leaf_hash
-from ledger.store import StoredCheckpoint, TreeStore
+from frispor.ledger import tree
+from frispor.ledger.compact import CompactRange
+from frispor.ledger.follow import Known, LedgerError, event_facts, resolve_scope
+from frispor.ledger.merkle import leaf_hash
+from frispor.ledger.store import StoredCheckpoint, TreeStore
 
 __all__ = ["check_ledger"]
 

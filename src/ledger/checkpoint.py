@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger.keys import (
+from frispor.ledger.keys import (
     GeneratedSigner,
     PrivateKeyLike,
     SigningError,
@@ -33,7 +33,7 @@ from ledger.keys import (
     verifier_key_for,
     verify_bytes,
 )
-from ledger.merkle import HASH_SIZE
+from frispor.ledger.merkle import HASH_SIZE
 
 __all__ = [
     "Checkpoint",

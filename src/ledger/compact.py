@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledger.merkle import EMPTY_ROOT, node_hash
-from ledger.tree import MemoryNodeStore, Node
+from frispor.ledger.merkle import EMPTY_ROOT, node_hash
+from frispor.ledger.tree import MemoryNodeStore, Node
 
 __all__ = ["CompactRange"]
 

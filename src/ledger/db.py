@@ -14,7 +14,7 @@ from typing import Any, LiteralString
 import psycopg
 from psycopg import sql
 
-from domain.store import is_postgres, store_env
+from frispor.store.env import is_postgres, store_env
 
 __all__ = ["LedgerDB", "Row"]
 

@@ -30,14 +30,14 @@ from uuid import uuid4
 
 from eventsourcing.persistence import ApplicationRecorder
 
-from ledger import bag
-from ledger.bag import Scope
-from ledger.export_stream import ExportError, StreamedFile, write_events
-from ledger.follow import ensure_checkpoint, sync
-from ledger.leaf import format_recorded_at
-from ledger.signer import Signer
-from ledger.status import StatusFactory, StatusTally
-from ledger.store import StoredCheckpoint, TreeStore
+from frispor.ledger import bag
+from frispor.ledger.bag import Scope
+from frispor.ledger.export_stream import ExportError, StreamedFile, write_events
+from frispor.ledger.follow import ensure_checkpoint, sync
+from frispor.ledger.leaf import format_recorded_at
+from frispor.ledger.signer import Signer
+from frispor.ledger.status import StatusFactory, StatusTally
+from frispor.ledger.store import StoredCheckpoint, TreeStore
 
 __all__ = ["ExportError", "ExportResult", "export_bag"]
 

@@ -19,8 +19,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger import tree
-from ledger.bag import (
+from frispor.ledger import tree
+from frispor.ledger.bag import (
     EVENTS_CSV,
     EVENTS_JSONL,
     INCLUSION_PROOFS,
@@ -29,11 +29,18 @@ from ledger.bag import (
     Scope,
     format_line,
 )
-from ledger.compact import CompactRange
-from ledger.export_format import CSV_HEADER, csv_row, fast_csv_row, fast_leaf, leaf_json, quoted
-from ledger.status import StatusBuilder
-from ledger.store import ExportRow, StoredCheckpoint, TreeStore
-from ledger.tree import MemoryNodeStore
+from frispor.ledger.compact import CompactRange
+from frispor.ledger.export_format import (
+    CSV_HEADER,
+    csv_row,
+    fast_csv_row,
+    fast_leaf,
+    leaf_json,
+    quoted,
+)
+from frispor.ledger.status import StatusBuilder
+from frispor.ledger.store import ExportRow, StoredCheckpoint, TreeStore
+from frispor.ledger.tree import MemoryNodeStore
 
 __all__ = ["CSV_HEADER", "ExportError", "StreamedFile", "write_events"]
 

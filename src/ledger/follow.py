@@ -17,14 +17,14 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, Notification
 from eventsourcing.utils import TopicError
 
-from domain.aggregate import Created
-from domain.mapper import decode_event
-from ledger import tree
-from ledger.checkpoint import CheckpointError, open_note
-from ledger.leaf import LeafError, encode_leaf_fields, format_recorded_at, payload_sha256
-from ledger.merkle import leaf_hash
-from ledger.signer import Signer
-from ledger.store import LeafRow, StoredCheckpoint, StoredRow, TreeStore
+from frispor.domain.aggregate import Created
+from frispor.domain.mapper import decode_event
+from frispor.ledger import tree
+from frispor.ledger.checkpoint import CheckpointError, open_note
+from frispor.ledger.leaf import LeafError, encode_leaf_fields, format_recorded_at, payload_sha256
+from frispor.ledger.merkle import leaf_hash
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import LeafRow, StoredCheckpoint, StoredRow, TreeStore
 
 __all__ = [
     "EventFacts",

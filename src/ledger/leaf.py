@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ledger.merkle import leaf_hash
+from frispor.ledger.merkle import leaf_hash
 
 __all__ = [
     "Actor",

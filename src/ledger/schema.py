@@ -10,7 +10,7 @@ ledger_exports      every bag made: for whom, scope, checkpoint, previous size, 
 
 from __future__ import annotations
 
-from domain.store import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
+from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
 
 __all__ = [
     "AGGREGATES_SQL",

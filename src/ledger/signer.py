@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger.checkpoint import (
+from frispor.ledger.checkpoint import (
     SigningError,
     generate_signer,
     public_key_pem,
@@ -16,7 +16,7 @@ from ledger.checkpoint import (
     sign_checkpoint,
     verifier_key_for,
 )
-from ledger.keys import load_private_key
+from frispor.ledger.keys import load_private_key
 
 __all__ = ["Signer", "public_key_path", "write_key_pair"]
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from ledger import tree
-from ledger.bag import Scope
-from ledger.db import LedgerDB
-from ledger.schema import (
+from frispor.ledger import tree
+from frispor.ledger.bag import Scope
+from frispor.ledger.db import LedgerDB
+from frispor.ledger.schema import (
     AGGREGATES_SQL,
     APPEND_SQL,
     EVENTS_AFTER_SQL,
@@ -23,7 +23,7 @@ from ledger.schema import (
     TABLES,
     TYPES,
 )
-from ledger.tree import MemoryNodeStore, Node, NodeKey
+from frispor.ledger.tree import MemoryNodeStore, Node, NodeKey
 
 __all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore"]
 

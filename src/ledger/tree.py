@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from ledger.merkle import EMPTY_ROOT, HASH_SIZE, largest_power_of_two_below, node_hash
+from frispor.ledger.merkle import EMPTY_ROOT, HASH_SIZE, largest_power_of_two_below, node_hash
 
 __all__ = [
     "InclusionBatch",

@@ -17,18 +17,18 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from ledger import bag
-from ledger.bag import BagError, Scope, parse_bag_info, parse_manifest, sha256_file
-from ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
-from ledger.keys import (
+from frispor.ledger import bag
+from frispor.ledger.bag import BagError, Scope, parse_bag_info, parse_manifest, sha256_file
+from frispor.ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
+from frispor.ledger.keys import (
     SigningError,
     format_verifier_key,
     load_public_key,
     parse_verifier_key,
     verify_bytes,
 )
-from ledger.merkle import ProofError, verify_consistency
-from ledger.verify_lines import check_evidence, check_lines
+from frispor.ledger.merkle import ProofError, verify_consistency
+from frispor.ledger.verify_lines import check_evidence, check_lines
 
 __all__ = ["BagError", "VerifiedBag", "verify_bag"]
 

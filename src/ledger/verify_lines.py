@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from ledger.bag import (
+from frispor.ledger.bag import (
     EVENTS_JSONL,
     INCLUSION_PROOFS,
     LEAF_HASHES,
@@ -27,9 +27,9 @@ from ledger.bag import (
     leaf_text_field,
     parse_line,
 )
-from ledger.checkpoint import Checkpoint
-from ledger.compact import CompactRange
-from ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
+from frispor.ledger.checkpoint import Checkpoint
+from frispor.ledger.compact import CompactRange
+from frispor.ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
 
 __all__ = ["check_evidence", "check_lines"]
 

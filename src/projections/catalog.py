@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from projections import exemptions, goals, inspections, institutions, trials
-from projections.db import Cursor, Database
-from projections.view import View
+from frispor.projections import exemptions, goals, inspections, institutions, trials
+from frispor.projections.db import Cursor, Database
+from frispor.projections.view import View
 
 VIEWS: dict[str, View] = {
     v.name: v

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.exemption import Exemption, ExemptionStatus
-from projections.view import StatusRow, View
+from frispor.domain.exemption import Exemption, ExemptionStatus
+from frispor.projections.view import StatusRow, View
 
 
 def in_force(x: Exemption) -> tuple[str | None, str | None]:

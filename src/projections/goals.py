@@ -6,10 +6,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Event
-from domain.goal import Goal, GoalTerms
-from domain.values import Period, Quality
-from projections.view import FactRow, StatusRow, View
+from frispor.domain.aggregate import Event
+from frispor.domain.goal import Goal, GoalTerms
+from frispor.domain.values import Period, Quality
+from frispor.projections.view import FactRow, StatusRow, View
 
 
 def status_rows(g: Goal) -> list[StatusRow]:

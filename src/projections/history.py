@@ -8,9 +8,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Event
-from domain.mapper import decode_event
-from projections.db import Database
+from frispor.domain.aggregate import Event
+from frispor.domain.mapper import decode_event
+from frispor.projections.db import Database
 
 
 @dataclass(frozen=True)

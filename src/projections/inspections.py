@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.inspection import Inspection, Order
-from projections.view import StatusRow, View
+from frispor.domain.inspection import Inspection, Order
+from frispor.projections.view import StatusRow, View
 
 
 def status_rows(agg: Inspection | Order) -> list[StatusRow]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.institution import Institution
-from projections.view import StatusRow, View
+from frispor.domain.institution import Institution
+from frispor.projections.view import StatusRow, View
 
 
 def status_rows(i: Institution) -> list[StatusRow]:

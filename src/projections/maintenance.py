@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from domain.application import Frispor
-from projections.catalog import create_table, ensure, position_of, view_named
-from projections.db import Cursor, Database
-from projections.runner import Runner
-from projections.view import END_TIME, View
+from frispor.domain.application import Frispor
+from frispor.projections.catalog import create_table, ensure, position_of, view_named
+from frispor.projections.db import Cursor, Database
+from frispor.projections.runner import Runner
+from frispor.projections.view import END_TIME, View
 
 Progress = Callable[[int], None]
 

@@ -10,9 +10,9 @@ from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
-from projections.catalog import VIEWS, active_table, active_tables
-from projections.db import MISSING_TABLE, Cursor, Database, Row, missing_table
-from projections.view import END_TIME, iso_time
+from frispor.projections.catalog import VIEWS, active_table, active_tables
+from frispor.projections.db import MISSING_TABLE, Cursor, Database, Row, missing_table
+from frispor.projections.view import END_TIME, iso_time
 
 BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
 

@@ -14,13 +14,13 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
-from domain.aggregate import Corrected, Event
-from domain.application import Frispor
-from domain.mapper import decode_event
-from projections.catalog import active_table, position_of
-from projections.db import Database
-from projections.rows import Change, write_batch
-from projections.view import Tracked, View, iso_time
+from frispor.domain.aggregate import Corrected, Event
+from frispor.domain.application import Frispor
+from frispor.domain.mapper import decode_event
+from frispor.projections.catalog import active_table, position_of
+from frispor.projections.db import Database
+from frispor.projections.rows import Change, write_batch
+from frispor.projections.view import Tracked, View, iso_time
 
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
 # The last position a read covered, its events, and whether more lay beyond when it was read.

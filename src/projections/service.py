@@ -7,13 +7,13 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.application import Frispor
-from domain.mapper import decode_event
-from projections.catalog import VIEWS, ensure
-from projections.db import Database
-from projections.queries import ReadModels
-from projections.runner import Runner
-from projections.view import View
+from frispor.domain.application import Frispor
+from frispor.domain.mapper import decode_event
+from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.db import Database
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.projections.view import View
 
 log = logging.getLogger("frispor.projections")
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from domain.aggregate import Aggregate, Corrected, Created, Event
+from frispor.domain.aggregate import Aggregate, Corrected, Created, Event
 
 
 def corrected(events: Sequence[Event]) -> list[Event]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from domain.trial import Trial
-from projections.view import StatusRow, View
+from frispor.domain.trial import Trial
+from frispor.projections.view import StatusRow, View
 
 
 def status_rows(t: Trial) -> list[StatusRow]:

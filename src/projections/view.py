@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import orjson
 from eventsourcing.utils import get_topic
 
-from domain.aggregate import Aggregate, Corrected, Event
-from projections.timeline import segments
+from frispor.domain.aggregate import Aggregate, Corrected, Event
+from frispor.projections.timeline import segments
 
 END_DAY = "9999-12-31"
 END_TIME = "9999-12-31T23:59:59.999999+00:00"

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import new_token
-from api.settings import Settings, TokenEntry
-from domain.values import Role
+from frispor.api.app import create_app
+from frispor.api.auth import new_token
+from frispor.api.settings import Settings, TokenEntry
+from frispor.domain.values import Role
 
 CALLERS = {
     "oim": (Role.RECORDER, "Økonomi- og Indenrigsministeriet", None),

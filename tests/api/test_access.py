@@ -95,8 +95,8 @@ def test_authority_reads_only_its_area(api: Api) -> None:
     assert api.get(f"/trials/{ids['trial']}", who="authority", **wait).status_code == 200
     assert len(api.get("/trials", who="authority", as_of="2018-01-01").json()["items"]) == 1
     with_other_area = api.client.app.state.services.auth  # type: ignore[attr-defined]
-    from api.auth import new_token
-    from domain.values import Role
+    from frispor.api.auth import new_token
+    from frispor.domain.values import Role
 
     token, entry = new_token(Role.AUTHORITY, "Socialtilsyn Øst", "st", "botilbud")
     with_other_area.add(entry)
@@ -145,8 +145,8 @@ def test_oidc_jwt_valid_expired_and_forged(
 
 
 def test_only_a_jwt_against_a_remote_jwks_is_checked_off_the_event_loop(tmp_path: Path) -> None:
-    from api.auth import Authenticator
-    from api.settings import Settings
+    from frispor.api.auth import Authenticator
+    from frispor.api.settings import Settings
 
     remote = Authenticator(Settings(jwks="https://idp.example/jwks.json"))
     assert remote.may_block("Bearer aaa.bbb.ccc")

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from starlette.requests import Request
 
-from api.routes.queries import _answer
+from frispor.api.routes.queries import _answer
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 

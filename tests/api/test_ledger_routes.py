@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.checkpoint import parse_and_verify_checkpoint
-from ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
-from ledger.signer import Signer, public_key_path, write_key_pair
-from ledger.verify import verify_bag
+from frispor.ledger.checkpoint import parse_and_verify_checkpoint
+from frispor.ledger.merkle import leaf_hash, verify_consistency, verify_inclusion
+from frispor.ledger.signer import Signer, public_key_path, write_key_pair
+from frispor.ledger.verify import verify_bag
 from tests.api.conftest import Api
 from tests.api.scenario import build
 

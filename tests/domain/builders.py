@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from domain.aggregate import Aggregate, Context, Envelope, Event
-from domain.exemption import Exemption
-from domain.institution import Institution
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import (
+from frispor.domain.aggregate import Aggregate, Context, Envelope, Event
+from frispor.domain.exemption import Exemption
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     Actor,
     Area,
     InstitutionKind,

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from domain.aggregate import Corrected
-from domain.errors import InvalidCorrectionError
-from domain.exemption import Exemption
-from domain.values import Period
+from frispor.domain.aggregate import Corrected
+from frispor.domain.errors import InvalidCorrectionError
+from frispor.domain.exemption import Exemption
+from frispor.domain.values import Period
 from tests.domain.builders import ctx, requested, then, world
 
 P = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))

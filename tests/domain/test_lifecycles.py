@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from domain.complaint import Complaint
-from domain.errors import InvalidTransitionError, InvalidValueError, NotParticipatingError
-from domain.exemption import Exemption, ExemptionStatus
-from domain.goal import Goal, GoalTerms, Measure
-from domain.inspection import Finding, Inspection, Order, OrderStatus
-from domain.trial import Trial, TrialStatus
-from domain.values import (
+from frispor.domain.complaint import Complaint
+from frispor.domain.errors import InvalidTransitionError, InvalidValueError, NotParticipatingError
+from frispor.domain.exemption import Exemption, ExemptionStatus
+from frispor.domain.goal import Goal, GoalTerms, Measure
+from frispor.domain.inspection import Finding, Inspection, Order, OrderStatus
+from frispor.domain.trial import Trial, TrialStatus
+from frispor.domain.values import (
     Assessment,
     ComplaintOutcome,
     Direction,

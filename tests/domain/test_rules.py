@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from domain.errors import (
+from frispor.domain.errors import (
     CprNumberError,
     EnrolmentLimitError,
     IncompetentGrantorError,
@@ -16,11 +16,11 @@ from domain.errors import (
     OutsideTrialPeriodError,
     ProtectedCategoryError,
 )
-from domain.exemption import Exemption
-from domain.export import Export
-from domain.institution import Institution
-from domain.programme import Network
-from domain.values import InstitutionKind, Ownership, Period, RuleCategory, RuleLevel
+from frispor.domain.exemption import Exemption
+from frispor.domain.export import Export
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network
+from frispor.domain.values import InstitutionKind, Ownership, Period, RuleCategory, RuleLevel
 from tests.domain.builders import MINISTRY, RULE, ctx, requested, settled, then, world
 
 TRIAL_PERIOD = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from domain.exemption import Exemption
-from domain.mapper import decode_event, encode_event
-from domain.values import Period, RuleCategory, RuleLevel
+from frispor.domain.exemption import Exemption
+from frispor.domain.mapper import decode_event, encode_event
+from frispor.domain.values import Period, RuleCategory, RuleLevel
 from tests.domain.builders import RULE, ctx, requested, world
 
 
@@ -39,7 +39,7 @@ def test_stored_json_holds_the_fields_but_not_the_columns() -> None:
     assert data["description"] == "første udgave"
     assert "originator_id" not in data and "originator_version" not in data
     again = decode_event(
-        "domain.exemption:Exemption.Requested", event.originator_id, 1, encode_event(event)
+        "frispor.domain.exemption:Exemption.Requested", event.originator_id, 1, encode_event(event)
     )
     assert again == event
 
@@ -57,7 +57,7 @@ def test_a_later_schema_version_is_written_into_the_json() -> None:
     granted = _granted()
     stored = encode_event(granted)
     assert json.loads(stored)["class_version"] == Exemption.Granted.class_version
-    topic = "domain.exemption:Exemption.Granted"
+    topic = "frispor.domain.exemption:Exemption.Granted"
     assert decode_event(topic, granted.originator_id, granted.originator_version, stored) == granted
     # As the first encoder wrote it: the version last.
     last = json.dumps({k: v for k, v in json.loads(stored).items() if k != "class_version"})
@@ -68,7 +68,7 @@ def test_a_later_schema_version_is_written_into_the_json() -> None:
 
 def test_facts_only_leaves_the_envelope_unread_and_reads_older_versions_whole() -> None:
     granted = _granted()
-    topic, stored = "domain.exemption:Exemption.Granted", encode_event(granted)
+    topic, stored = "frispor.domain.exemption:Exemption.Granted", encode_event(granted)
     facts = decode_event(topic, granted.originator_id, 2, stored, facts_only=True)
     assert isinstance(facts, Exemption.Granted) and facts.envelope is None
     unread = {"envelope", "event_id"}

@@ -9,9 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
-from domain.cpr import find_cpr, refuse_cpr
-from domain.errors import CprNumberError, InvalidValueError
-from domain.values import (
+from frispor.domain.cpr import find_cpr, refuse_cpr
+from frispor.domain.errors import CprNumberError, InvalidValueError
+from frispor.domain.values import (
     Cvr,
     LegalReference,
     MunicipalityCode,

@@ -20,10 +20,10 @@ from uuid import uuid5
 import httpx2
 import pytest
 
-from api.app import create_app
-from api.deps import IDEMPOTENCY_NAMESPACE
-from api.settings import Settings
-from projections import db as projections_db
+from frispor.api.app import create_app
+from frispor.api.deps import IDEMPOTENCY_NAMESPACE
+from frispor.api.settings import Settings
+from frispor.projections import db as projections_db
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 from tests.faults.support import Callers, http_api, serve_in_thread

@@ -22,10 +22,10 @@ from eventsourcing.persistence import InfrastructureFactory, StoredEvent
 from eventsourcing.utils import Environment
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from domain.store import APP_NAME, EVENTS_TABLE_POSTGRES, store_env
-from ledger.store import TreeStore
+from frispor.api.app import create_app
+from frispor.api.settings import Settings
+from frispor.ledger.store import TreeStore
+from frispor.store.env import APP_NAME, EVENTS_TABLE_POSTGRES, store_env
 from tests.api.conftest import Api
 from tests.api.scenario import build
 from tests.faults.support import Callers, scratch_database

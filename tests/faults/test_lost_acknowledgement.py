@@ -18,9 +18,9 @@ from uuid import uuid5
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.deps import IDEMPOTENCY_NAMESPACE
-from api.settings import Settings
+from frispor.api.app import create_app
+from frispor.api.deps import IDEMPOTENCY_NAMESPACE
+from frispor.api.settings import Settings
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 from tests.faults.support import AnswerLosingProxy, Callers, wait_until

@@ -24,13 +24,13 @@ import httpx2
 import psycopg
 import pytest
 
-from api.deps import IDEMPOTENCY_NAMESPACE
-from domain.application import Frispor
-from domain.mapper import decode_event
-from domain.store import store_env
-from projections.catalog import VIEWS
-from projections.db import Database
-from projections.maintenance import check
+from frispor.api.deps import IDEMPOTENCY_NAMESPACE
+from frispor.domain.mapper import decode_event
+from frispor.projections.catalog import VIEWS
+from frispor.projections.db import Database
+from frispor.projections.maintenance import check
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 from tests.api.scenario import build, created, decision
 from tests.faults.support import Callers, ServerProcess, http_api, throwaway_cluster, wait_until
 
@@ -197,7 +197,7 @@ def _programme() -> dict[str, Any]:
 
 def read_store(database_url: str) -> tuple[dict[UUID, list[tuple[int, UUID, int]]], list[int]]:
     """Every stored event by correlation id, and every position, straight from the events."""
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     try:
         by_correlation: dict[UUID, list[tuple[int, UUID, int]]] = {}
         positions: list[int] = []
@@ -217,7 +217,7 @@ def read_store(database_url: str) -> tuple[dict[UUID, list[tuple[int, UUID, int]
 
 
 def check_all(database_url: str) -> dict[str, list[str]]:
-    app, db = Frispor(store_env(database_url)), Database(database_url)
+    app, db = open_app(store_env(database_url)), Database(database_url)
     try:
         return {name: check(app, db, name).differences for name in VIEWS}
     finally:

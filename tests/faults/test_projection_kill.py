@@ -21,13 +21,14 @@ from typing import Any
 
 import pytest
 
-from api.demo import load_demo
-from domain.application import Frispor
-from domain.store import store_env
-from ledger.store import TreeStore
-from projections.catalog import VIEWS, ensure
-from projections.db import Database
-from projections.runner import CORRECTED_TOPIC
+from frispor.api.demo import load_demo
+from frispor.domain.application import Frispor
+from frispor.ledger.store import TreeStore
+from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.db import Database
+from frispor.projections.runner import CORRECTED_TOPIC
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 from tests.faults.support import fill_with_measurements, frispor_env, frispor_exe, wait_until
 
 KILLS = 3
@@ -55,7 +56,7 @@ def batch_ends(app: Frispor, head: int) -> set[int]:
 
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> Iterator[Store]:
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     db = Database(database_url)
     try:
         ensure(db)

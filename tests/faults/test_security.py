@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.auth import new_token
-from api.settings import Settings
-from domain.values import Role
-from ledger.signer import write_key_pair
+from frispor.api.app import create_app
+from frispor.api.auth import new_token
+from frispor.api.settings import Settings
+from frispor.domain.values import Role
+from frispor.ledger.signer import write_key_pair
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 

@@ -24,13 +24,13 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import Settings
-from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import VIEWS
-from projections.db import Database
-from projections.maintenance import check
+from frispor.api.app import create_app
+from frispor.api.settings import Settings
+from frispor.projections.catalog import VIEWS
+from frispor.projections.db import Database
+from frispor.projections.maintenance import check
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 from tests.faults.support import (
@@ -75,7 +75,7 @@ def types(api: Api, aggregate: str) -> list[str]:
 
 
 def consistent(database_url: str) -> dict[str, list[str]]:
-    app, db = Frispor(store_env(database_url)), Database(database_url)
+    app, db = open_app(store_env(database_url)), Database(database_url)
     try:
         return {name: check(app, db, name).differences for name in VIEWS}
     finally:

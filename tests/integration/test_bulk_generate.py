@@ -8,20 +8,20 @@ from uuid import UUID
 from benchmarks.bulk import generate_bulk
 from benchmarks.generate import cvr
 
-from domain.application import Frispor
-from domain.institution import Institution
-from domain.store import store_env
-from domain.trial import Trial
+from frispor.domain.institution import Institution
+from frispor.domain.trial import Trial
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 def test_copies_are_valid_distinct_histories_in_order(database_url: str) -> None:
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     try:
         written = generate_bulk(app, 700, templates=2, per_call=250)
         notes = app.recorder.select_notifications(start=1, limit=10_000)
     finally:
         app.close()
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     try:
         assert len(notes) == written and [n.id for n in notes] == list(range(1, written + 1))
         versions: dict[UUID, list[int]] = defaultdict(list)
@@ -33,7 +33,9 @@ def test_copies_are_valid_distinct_histories_in_order(database_url: str) -> None
         kinds = Counter(n.topic.rsplit(".", 1)[0] for n in notes if n.originator_version == 1)
         trials = [app.repository.get(k) for k, v in versions.items() if len(v) == 4]
         trials = [t for t in trials if isinstance(t, Trial)]
-        assert len(trials) == kinds["domain.trial:Trial"] >= 6  # two templates, copied thrice
+        assert (
+            len(trials) == kinds["frispor.domain.trial:Trial"] >= 6
+        )  # two templates, copied thrice
         assert sorted(t.title for t in trials) == sorted(f"Forsøg {i}" for i in range(len(trials)))
         homes = [h for h in map(app.repository.get, versions) if isinstance(h, Institution)]
         assert len(homes) == 4 * len(trials)

@@ -17,17 +17,18 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
-from domain.application import Frispor
-from domain.recorder import FastPostgresRecorder
-from domain.store import store_env
-from domain.trial import Trial
+from frispor.domain.application import Frispor
+from frispor.domain.trial import Trial
+from frispor.store.env import store_env
+from frispor.store.open import open_app
+from frispor.store.recorder import FastPostgresRecorder
 from tests.integration.test_store import env as envelope
 from tests.integration.test_store import trial as make_trial
 
 pytestmark = pytest.mark.postgres
 
-TOPIC = "domain.programme:Programme.Established"
-FAST = {"APPLICATION_RECORDER_TOPIC": "domain.recorder:FastPostgresRecorder"}
+TOPIC = "frispor.domain.programme:Programme.Established"
+FAST = {"APPLICATION_RECORDER_TOPIC": "frispor.store.recorder:FastPostgresRecorder"}
 
 
 def fast_env(url: str, **settings: str) -> dict[str, str]:
@@ -43,7 +44,7 @@ def database_url(pg_url: str) -> str:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Frispor]:
-    application = Frispor(fast_env(database_url))
+    application = open_app(fast_env(database_url))
     yield application
     application.close()
 
@@ -319,7 +320,7 @@ def test_the_writer_connection_is_replaced_when_it_breaks(
 
 
 def test_text_originator_ids(pg_url: str) -> None:
-    app = Frispor(fast_env(pg_url, ORIGINATOR_ID_TYPE="text"))
+    app = open_app(fast_env(pg_url, ORIGINATOR_ID_TYPE="text"))
     try:
         positions = app.recorder.insert_events([event(), StoredEvent("trial-1", 1, TOPIC, b"1")])
         assert positions == [1, 2]

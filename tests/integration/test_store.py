@@ -14,16 +14,15 @@ import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from api.demo import load_demo
-from domain.aggregate import Envelope
-from domain.application import Frispor
-from domain.errors import ConcurrencyError, NotFoundError
-from domain.exemption import Exemption
-from domain.goal import Goal, GoalTerms, Measure
-from domain.programme import Programme
-from domain.store import store_env
-from domain.trial import Trial
-from domain.values import (
+from frispor.api.demo import load_demo
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor
+from frispor.domain.errors import ConcurrencyError, NotFoundError
+from frispor.domain.exemption import Exemption
+from frispor.domain.goal import Goal, GoalTerms, Measure
+from frispor.domain.programme import Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import (
     Actor,
     Area,
     Direction,
@@ -37,6 +36,8 @@ from domain.values import (
     RuleCategory,
     RuleLevel,
 )
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 MINISTRY = "Økonomi- og Indenrigsministeriet"
 BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetværk")
@@ -54,7 +55,7 @@ def env(org: str = MINISTRY) -> Envelope:
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[Frispor]:
-    application = Frispor(store_env(database_url))
+    application = open_app(store_env(database_url))
     yield application
     application.close()
 
@@ -213,7 +214,7 @@ def test_granted_v1_is_upcast_to_v2_on_read(app: Frispor) -> None:
             StoredEvent(
                 originator_id=x.id,
                 originator_version=2,
-                topic="domain.exemption:Exemption.Granted",
+                topic="frispor.domain.exemption:Exemption.Granted",
                 state=json.dumps(v1).encode(),
             )
         ]

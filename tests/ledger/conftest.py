@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 from ledger_testkit import ORIGIN
 
-from api.demo import load_demo
-from domain.application import Frispor
-from domain.store import store_env
-from ledger.checkpoint import generate_signer
-from ledger.keys import load_private_key
-from ledger.signer import Signer
-from ledger.store import TreeStore
+from frispor.api.demo import load_demo
+from frispor.domain.application import Frispor
+from frispor.ledger.checkpoint import generate_signer
+from frispor.ledger.keys import load_private_key
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import TreeStore
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +31,7 @@ def signer(private_pem: bytes) -> Signer:
 @pytest.fixture
 def app(database_url: str) -> Iterator[Frispor]:
     """The Application on the test's store, with the demo loaded (56 events)."""
-    application = Frispor(store_env(database_url))
+    application = open_app(store_env(database_url))
     load_demo(application)
     yield application
     application.close()

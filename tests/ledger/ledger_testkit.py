@@ -9,11 +9,11 @@ from pathlib import Path
 
 import psycopg
 
-from domain.aggregate import Envelope
-from domain.application import Frispor
-from domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
-from ledger import bag
-from ledger.keys import load_private_key
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor
+from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
+from frispor.ledger import bag
+from frispor.ledger.keys import load_private_key
 
 ORIGIN = "frispor.test/trail"
 MINISTRY = "Økonomi- og Indenrigsministeriet"

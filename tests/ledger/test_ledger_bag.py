@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from ledger import bag
-from ledger.bag import BagError, LineError, Scope
+from frispor.ledger import bag
+from frispor.ledger.bag import BagError, LineError, Scope
 
 LEAF = '{"actor":{"id":"u","organisation":"Æ ,\\"payload\\":{} Kommune","role":"r"},"x":1}'.encode()
 STATE = '{"a":"ø","b":[1,2]}'.encode()

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from ledger_testkit import raw_sql, stored_state, tamper_event_state
 
-from api.cli_ledger import ledger_check
-from domain.application import Frispor
-from ledger.check import check_ledger
-from ledger.follow import cut_checkpoint, sync
-from ledger.signer import Signer
-from ledger.store import TreeStore
+from frispor.api.cli_ledger import ledger_check
+from frispor.domain.application import Frispor
+from frispor.ledger.check import check_ledger
+from frispor.ledger.follow import cut_checkpoint, sync
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import TreeStore
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ledger import merkle
-from ledger.checkpoint import (
+from frispor.ledger import merkle
+from frispor.ledger.checkpoint import (
     Checkpoint,
     CheckpointError,
     SigningError,
@@ -28,7 +28,7 @@ from ledger.checkpoint import (
     verifier_key_for,
     verify_bytes,
 )
-from ledger.keys import format_verifier_key, key_id, load_public_key
+from frispor.ledger.keys import format_verifier_key, key_id, load_public_key
 
 # Known-answer vector from golang.org/x/mod/sumdb/note (package doc and note_test.go).
 GO_VERIFIER_KEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

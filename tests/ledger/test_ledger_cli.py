@@ -10,9 +10,9 @@ import typer
 from ledger_testkit import ORIGIN, add_programme
 from typer.testing import CliRunner
 
-from api.cli_ledger import register
-from domain.application import Frispor
-from ledger import bag
+from frispor.api.cli_ledger import register
+from frispor.domain.application import Frispor
+from frispor.ledger import bag
 
 
 @pytest.fixture

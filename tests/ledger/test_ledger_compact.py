@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledger import merkle, tree
-from ledger.compact import CompactRange
+from frispor.ledger import merkle, tree
+from frispor.ledger.compact import CompactRange
 
 
 def _leaves(n: int) -> list[bytes]:

@@ -14,15 +14,16 @@ from pathlib import Path
 import pytest
 from ledger_testkit import add_programme, stored_state, tamper_event_state
 
-from domain.application import Frispor
-from domain.store import store_env
-from ledger import bag
-from ledger.bag import BagError, Scope
-from ledger.export import ExportError, export_bag
-from ledger.export_format import csv_row
-from ledger.signer import Signer
-from ledger.store import TreeStore
-from ledger.verify import verify_bag
+from frispor.domain.application import Frispor
+from frispor.ledger import bag
+from frispor.ledger.bag import BagError, Scope
+from frispor.ledger.export import ExportError, export_bag
+from frispor.ledger.export_format import csv_row
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import TreeStore
+from frispor.ledger.verify import verify_bag
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 ELDERLY_2018 = Scope("Ankestyrelsen", "aeldre", date(2018, 1, 1), date(2018, 12, 31))
@@ -171,7 +172,7 @@ def test_sha256sum_and_openssl_check_a_bag(
 def test_an_empty_log_exports_and_verifies(
     database_url: str, signer: Signer, tmp_path: Path
 ) -> None:
-    empty = Frispor(store_env(database_url))
+    empty = open_app(store_env(database_url))
     try:
         with TreeStore.open(database_url) as store:
             result = export_bag(store, empty.recorder, signer, tmp_path / "e", Scope())

@@ -8,10 +8,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.compact import CompactRange
-from ledger.export_format import csv_row, fast_csv_row, fast_leaf, quoted
-from ledger.leaf import Actor, LeafData, encode_leaf
-from ledger.merkle import leaf_hash
+from frispor.ledger.compact import CompactRange
+from frispor.ledger.export_format import csv_row, fast_csv_row, fast_leaf, quoted
+from frispor.ledger.leaf import Actor, LeafData, encode_leaf
+from frispor.ledger.merkle import leaf_hash
 
 # Text that exercises quoting and JSON escapes: commas, quotes, backslashes, CR/LF, non-ASCII.
 TEXT = st.text(st.sampled_from('ab,"\\\r\n\x01øÆ€ 𝄞'), min_size=1, max_size=12)

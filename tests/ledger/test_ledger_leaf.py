@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from ledger import merkle
-from ledger.leaf import (
+from frispor.ledger import merkle
+from frispor.ledger.leaf import (
     MAX_SAFE_INTEGER,
     LeafData,
     LeafError,

@@ -11,7 +11,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.leaf import (
+from frispor.ledger.leaf import (
     MAX_SAFE_INTEGER,
     LeafError,
     encode_leaf,

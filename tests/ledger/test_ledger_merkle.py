@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle
-from ledger.merkle import ProofError
+from frispor.ledger import merkle
+from frispor.ledger.merkle import ProofError
 
 # Known-answer data transcribed from transparency-dev/merkle proof/verify_test.go
 # and rfc6962/rfc6962_test.go (the certificate-transparency test tree).

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.status import StatusTally, write_json
+from frispor.ledger.status import StatusTally, write_json
 
 NAME = st.text(st.sampled_from('aZø"\\\n\x00€𝄞-'), max_size=6)
 

@@ -10,15 +10,16 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger_testkit import ORIGIN, add_programme, raw_sql
 
-from api.demo import load_demo
-from domain.application import Frispor
-from domain.store import store_env
-from ledger import merkle, tree
-from ledger.checkpoint import parse_and_verify_checkpoint
-from ledger.follow import cut_checkpoint, ensure_checkpoint, sync
-from ledger.leaf import LeafData
-from ledger.signer import Signer
-from ledger.store import TreeStore
+from frispor.api.demo import load_demo
+from frispor.domain.application import Frispor
+from frispor.ledger import merkle, tree
+from frispor.ledger.checkpoint import parse_and_verify_checkpoint
+from frispor.ledger.follow import cut_checkpoint, ensure_checkpoint, sync
+from frispor.ledger.leaf import LeafData
+from frispor.ledger.signer import Signer
+from frispor.ledger.store import TreeStore
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 def _hashes(store: TreeStore, size: int) -> list[bytes]:
@@ -106,7 +107,7 @@ def test_checkpoints_are_signed_and_reused(store: TreeStore, app: Frispor, signe
 def test_two_appenders_take_turns(database_url: str, app: Frispor) -> None:
     errors: list[BaseException] = []
     # Two recorders made up front: constructing apps concurrently is not what is tested here.
-    apps = [Frispor(store_env(database_url)) for _ in range(2)]
+    apps = [open_app(store_env(database_url)) for _ in range(2)]
 
     def run(other: Frispor) -> None:
         # Each appender has its own connection, as in two processes.
@@ -131,7 +132,7 @@ def test_two_appenders_take_turns(database_url: str, app: Frispor) -> None:
 
 @pytest.fixture
 def pg_app(pg_url: str) -> Iterator[Frispor]:
-    application = Frispor(store_env(pg_url))
+    application = open_app(store_env(pg_url))
     yield application
     application.close()
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger import merkle, tree
-from ledger.tree import MemoryNodeStore, MissingNodeError, NodeKey
+from frispor.ledger import merkle, tree
+from frispor.ledger.tree import MemoryNodeStore, MissingNodeError, NodeKey
 
 
 class RecordingReader:

@@ -6,17 +6,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.demo import load_demo
-from domain.application import Frispor
-from domain.store import store_env
-from projections.catalog import ensure
-from projections.db import Database
+from frispor.api.demo import load_demo
+from frispor.domain.application import Frispor
+from frispor.projections.catalog import ensure
+from frispor.projections.db import Database
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 @pytest.fixture
 def demo_store(database_url: str) -> Iterator[tuple[Frispor, Database]]:
     """The demo recorded, the read-model tables created and not yet projected."""
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     db = Database(database_url)
     ensure(db)
     load_demo(app)

@@ -10,12 +10,11 @@ from uuid import UUID
 
 import pytest
 
-from domain.aggregate import Envelope
-from domain.application import Frispor
-from domain.goal import GoalTerms, Measure
-from domain.inspection import Finding as Seen
-from domain.store import store_env
-from domain.values import (
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor
+from frispor.domain.goal import GoalTerms, Measure
+from frispor.domain.inspection import Finding as Seen
+from frispor.domain.values import (
     Actor,
     Area,
     Assessment,
@@ -33,22 +32,24 @@ from domain.values import (
     RuleCategory,
     RuleLevel,
 )  # fmt: skip
-from projections.audit.diff import diff
-from projections.audit.html import render
-from projections.audit.record import load_record
-from projections.audit.review import review
-from projections.audit.status import (
+from frispor.projections.audit.diff import diff
+from frispor.projections.audit.html import render
+from frispor.projections.audit.record import load_record
+from frispor.projections.audit.review import review
+from frispor.projections.audit.status import (
     differences,
     institution_from_events,
     institution_from_views,
     trial_from_events,
     trial_from_views,
 )  # fmt: skip
-from projections.catalog import VIEWS
-from projections.db import Database
-from projections.history import feed
-from projections.queries import ReadModels
-from projections.runner import Runner
+from frispor.projections.catalog import VIEWS
+from frispor.projections.db import Database
+from frispor.projections.history import feed
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1")
 OIM = "Økonomi- og Indenrigsministeriet"
@@ -157,7 +158,7 @@ class Story:
 @pytest.fixture
 def story(database_url: str) -> Iterator[Story]:
     clock = Clock()
-    app = Frispor(store_env(database_url), clock=clock)
+    app = open_app(store_env(database_url), clock=clock)
     yield Story(app, clock)
     app.close()
 
@@ -266,8 +267,8 @@ def test_status_from_events_equals_the_read_models(
         date(2018, 5, 1),
         date(2019, 6, 1),
     ]
-    from domain.institution import Institution
-    from domain.trial import Trial
+    from frispor.domain.institution import Institution
+    from frispor.domain.trial import Trial
 
     compared = 0
     for day in days:
@@ -310,7 +311,7 @@ def test_the_feed_can_be_followed_and_resumed_exactly(demo: tuple[Frispor, Datab
             break
         seen += [r.position for r in rows]
     assert seen == list(range(1, app.recorder.max_notification_id() + 1))
-    grants, _ = feed(db, 0, 100, ["domain.exemption:Exemption.Granted"])
+    grants, _ = feed(db, 0, 100, ["frispor.domain.exemption:Exemption.Granted"])
     assert len(grants) == 5
     window: Any = (datetime(2018, 1, 1, tzinfo=UTC), datetime(2018, 2, 1, tzinfo=UTC))
     january, last = feed(db, 0, 100, recorded=window)

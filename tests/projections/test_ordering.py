@@ -9,11 +9,10 @@ from datetime import date
 import psycopg
 import pytest
 
-from domain.aggregate import Context, Envelope
-from domain.application import Frispor
-from domain.programme import Programme
-from domain.store import store_env
-from domain.values import (
+from frispor.domain.aggregate import Context, Envelope
+from frispor.domain.application import Frispor
+from frispor.domain.programme import Programme
+from frispor.domain.values import (
     Actor,
     LegalReference,
     Period,
@@ -22,10 +21,12 @@ from domain.values import (
     RuleCategory,
     RuleLevel,
 )
-from projections.catalog import VIEWS, ensure
-from projections.db import Database, split_schema
-from projections.queries import ReadModels
-from projections.runner import Runner
+from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.db import Database, split_schema
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1")
 MINISTRY = "Økonomi- og Indenrigsministeriet"
@@ -50,7 +51,7 @@ def establish(app: Frispor) -> Programme:
 
 @pytest.fixture
 def pg(pg_url: str) -> Iterator[tuple[Frispor, Database, str]]:
-    app = Frispor(store_env(pg_url))
+    app = open_app(store_env(pg_url))
     db = Database(pg_url)
     ensure(db)
     yield app, db, pg_url
@@ -87,11 +88,11 @@ def test_a_lower_position_committed_late_is_not_skipped(
 
 
 def test_extension_first_keeps_grants_in_force_and_the_end_ends_them(database_url: str) -> None:
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     db = Database(database_url)
     ensure(db)
     try:
-        from domain.values import Area, NetworkKind
+        from frispor.domain.values import Area, NetworkKind
 
         p = app.establish_programme(
             env(), name="P", kind=ProgrammeKind.FRIKOMMUNE, enabling_act=BASIS,

@@ -9,16 +9,17 @@ from typing import Any
 
 import pytest
 
-from api.demo import DemoResult, load_demo
-from domain.application import Frispor
-from domain.store import store_env
-from projections import runner as runner_module
-from projections.catalog import VIEWS, active_table, ensure
-from projections.db import Database
-from projections.maintenance import check, rebuild
-from projections.queries import ReadModels
-from projections.runner import Runner
-from projections.service import ProjectionService, lag
+from frispor.api.demo import DemoResult, load_demo
+from frispor.domain.application import Frispor
+from frispor.projections import runner as runner_module
+from frispor.projections.catalog import VIEWS, active_table, ensure
+from frispor.projections.db import Database
+from frispor.projections.maintenance import check, rebuild
+from frispor.projections.queries import ReadModels
+from frispor.projections.runner import Runner
+from frispor.projections.service import ProjectionService, lag
+from frispor.store.env import store_env
+from frispor.store.open import open_app
 
 
 def at(text: str) -> datetime:
@@ -27,7 +28,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def stack(database_url: str) -> Iterator[tuple[Frispor, Database, DemoResult]]:
-    app = Frispor(store_env(database_url))
+    app = open_app(store_env(database_url))
     db = Database(database_url)
     ensure(db)
     demo = load_demo(app)

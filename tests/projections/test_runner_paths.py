@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from eventsourcing.utils import get_topic
 
-from domain.application import Frispor
-from domain.mapper import decode_event
-from projections.catalog import VIEWS, create_table
-from projections.db import Database
-from projections.runner import Runner
+from frispor.domain.application import Frispor
+from frispor.domain.mapper import decode_event
+from frispor.projections.catalog import VIEWS, create_table
+from frispor.projections.db import Database
+from frispor.projections.runner import Runner
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from domain.application import Frispor
-from projections.catalog import VIEWS, active_table
-from projections.db import Database
-from projections.maintenance import rebuild
-from projections.queries import ReadModels, _phase, _when
-from projections.runner import Runner
+from frispor.domain.application import Frispor
+from frispor.projections.catalog import VIEWS, active_table
+from frispor.projections.db import Database
+from frispor.projections.maintenance import rebuild
+from frispor.projections.queries import ReadModels, _phase, _when
+from frispor.projections.runner import Runner
 
 
 @pytest.fixture

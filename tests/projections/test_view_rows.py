@@ -8,10 +8,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from domain.topics import all_event_topics
-from domain.values import Assessment
-from projections.catalog import VIEWS
-from projections.view import _json
+from frispor.domain.topics import all_event_topics
+from frispor.domain.values import Assessment
+from frispor.projections.catalog import VIEWS
+from frispor.projections.view import _json
 
 
 def stdlib(data: dict[str, Any]) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from api.demo import actors, friinstitution, frikommune
-from api.demo.script import DemoResult, Script
-from domain.application import Frispor
+from frispor.api.demo import actors, friinstitution, frikommune
+from frispor.api.demo.script import DemoResult, Script
+from frispor.domain.application import Frispor
 
 
 def load_demo(app: Frispor) -> DemoResult:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-from api.demo.script import SERVICELOVEN, actor
-from domain.values import LegalReference, RuleCategory
+from frispor.api.demo.script import SERVICELOVEN, actor
+from frispor.domain.values import LegalReference, RuleCategory
 
 NAMESPACE = UUID("6f1d2f7e-2b2c-4a53-9d54-7a1f0f6e5a10")
 PROGRAMME_ID = uuid5(NAMESPACE, "frikommuneforsoeg-ii")

@@ -6,10 +6,10 @@ from datetime import date as D
 from decimal import Decimal
 from uuid import uuid5
 
-from api.demo.actors import NAMESPACE, PROTECTED
-from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
-from domain.goal import GoalTerms, Measure
-from domain.values import (
+from frispor.api.demo.actors import NAMESPACE, PROTECTED
+from frispor.api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
+from frispor.domain.goal import GoalTerms, Measure
+from frispor.domain.values import (
     Area,
     Direction,
     Frequency,

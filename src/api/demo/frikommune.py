@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date as D
 from decimal import Decimal
 
-from api.demo import frikommune_inspections as inspections
-from api.demo import frikommune_trials as more_trials
-from api.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
-from api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
-from domain.goal import GoalTerms, Measure
-from domain.values import (
+from frispor.api.demo import frikommune_inspections as inspections
+from frispor.api.demo import frikommune_trials as more_trials
+from frispor.api.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
+from frispor.api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
+from frispor.domain.goal import GoalTerms, Measure
+from frispor.domain.values import (
     Area,
     Direction,
     EvaluationKind,

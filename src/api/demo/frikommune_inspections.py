@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date as D
 
-from api.demo.actors import INSPECTOR, TILSYN
-from api.demo.script import Script
-from domain.inspection import Finding
-from domain.values import (
+from frispor.api.demo.actors import INSPECTOR, TILSYN
+from frispor.api.demo.script import Script
+from frispor.domain.inspection import Finding
+from frispor.domain.values import (
     Assessment,
     InspectionKind,
 )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date as D
 
-from api.demo.actors import CASEWORKER, COUNCIL
-from api.demo.script import SERVICELOVEN, Script
-from domain.values import (
+from frispor.api.demo.actors import CASEWORKER, COUNCIL
+from frispor.api.demo.script import SERVICELOVEN, Script
+from frispor.domain.values import (
     LegalReference,
     Period,
     RuleCategory,

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
-from domain.aggregate import Envelope
-from domain.application import Frispor, Written
-from domain.errors import DomainError
-from domain.values import Actor, LegalReference, Role
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor, Written
+from frispor.domain.errors import DomainError
+from frispor.domain.values import Actor, LegalReference, Role
 
 FRIKOMMUNELOV = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetværk")
 SERVICELOVEN = "eli/lta/2017/988"

@@ -7,10 +7,10 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import access
-from api.deps import CommandDep
-from api.schemas.commands import ComplaintDecide, CorrectionCreate
-from api.schemas.common import CREATED
+from frispor.api import access
+from frispor.api.deps import CommandDep
+from frispor.api.schemas.commands import ComplaintDecide, CorrectionCreate
+from frispor.api.schemas.common import CREATED
 
 router = APIRouter(tags=["corrections"])
 

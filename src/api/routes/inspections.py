@@ -7,9 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import access
-from api.deps import CommandDep
-from api.schemas.commands import (
+from frispor.api import access
+from frispor.api.deps import CommandDep
+from frispor.api.schemas.commands import (
     InspectionCreate,
     InspectionPerform,
     OrderComply,
@@ -17,7 +17,7 @@ from api.schemas.commands import (
     OrderEscalate,
     ReportCreate,
 )
-from api.schemas.common import CREATED
+from frispor.api.schemas.common import CREATED
 
 router = APIRouter(tags=["inspections"])
 

@@ -13,18 +13,18 @@ from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
-from api.auth import Principal
-from api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
-from api.errors import ApiError
-from api.ledger_service import signer_of
-from api.schemas.common import BODY_ERRORS, Strict
-from domain.aggregate import Envelope
-from domain.errors import NotFoundError
-from domain.values import Area, Role
-from ledger.bag import Scope
-from ledger.export import ExportError, export_bag
-from ledger.follow import sync
-from ledger.store import TreeStore
+from frispor.api.auth import Principal
+from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
+from frispor.api.errors import ApiError
+from frispor.api.ledger_service import signer_of
+from frispor.api.schemas.common import BODY_ERRORS, Strict
+from frispor.domain.aggregate import Envelope
+from frispor.domain.errors import NotFoundError
+from frispor.domain.values import Area, Role
+from frispor.ledger.bag import Scope
+from frispor.ledger.export import ExportError, export_bag
+from frispor.ledger.follow import sync
+from frispor.ledger.store import TreeStore
 
 router = APIRouter(tags=["ledger"])
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.auth import Principal
-from api.deps import ServicesDep, allowed
-from domain.values import Role
-from projections.service import lag
+from frispor.api.auth import Principal
+from frispor.api.deps import ServicesDep, allowed
+from frispor.domain.values import Role
+from frispor.projections.service import lag
 
 router = APIRouter(tags=["operations"])
 

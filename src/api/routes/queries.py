@@ -12,16 +12,16 @@ import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.auth import Principal
-from api.deps import AuditorDep, ReaderDep, ReviewerDep, ServicesDep
-from api.errors import ApiError
-from api.services import Services
-from domain.errors import NotFoundError
-from domain.topics import all_event_topics
-from domain.values import Role
-from projections.audit.record import load_record
-from projections.audit.review import review
-from projections.history import describe, feed, history
+from frispor.api.auth import Principal
+from frispor.api.deps import AuditorDep, ReaderDep, ReviewerDep, ServicesDep
+from frispor.api.errors import ApiError
+from frispor.api.services import Services
+from frispor.domain.errors import NotFoundError
+from frispor.domain.topics import all_event_topics
+from frispor.domain.values import Role
+from frispor.projections.audit.record import load_record
+from frispor.projections.audit.review import review
+from frispor.projections.history import describe, feed, history
 
 router = APIRouter(tags=["queries"])
 

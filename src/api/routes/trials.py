@@ -7,9 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api import access
-from api.deps import CommandDep
-from api.schemas.commands import (
+from frispor.api import access
+from frispor.api.deps import CommandDep
+from frispor.api.schemas.commands import (
     ComplaintCreate,
     EvaluationCreate,
     ExemptionCreate,
@@ -20,8 +20,8 @@ from api.schemas.commands import (
     TrialExtend,
     TrialPermanent,
 )
-from api.schemas.common import CREATED
-from domain.values import municipality_organisation
+from frispor.api.schemas.common import CREATED
+from frispor.domain.values import municipality_organisation
 
 router = APIRouter(prefix="/trials", tags=["trials"])
 

@@ -9,10 +9,10 @@ from uuid import UUID
 
 from pydantic import Field
 
-from api.schemas.common import DecisionIn, LegalReferenceIn
-from domain.goal import GoalTerms
-from domain.inspection import Finding
-from domain.values import (
+from frispor.api.schemas.common import DecisionIn, LegalReferenceIn
+from frispor.domain.goal import GoalTerms
+from frispor.domain.inspection import Finding
+from frispor.domain.values import (
     Area,
     Assessment,
     ComplaintOutcome,

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.values import LegalReference
+from frispor.domain.values import LegalReference
 
 
 class Strict(BaseModel):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from projections.audit.record import Record, jsonable
+from frispor.projections.audit.record import Record, jsonable
 
 
 @dataclass(frozen=True)

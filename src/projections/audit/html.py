@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from domain.exemption import Exemption
-from domain.goal import Goal
-from domain.inspection import Inspection, Order
-from domain.trial import Trial
-from projections.audit.record import Record
-from projections.audit.review import Finding, in_force_days
+from frispor.domain.exemption import Exemption
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
+from frispor.domain.trial import Trial
+from frispor.projections.audit.record import Record
+from frispor.projections.audit.review import Finding, in_force_days
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}

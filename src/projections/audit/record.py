@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from domain.aggregate import Aggregate, Event
-from domain.application import Frispor
-from domain.mapper import decode_event
-from projections.timeline import corrected, state_on
+from frispor.domain.aggregate import Aggregate, Event
+from frispor.domain.application import Frispor
+from frispor.domain.mapper import decode_event
+from frispor.projections.timeline import corrected, state_on
 
 A = TypeVar("A", bound=Aggregate)
 

@@ -8,16 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.aggregate import Corrected, Event
-from domain.errors import IncompetentGrantorError
-from domain.exemption import Exemption, ExemptionStatus, require_competent
-from domain.goal import Goal
-from domain.inspection import Inspection, Order, OrderStatus
-from domain.institution import Institution
-from domain.programme import Network, Programme
-from domain.trial import Trial
-from domain.values import RuleCategory
-from projections.audit.record import Record
+from frispor.domain.aggregate import Corrected, Event
+from frispor.domain.errors import IncompetentGrantorError
+from frispor.domain.exemption import Exemption, ExemptionStatus, require_competent
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order, OrderStatus
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.domain.values import RuleCategory
+from frispor.projections.audit.record import Record
 
 SEVERITY = ("high", "medium", "low")
 

@@ -6,13 +6,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from domain.exemption import Exemption
-from domain.inspection import Order, OrderStatus
-from domain.institution import Institution
-from domain.trial import Trial
-from projections.audit.record import Record
-from projections.audit.review import in_force_days
-from projections.queries import ReadModels
+from frispor.domain.exemption import Exemption
+from frispor.domain.inspection import Order, OrderStatus
+from frispor.domain.institution import Institution
+from frispor.domain.trial import Trial
+from frispor.projections.audit.record import Record
+from frispor.projections.audit.review import in_force_days
+from frispor.projections.queries import ReadModels
 
 
 def _phase(trial: Trial, day: date) -> str:

@@ -25,7 +25,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg.pq import ConnStatus, ExecStatus
 from psycopg.sql import SQL, Identifier
 
-from domain.insert_function import INSERT_FUNCTION
+from frispor.store.insert_function import INSERT_FUNCTION
 
 # Type oids (array, element) of the function's parameters, sent in binary.
 INT4, UUID_, INT8, TEXT, BYTEA = (1007, 23), (2951, 2950), (1016, 20), (1009, 25), (1001, 17)

@@ -1,10 +1,10 @@
-"""Where the events live: the eventsourcing environment for a database URL, append-only guards."""
+"""Where the events live: the eventsourcing environment for a database URL."""
 
 from __future__ import annotations
 
 from urllib.parse import unquote, urlsplit
 
-from domain.errors import InvalidValueError
+from frispor.domain.errors import InvalidValueError
 
 APP_NAME = "frispor"
 EVENTS_TABLE_POSTGRES = f"{APP_NAME}_events"
@@ -13,7 +13,7 @@ EVENTS_TABLE_SQLITE = "stored_events"
 
 def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
     """The eventsourcing environment for a `sqlite:///path` or `postgresql://…` URL."""
-    env = {"MAPPER_TOPIC": "domain.mapper:PydanticMapper"}
+    env = {"MAPPER_TOPIC": "frispor.domain.mapper:PydanticMapper"}
     url = urlsplit(database_url)
     if url.scheme == "sqlite":
         # sqlite:///name.sqlite is relative to the working directory, sqlite:////abs is absolute.
@@ -32,7 +32,7 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
         env |= {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
             # One round trip per save; concurrent saves group-committed (domain/recorder.py).
-            "APPLICATION_RECORDER_TOPIC": "domain.recorder:FastPostgresRecorder",
+            "APPLICATION_RECORDER_TOPIC": "frispor.store.recorder:FastPostgresRecorder",
             "POSTGRES_DBNAME": url.path.lstrip("/") or "frispor",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
@@ -63,26 +63,3 @@ def _query(query: str) -> dict[str, str]:
 def is_postgres(database_url: str) -> bool:
     """Whether the URL points at PostgreSQL."""
     return urlsplit(database_url).scheme.startswith("postgres")
-
-
-# Both stores refuse to change or remove a stored event, whatever the application does.
-POSTGRES_APPEND_ONLY = f"""
-CREATE OR REPLACE FUNCTION {APP_NAME}_refuse_change() RETURNS trigger AS $$
-BEGIN
-  RAISE EXCEPTION 'the event store is append-only: % refused on %', TG_OP, TG_TABLE_NAME
-    USING ERRCODE = 'insufficient_privilege';
-END $$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS {APP_NAME}_append_only ON {EVENTS_TABLE_POSTGRES};
-CREATE TRIGGER {APP_NAME}_append_only BEFORE UPDATE OR DELETE ON {EVENTS_TABLE_POSTGRES}
-  FOR EACH ROW EXECUTE FUNCTION {APP_NAME}_refuse_change();
-DROP TRIGGER IF EXISTS {APP_NAME}_no_truncate ON {EVENTS_TABLE_POSTGRES};
-CREATE TRIGGER {APP_NAME}_no_truncate BEFORE TRUNCATE ON {EVENTS_TABLE_POSTGRES}
-  FOR EACH STATEMENT EXECUTE FUNCTION {APP_NAME}_refuse_change();
-"""
-
-SQLITE_APPEND_ONLY = [
-    f"""CREATE TRIGGER IF NOT EXISTS {APP_NAME}_no_update BEFORE UPDATE ON {EVENTS_TABLE_SQLITE}
-    BEGIN SELECT RAISE(ABORT, 'the event store is append-only: UPDATE refused'); END""",
-    f"""CREATE TRIGGER IF NOT EXISTS {APP_NAME}_no_delete BEFORE DELETE ON {EVENTS_TABLE_SQLITE}
-    BEGIN SELECT RAISE(ABORT, 'the event store is append-only: DELETE refused'); END""",
-]

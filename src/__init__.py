@@ -1,0 +1,1 @@
+"""frispor: the event-sourced audit trail of Denmark's rule-exemption trials."""

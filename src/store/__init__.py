@@ -1,0 +1,1 @@
+"""Storage: the event store adapters, the recorder, DDL and append-only triggers."""
