@@ -11,9 +11,15 @@ from benchmarks.common import Row, cpu_reference, machine_facts, render, scratch
 
 # One module per figure; each has run(bench) -> list[Row]. Add yours here.
 MODULES = [
-    "single_decision", "concurrent", "sqlite_single", "projections", "lag", "ledger", "http",
+    "single_decision",
+    "concurrent",
+    "sqlite_single",
+    "projections",
+    "lag",
+    "ledger",
+    "http",
     "million",
-]  # fmt: skip
+]
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from frispor.domain.values import (
     RuleCategory,
     RuleLevel,
     municipality_organisation,
-)  # fmt: skip
+)
 
 MINISTRY = "Økonomi- og Indenrigsministeriet"
 BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetværk")
@@ -62,10 +62,14 @@ def frame(app: Frispor) -> tuple[Programme, list[Network], int]:
     """Save the programme and its ten networks; return them and the events written."""
     start = START
     programme = Programme.establish(
-        _ctx(MINISTRY, start), name="Frikommuneforsøg (generated)", kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS, period=Period(start=start, end=date(2030, 12, 31)), ministry=MINISTRY,
+        _ctx(MINISTRY, start),
+        name="Frikommuneforsøg (generated)",
+        kind=ProgrammeKind.FRIKOMMUNE,
+        enabling_act=BASIS,
+        period=Period(start=start, end=date(2030, 12, 31)),
+        ministry=MINISTRY,
         protected_categories=(RuleCategory.MAGTANVENDELSE, RuleCategory.TILSYN),
-    )  # fmt: skip
+    )
     networks = [
         Network.designate(
             _ctx(MINISTRY, start),
@@ -74,7 +78,7 @@ def frame(app: Frispor) -> tuple[Programme, list[Network], int]:
             kind=NetworkKind.NETWORK,
             area=list(Area)[n % len(Area)],
             municipalities=tuple(CODES[n * 9 : n * 9 + 9]),
-        )  # fmt: skip
+        )
         for n in range(10)
     ]
     written = programme.version + sum(n.version for n in networks)
@@ -105,62 +109,116 @@ def trial(
     kommune = municipality_organisation(code)
     period = Period(start=day, end=day + timedelta(days=3 * 365))
     trial = Trial.approve(
-        _ctx(MINISTRY, day - timedelta(days=30)), programme, network, title=f"Forsøg {t}",
-        purpose="Generated trial", period=period, municipalities=(code,),
-    )  # fmt: skip
+        _ctx(MINISTRY, day - timedelta(days=30)),
+        programme,
+        network,
+        title=f"Forsøg {t}",
+        purpose="Generated trial",
+        period=period,
+        municipalities=(code,),
+    )
     out: list[Aggregate] = [trial]
     homes = []
     for i in range(4):
         home = Institution.enrol(
-            _ctx(kommune, day - timedelta(days=20)), trial, network, name=f"Institution {t}-{i}",
-            kind=InstitutionKind.PLEJEHJEM, municipality=code, ownership=Ownership.KOMMUNAL,
+            _ctx(kommune, day - timedelta(days=20)),
+            trial,
+            network,
+            name=f"Institution {t}-{i}",
+            kind=InstitutionKind.PLEJEHJEM,
+            municipality=code,
+            ownership=Ownership.KOMMUNAL,
             cvr=cvr(t * 4 + i),
-        )  # fmt: skip
-        network.count_enrolment(_ctx(kommune, day - timedelta(days=20)), programme, home.id,
-                                trial.id, code)  # fmt: skip
+        )
+        network.count_enrolment(
+            _ctx(kommune, day - timedelta(days=20)), programme, home.id, trial.id, code
+        )
         homes.append(home)
     out += homes
     for x in range(3):
         exemption = Exemption.request(
-            _ctx(kommune, day - timedelta(days=15)), programme, trial, municipality=code,
-            rule=RULE, level=RuleLevel.STATE, category=RuleCategory.TILSYNSFORM,
-            description=f"Fritagelse {x}", institution=homes[x],
-        )  # fmt: skip
+            _ctx(kommune, day - timedelta(days=15)),
+            programme,
+            trial,
+            municipality=code,
+            rule=RULE,
+            level=RuleLevel.STATE,
+            category=RuleCategory.TILSYNSFORM,
+            description=f"Fritagelse {x}",
+            institution=homes[x],
+        )
         trial.file_exemption(_ctx(kommune, day - timedelta(days=15)), exemption.id)
-        exemption.grant(_ctx(MINISTRY, day - timedelta(days=5)), programme, network, trial,
-                        validity=period, institution=homes[x])  # fmt: skip
+        exemption.grant(
+            _ctx(MINISTRY, day - timedelta(days=5)),
+            programme,
+            network,
+            trial,
+            validity=period,
+            institution=homes[x],
+        )
         out.append(exemption)
     for g in range(2):
-        goal = Goal.set(_ctx(kommune, day), trial, GoalTerms(
-            indicator=f"Indikator {g}", definition="Andel", unit="%", data_source="Register",
-            baseline=Measure(value=Decimal(40), on=day),
-            target=Measure(value=Decimal(80), on=period.end),
-            direction=Direction.HIGHER, frequency=Frequency.MONTHLY,
-        ))  # fmt: skip
+        goal = Goal.set(
+            _ctx(kommune, day),
+            trial,
+            GoalTerms(
+                indicator=f"Indikator {g}",
+                definition="Andel",
+                unit="%",
+                data_source="Register",
+                baseline=Measure(value=Decimal(40), on=day),
+                target=Measure(value=Decimal(80), on=period.end),
+                direction=Direction.HIGHER,
+                frequency=Frequency.MONTHLY,
+            ),
+        )
         for m in range(36):
             first = date(day.year + (day.month + m - 1) // 12, (day.month + m - 1) % 12 + 1, 1)
             last = date(first.year + first.month // 12, first.month % 12 + 1, 1) - timedelta(1)
             month = Period(start=first, end=last)
-            goal.record(_ctx(kommune, last), period=month, value=Decimal(40 + m),
-                        source="Register", quality=Quality.FINAL)  # fmt: skip
+            goal.record(
+                _ctx(kommune, last),
+                period=month,
+                value=Decimal(40 + m),
+                source="Register",
+                quality=Quality.FINAL,
+            )
         if t % 10 == 0:
-            goal.correct(_ctx(kommune, day + timedelta(days=400)), goal._log[5].event_id,
-                         "value", "41.5", "Rettet datatræk")  # fmt: skip
+            goal.correct(
+                _ctx(kommune, day + timedelta(days=400)),
+                goal._log[5].event_id,
+                "value",
+                "41.5",
+                "Rettet datatræk",
+            )
         out.append(goal)
     for i in range(6):
         visit = day + timedelta(days=60 * (i + 1))
         inspection = Inspection.plan(
-            _ctx("Styrelsen for Patientsikkerhed", visit - timedelta(days=10)), homes[i % 4],
-            authority="Styrelsen for Patientsikkerhed", kind=InspectionKind.PLANNED,
-            announced=True, notice_date=visit - timedelta(days=10), planned_on=visit,
-        )  # fmt: skip
-        inspection.perform(_ctx("STPS", visit), performed_on=visit, findings=(
-            Finding(point="Medicin", observation="Mangler", assessment=Assessment.MINDRE),
-        ), assessment=Assessment.MINDRE)  # fmt: skip
+            _ctx("Styrelsen for Patientsikkerhed", visit - timedelta(days=10)),
+            homes[i % 4],
+            authority="Styrelsen for Patientsikkerhed",
+            kind=InspectionKind.PLANNED,
+            announced=True,
+            notice_date=visit - timedelta(days=10),
+            planned_on=visit,
+        )
+        inspection.perform(
+            _ctx("STPS", visit),
+            performed_on=visit,
+            findings=(
+                Finding(point="Medicin", observation="Mangler", assessment=Assessment.MINDRE),
+            ),
+            assessment=Assessment.MINDRE,
+        )
         out.append(inspection)
         if i % 2 == 0:
-            order = Order.issue(_ctx("STPS", visit), inspection, requirement="Ajourfør",
-                                deadline=visit + timedelta(days=30))  # fmt: skip
+            order = Order.issue(
+                _ctx("STPS", visit),
+                inspection,
+                requirement="Ajourfør",
+                deadline=visit + timedelta(days=30),
+            )
             order.comply(_ctx("STPS", visit + timedelta(days=20)), visit + timedelta(days=20))
             out.append(order)
     return out

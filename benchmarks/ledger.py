@@ -66,13 +66,25 @@ def run(bench: Bench) -> list[Row]:
         finally:
             app.close()
         return [
-            Row("ledger: append events to the Merkle tree", "events/s",
+            Row(
+                "ledger: append events to the Merkle tree",
+                "events/s",
                 Figure((appended / elapsed,), (cpu / appended * 1e6,)),
-                notes=f"{appended:,} events, one pass"),
-            Row("export (full bag, hashing, signed)", "events/s", figures["export"],
-                goal="≥ 50,000 events/s", notes=f"{appended:,} events per bag"),
-            Row("offline verify of that bag", "events/s", verified["verify"],
-                goal="≥ 150,000 events/s"),
-        ]  # fmt: skip
+                notes=f"{appended:,} events, one pass",
+            ),
+            Row(
+                "export (full bag, hashing, signed)",
+                "events/s",
+                figures["export"],
+                goal="≥ 50,000 events/s",
+                notes=f"{appended:,} events per bag",
+            ),
+            Row(
+                "offline verify of that bag",
+                "events/s",
+                verified["verify"],
+                goal="≥ 150,000 events/s",
+            ),
+        ]
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -117,17 +117,29 @@ def run(bench: Bench) -> list[Row]:
     seconds = time.perf_counter() - section
     scale = f"{total:,} events"
     return [
-        Row(f"bulk generator (template trials copied, {scale})", "events/s",
-            Figure((total / generated,)), goal="1M well under 2 min",
-            notes=f"{generated:.0f} s for {scale}; stored through the recorder"),
+        Row(
+            f"bulk generator (template trials copied, {scale})",
+            "events/s",
+            Figure((total / generated,)),
+            goal="1M well under 2 min",
+            notes=f"{generated:.0f} s for {scale}; stored through the recorder",
+        ),
         *(replace(r, name=f"{r.name} ({scale})") for r in query_rows),
-        Row(f"read models and Merkle tree built from {scale}", "s", Figure((built,)),
+        Row(
+            f"read models and Merkle tree built from {scale}",
+            "s",
+            Figure((built,)),
             notes=f"the runner's catch-up of all {len(VIEWS)} read models and the tree's append, "
-            f"two processes at a time: {each}"),
-        Row(f"export peak memory, {large:,} vs {small:,} events", "MiB at the larger size",
-            Figure((large_peak,)), goal="flat",
+            f"two processes at a time: {each}",
+        ),
+        Row(
+            f"export peak memory, {large:,} vs {small:,} events",
+            "MiB at the larger size",
+            Figure((large_peak,)),
+            goal="flat",
             notes=f"Python heap peak {small_peak:.1f} MiB → {large_peak:.1f} MiB "
             f"({large_peak / small_peak:.2f}× for {large // small}× the events); the "
             f"{exported:,}-event export took {export_seconds:.0f} s under tracemalloc; this "
-            f"whole section took {seconds:.0f} s"),
-    ]  # fmt: skip
+            f"whole section took {seconds:.0f} s",
+        ),
+    ]

@@ -93,12 +93,18 @@ def run(bench: Bench) -> list[Row]:
         db.close()
         app.close()
     rows = [
-        Row(f"projection catch-up/rebuild: {name}", "events/s", figures[name], "library "
-            "ProjectionRunner (1 tx/event)", library["library"], goal="≥ 40,000 events/s",
+        Row(
+            f"projection catch-up/rebuild: {name}",
+            "events/s",
+            figures[name],
+            "library ProjectionRunner (1 tx/event)",
+            library["library"],
+            goal="≥ 40,000 events/s",
             notes=f"{total:,} generated events; each view reads only its own events' topics, "
-            "in batches of 500 with tracking in the same transaction")
+            "in batches of 500 with tracking in the same transaction",
+        )
         for name in VIEWS
-    ]  # fmt: skip
+    ]
     return rows + query_rows
 
 
@@ -110,9 +116,11 @@ def _library(url: str, events: int) -> int:
         conn.execute(f'DROP TABLE IF EXISTS "{schema}".libraryprojection_tracking')
         conn.execute("DROP TABLE IF EXISTS bench_library_view")
     with ProjectionRunner(
-        application_class=Frispor, projection_class=LibraryProjection, view_class=LibraryView,
+        application_class=Frispor,
+        projection_class=LibraryProjection,
+        view_class=LibraryView,
         env=env,
-    ) as runner:  # fmt: skip
+    ) as runner:
         runner.wait(events, timeout=300)
     return events
 
@@ -135,9 +143,14 @@ def _queries(read: ReadModels, app: Frispor, bench: Bench) -> list[Row]:
         values.sort()
         p99 = values[int(len(values) * 0.99) - 1] * 1000
         rate = Figure(tuple(1 / statistics.median(values) for _ in range(1)))
-        rows.append(Row(
-            f"query: {name} as of a random day", "queries/s (1 client)", rate, goal="p99 < 5 ms",
-            notes=f"p50 {statistics.median(values) * 1000:.2f} ms, p99 {p99:.2f} ms over "
-            f"{count:,} queries on {app.recorder.max_notification_id():,} events",
-        ))  # fmt: skip
+        rows.append(
+            Row(
+                f"query: {name} as of a random day",
+                "queries/s (1 client)",
+                rate,
+                goal="p99 < 5 ms",
+                notes=f"p50 {statistics.median(values) * 1000:.2f} ms, p99 {p99:.2f} ms over "
+                f"{count:,} queries on {app.recorder.max_notification_id():,} events",
+            )
+        )
     return rows

@@ -27,7 +27,7 @@ from frispor.api.routes import (
     programmes,
     queries,
     trials,
-)  # fmt: skip
+)
 from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
@@ -95,9 +95,12 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
 
     async def outage(request: Request, error: Exception) -> Response:
         return errors.problem(
-            503, "database-unavailable", "the database is unavailable; try again shortly",
-            request, headers={"Retry-After": "2"},
-        )  # fmt: skip
+            503,
+            "database-unavailable",
+            "the database is unavailable; try again shortly",
+            request,
+            headers={"Retry-After": "2"},
+        )
 
     for outage_type in OUTAGES:
         api.add_exception_handler(outage_type, outage)
@@ -107,8 +110,15 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
     # Routes are matched in this order, ~2 µs per route passed over (FastAPI keeps included
     # routers as they are): the most frequent calls, decisions and status reads, go first.
     for router in (
-        programmes.router, queries.router, trials.router, exemptions.router, goals.router,
-        inspections.router, corrections.router, ledger.router, ops.router,
-    ):  # fmt: skip
+        programmes.router,
+        queries.router,
+        trials.router,
+        exemptions.router,
+        goals.router,
+        inspections.router,
+        corrections.router,
+        ledger.router,
+        ops.router,
+    ):
         api.include_router(router, responses=ERRORS)
     return api

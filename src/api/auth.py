@@ -59,9 +59,12 @@ def new_token(
     """A fresh random token and the hashed entry to store for it."""
     token = secrets.token_urlsafe(32)
     entry = TokenEntry(
-        sha256=token_sha256(token), subject=subject, role=role, organisation=organisation,
+        sha256=token_sha256(token),
+        subject=subject,
+        role=role,
+        organisation=organisation,
         area=area,
-    )  # fmt: skip
+    )
     return token, entry
 
 

@@ -50,8 +50,8 @@ def app_for(settings: Settings | None = None) -> Frispor:
 @cli.command()
 def demo() -> None:
     """Load the seed trials of the source texts (once) and print a summary."""
-    from frispor.api.demo import load_demo
     from frispor.api.summary import print_summary
+    from frispor.demo import load_demo
 
     settings = Settings()
     app = app_for(settings)
@@ -204,7 +204,7 @@ def serve(
     place(settings)  # first, so that every thread it starts inherits the placement
     extra = []
     if demo:
-        from frispor.api.demo import load_demo
+        from frispor.demo import load_demo
 
         app = app_for(settings)
         try:

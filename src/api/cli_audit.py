@@ -160,9 +160,14 @@ def _short(value: Any) -> str:
 
 
 def _history(
-    record: Record, format: str, trial: str | None, inst: str | None, kind: str | None,
-    since: str | None, until: str | None,
-) -> None:  # fmt: skip
+    record: Record,
+    format: str,
+    trial: str | None,
+    inst: str | None,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+) -> None:
     table = Table(title="History")
     for col in ("pos", "recorded", "effective", "type", "aggregate", "actor", "justification"):
         table.add_column(col, overflow="fold")
@@ -182,10 +187,14 @@ def _history(
         else:
             actor = event.envelope.actor
             table.add_row(
-                str(logged.position), recorded, event.effective_on.isoformat(),
-                type(event).__qualname__, str(event.originator_id)[:8],
-                f"{actor.id} ({actor.organisation})", event.envelope.justification[:60],
-            )  # fmt: skip
+                str(logged.position),
+                recorded,
+                event.effective_on.isoformat(),
+                type(event).__qualname__,
+                str(event.originator_id)[:8],
+                f"{actor.id} ({actor.organisation})",
+                event.envelope.justification[:60],
+            )
     if format != "jsonl":
         console.print(table)
         console.print(f"{count} events")
@@ -202,16 +211,22 @@ def _status(
         if inst:
             uid = UUID(inst)
             pairs.append(
-                (f"institution {inst}", institution_from_events(record, uid, day),
-                 institution_from_views(read, uid, day, record))
-            )  # fmt: skip
+                (
+                    f"institution {inst}",
+                    institution_from_events(record, uid, day),
+                    institution_from_views(read, uid, day, record),
+                )
+            )
         else:
             trials = [UUID(trial)] if trial else [t.id for t in record.of_type(Trial)]
             for uid in trials:
                 pairs.append(
-                    (f"trial {uid}", trial_from_events(record, uid, day),
-                     trial_from_views(read, uid, day, record))
-                )  # fmt: skip
+                    (
+                        f"trial {uid}",
+                        trial_from_events(record, uid, day),
+                        trial_from_views(read, uid, day, record),
+                    )
+                )
         known = record.known_at.isoformat() if record.known_at else "now"
         for label, from_events, from_views in pairs:
             console.print(f"[bold]{label}[/] as of {day}, as recorded at {known}:")

@@ -132,16 +132,20 @@ class Command:
             return None
         if not stored.same_request:
             raise ApiError(
-                422, "idempotency-key-reused",
+                422,
+                "idempotency-key-reused",
                 "this Idempotency-Key was used for a different request",
-            )  # fmt: skip
+            )
         if not stored.pending:
             return JSONResponse(stored.body, status_code=stored.status)
         try:
             found = store.settle(
-                subject, self.key, stored, self.correlation(),
+                subject,
+                self.key,
+                stored,
+                self.correlation(),
                 self.services.settings.idempotency_stale_after,
-            )  # fmt: skip
+            )
         except StillPending:
             raise _in_progress() from None
         return False if found is None else JSONResponse(found, status_code=201)
@@ -176,10 +180,11 @@ class Command:
 
 def _in_progress() -> ApiError:
     return ApiError(
-        409, "idempotency-in-progress",
+        409,
+        "idempotency-in-progress",
         "a request with this Idempotency-Key is still in progress; retry shortly",
         headers={"Retry-After": "1"},
-    )  # fmt: skip
+    )
 
 
 async def get_command(

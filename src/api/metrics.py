@@ -24,14 +24,19 @@ class Metrics:
             registry=self.registry,
         )
         self.appended = Counter(
-            "frispor_events_appended", "Events appended through this process",
+            "frispor_events_appended",
+            "Events appended through this process",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.lag_events = Gauge(
-            "frispor_projection_lag_events", "Events a read model is behind the head",
-            ["projection"], registry=self.registry,
-        )  # fmt: skip
+            "frispor_projection_lag_events",
+            "Events a read model is behind the head",
+            ["projection"],
+            registry=self.registry,
+        )
         self.lag_seconds = Gauge(
-            "frispor_projection_lag_seconds", "Seconds a read model is behind the head",
-            ["projection"], registry=self.registry,
-        )  # fmt: skip
+            "frispor_projection_lag_seconds",
+            "Seconds a read model is behind the head",
+            ["projection"],
+            registry=self.registry,
+        )

@@ -15,8 +15,17 @@ from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
 
 AGGREGATES = (
-    Programme, Network, Trial, Institution, Exemption, Goal, Inspection, Order, Complaint, Export,
-)  # fmt: skip
+    Programme,
+    Network,
+    Trial,
+    Institution,
+    Exemption,
+    Goal,
+    Inspection,
+    Order,
+    Complaint,
+    Export,
+)
 
 
 def all_event_topics() -> list[str]:

@@ -39,12 +39,28 @@ _S = rb'"([^"\\\x00-\x1f]*)"'
 _T = rb'"([^"\\\x00-\x1f,]*)"'
 _INT = rb"(0|[1-9][0-9]*)"
 _LEAF = re.compile(
-    rb'\{"actor":\{"id":' + _T + rb',"organisation":' + _T + rb',"role":' + _T
-    + rb'\},"aggregate_id":' + _T + rb',"aggregate_version":' + _INT
-    + rb',"payload_sha256":"([0-9a-f]{64})","position":' + _INT + rb',"recorded_at":' + _S
-    + rb',"type":' + _T + rb',"valid_from":(?:' + _S + rb'|null),"valid_to":(?:' + _S
+    rb'\{"actor":\{"id":'
+    + _T
+    + rb',"organisation":'
+    + _T
+    + rb',"role":'
+    + _T
+    + rb'\},"aggregate_id":'
+    + _T
+    + rb',"aggregate_version":'
+    + _INT
+    + rb',"payload_sha256":"([0-9a-f]{64})","position":'
+    + _INT
+    + rb',"recorded_at":'
+    + _S
+    + rb',"type":'
+    + _T
+    + rb',"valid_from":(?:'
+    + _S
+    + rb'|null),"valid_to":(?:'
+    + _S
     + rb"|null)\}"
-)  # fmt: skip
+)
 FastLeaf = tuple[bytes, ...]
 """The leaf's fields as raw bytes, in key order (actor id, organisation, role, aggregate id,
 version, payload SHA-256, position, recorded_at, type, valid_from, valid_to); None for null."""
@@ -94,10 +110,24 @@ def _payload_bytes(state: bytes) -> bytes:
 def fast_csv_row(index: int, position: int, kind: bytes, f: FastLeaf, state: bytes) -> bytes:
     """Return the CSV row of an event from fast_leaf fields; kind is already quoted if needed."""
     # No fast_leaf string holds a quote, comma or line break, so none needs quoting.
-    return b",".join((
-        b"%d" % index, b"%d" % position, f[7], f[9] or b"", f[10] or b"", f[8], kind, f[3],
-        f[4], f[0], f[2], f[1], f[5], b'"' + _payload_bytes(state) + b'"\r\n',
-    ))  # fmt: skip
+    return b",".join(
+        (
+            b"%d" % index,
+            b"%d" % position,
+            f[7],
+            f[9] or b"",
+            f[10] or b"",
+            f[8],
+            kind,
+            f[3],
+            f[4],
+            f[0],
+            f[2],
+            f[1],
+            f[5],
+            b'"' + _payload_bytes(state) + b'"\r\n',
+        )
+    )
 
 
 def quoted(kind: str) -> bytes:

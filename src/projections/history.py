@@ -72,10 +72,11 @@ def feed(
     # Recorded time lives inside the event: scan a bounded window and filter here.
     window = _select(db, where, params, limit * 10)
     kept = [
-        r for r in window
+        r
+        for r in window
         if (since is None or r.event.timestamp >= since)
         and (until is None or r.event.timestamp <= until)
-    ][:limit]  # fmt: skip
+    ][:limit]
     last = kept[-1].position if len(kept) == limit else (window[-1].position if window else after)
     return kept, last
 

@@ -123,9 +123,11 @@ class ReadModels:
             [*by_trial, day, day],
         )
         orders = self._select(
-            cur, "inspections", f"kind = 'order' AND status = 'open' AND trial_id = %s AND {when}",
+            cur,
+            "inspections",
+            f"kind = 'order' AND status = 'open' AND trial_id = %s AND {when}",
             by_trial,
-        )  # fmt: skip
+        )
         trial["counts"] = {"exemptions_in_force": len(in_force), "open_orders": len(orders)}
 
     def institution(
@@ -149,17 +151,22 @@ class ReadModels:
                 [inst["trial_id"], inst["municipality"], institution_id, *params, day, day],
             )
             visits = self._select(
-                cur, "inspections", f"kind = 'inspection' AND institution_id = %s AND {when}",
-                [institution_id, *params], order="day DESC",
-            )  # fmt: skip
+                cur,
+                "inspections",
+                f"kind = 'inspection' AND institution_id = %s AND {when}",
+                [institution_id, *params],
+                order="day DESC",
+            )
             performed = [v for v in visits if v["status"] == "performed"]
             inst["latest_inspection"] = performed[0] if performed else None
             inst["planned_inspections"] = [v for v in visits if v["status"] == "planned"]
             inst["open_orders"] = self._select(
-                cur, "inspections",
+                cur,
+                "inspections",
                 f"kind = 'order' AND status = 'open' AND institution_id = %s AND {when}",
-                [institution_id, *params], order="day",
-            )  # fmt: skip
+                [institution_id, *params],
+                order="day",
+            )
         return inst
 
     def exemptions(

@@ -11,9 +11,15 @@ from frispor.projections.view import END_TIME, Version, View
 # One event's effect: recorded time, position, aggregate version, and the rows it changed.
 Change = tuple[str, int, int, dict[tuple[str, str], Version | None]]
 COLUMNS = [
-    "aggregate_id", "row_key", "valid_from", "valid_to", "recorded_from", "recorded_to",
-    "position", "closed_position",
-]  # fmt: skip
+    "aggregate_id",
+    "row_key",
+    "valid_from",
+    "valid_to",
+    "recorded_from",
+    "recorded_to",
+    "position",
+    "closed_position",
+]
 
 
 def write_batch(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Change]]) -> None:
@@ -43,9 +49,17 @@ def write_batch(cur: Cursor, table: str, view: View, changes: dict[UUID, list[Ch
                     continue
                 live[ident] = new
                 pending[ident] = [
-                    key, new.key, new.valid_from, new.valid_to, recorded, END_TIME, position,
-                    None, *new.columns, new.data,
-                ]  # fmt: skip
+                    key,
+                    new.key,
+                    new.valid_from,
+                    new.valid_to,
+                    recorded,
+                    END_TIME,
+                    position,
+                    None,
+                    *new.columns,
+                    new.data,
+                ]
                 inserts.append(pending[ident])
     _close(cur, table, closes)
     if inserts:

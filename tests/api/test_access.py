@@ -47,8 +47,17 @@ def test_role_matrix_over_every_route(api: Api) -> None:
     some_id = str(uuid4())
     for path, method in routes:
         url = path
-        for name in ("programme_id", "trial_id", "exemption_id", "goal_id", "inspection_id",
-                     "order_id", "complaint_id", "institution_id", "aggregate_id"):  # fmt: skip
+        for name in (
+            "programme_id",
+            "trial_id",
+            "exemption_id",
+            "goal_id",
+            "inspection_id",
+            "order_id",
+            "complaint_id",
+            "institution_id",
+            "aggregate_id",
+        ):
             url = url.replace("{" + name + "}", some_id)
         for who in [None, *sorted(OPEN - {None})]:
             headers = api.headers(who)
@@ -74,10 +83,16 @@ def test_recorder_writes_only_for_its_own_organisation(api: Api) -> None:
 
     other = api.post(
         f"/trials/{ids['trial']}/exemptions",
-        decision("2017-09-01", municipality="101", level="local", category="dokumentation",
-                 rule={"act": "eli/lta/2017/988", "path": "§ 1"}, description="x"),
+        decision(
+            "2017-09-01",
+            municipality="101",
+            level="local",
+            category="dokumentation",
+            rule={"act": "eli/lta/2017/988", "path": "§ 1"},
+            description="x",
+        ),
         who="frb",
-    )  # fmt: skip
+    )
     assert other.status_code == 403 and "kommune:147" in other.json()["detail"]
     revoke = api.post(
         f"/exemptions/{ids['exemption']}/revoke",

@@ -163,12 +163,25 @@ def test_protocol_errors(api: Api) -> None:
         f"/exemptions/{ids['exemption']}/amend", decision("2018-01-01", validity=too_long)
     )
     assert outside.status_code == 422 and outside.json()["rule"] == "rule-2-inside-trial-period"
-    bad_cvr = api.post(f"/trials/{ids['trial']}/institutions", decision(
-        "2017-08-01", name="X", kind="plejehjem", municipality="101", ownership="kommunal",
-        cvr="29556815"), who="kbh")  # fmt: skip
+    bad_cvr = api.post(
+        f"/trials/{ids['trial']}/institutions",
+        decision(
+            "2017-08-01",
+            name="X",
+            kind="plejehjem",
+            municipality="101",
+            ownership="kommunal",
+            cvr="29556815",
+        ),
+        who="kbh",
+    )
     assert bad_cvr.status_code == 422 and "modulus-11" in bad_cvr.text
-    assert created(api.post(f"/exemptions/{ids['exemption']}/amend",
-                            decision("2018-01-01", conditions=["Ny betingelse"])))  # fmt: skip
+    assert created(
+        api.post(
+            f"/exemptions/{ids['exemption']}/amend",
+            decision("2018-01-01", conditions=["Ny betingelse"]),
+        )
+    )
 
 
 def _age_claim(api: Api, key: str, head: int | None = None, insert: bool = False) -> None:
@@ -205,15 +218,19 @@ def test_a_key_left_pending_after_its_write_is_answered_from_the_log(api: Api) -
 def test_a_key_left_pending_without_a_write_runs_again(api: Api) -> None:
     build(api)
     body = decision(
-        "2016-10-10", name="P", kind="frikommune", ministry="Økonomi- og Indenrigsministeriet",
+        "2016-10-10",
+        name="P",
+        kind="frikommune",
+        ministry="Økonomi- og Indenrigsministeriet",
         enabling_act={"act": "eli/lta/2017/658", "path": "§ 1"},
         period={"start": "2016-10-10", "end": "2021-12-31"},
-    )  # fmt: skip
+    )
     assert api.post("/programmes", body, **{"Idempotency-Key": "k-probe"}).status_code == 201
     db = api.client.app.state.services.db  # type: ignore[attr-defined]
     with db.transaction() as cur:
-        [(digest,)] = cur.execute("SELECT request_sha256 FROM idempotency_keys WHERE key = %s",
-                                  ("k-probe",))  # fmt: skip
+        [(digest,)] = cur.execute(
+            "SELECT request_sha256 FROM idempotency_keys WHERE key = %s", ("k-probe",)
+        )
         # A claim made just now: its request may still be running.
         cur.execute(
             "UPDATE idempotency_keys SET status = 0, body = %s, created_at = %s WHERE key = %s",

@@ -10,9 +10,14 @@ from tests.api.scenario import build
 
 def _count(metrics: str, method: str, route: str, status: int) -> float:
     pattern = (
-        r'frispor_http_requests_total\{method="' + method + r'",route="' + re.escape(route)
-        + r'",status="' + str(status) + r'"\} ([0-9.e+]+)'
-    )  # fmt: skip
+        r'frispor_http_requests_total\{method="'
+        + method
+        + r'",route="'
+        + re.escape(route)
+        + r'",status="'
+        + str(status)
+        + r'"\} ([0-9.e+]+)'
+    )
     found = re.search(pattern, metrics)
     return float(found[1]) if found else 0.0
 

@@ -26,9 +26,11 @@ def signed(make_api: Callable[..., Api], tmp_path: Path) -> tuple[Api, Path]:
     key.parent.mkdir()
     write_key_pair(key, ORIGIN)
     api = make_api(
-        signing_key=str(key), ledger_origin=ORIGIN, exports_dir=str(tmp_path / "exports"),
+        signing_key=str(key),
+        ledger_origin=ORIGIN,
+        exports_dir=str(tmp_path / "exports"),
         checkpoint_every=0.05,
-    )  # fmt: skip
+    )
     return api, key
 
 
@@ -52,15 +54,21 @@ def test_checkpoint_and_proofs_verify(signed: tuple[Api, Path]) -> None:
     assert cp.size >= position
     got = api.get("/ledger/proofs/inclusion", who="authority", position=3, size=cp.size).json()
     verify_inclusion(
-        leaf_hash(got["leaf"].encode()), got["leaf_index"], cp.size,
-        [bytes.fromhex(p) for p in got["proof"]], cp.root,
-    )  # fmt: skip
+        leaf_hash(got["leaf"].encode()),
+        got["leaf_index"],
+        cp.size,
+        [bytes.fromhex(p) for p in got["proof"]],
+        cp.root,
+    )
     assert '"position":3' in got["leaf"]
     cons = api.get("/ledger/proofs/consistency", who="kbh", **{"from": 2, "to": cp.size}).json()
     verify_consistency(
-        2, cp.size, bytes.fromhex(cons["old_root"]), cp.root,
+        2,
+        cp.size,
+        bytes.fromhex(cons["old_root"]),
+        cp.root,
         [bytes.fromhex(p) for p in cons["proof"]],
-    )  # fmt: skip
+    )
     too_big = api.get("/ledger/proofs/consistency", **{"from": 2, "to": cp.size + 99})
     assert too_big.status_code == 422 and too_big.json()["rule"] == "tree-size"
 

@@ -27,8 +27,16 @@ def test_cpu_lists_are_read_as_taskset_writes_them(text: str, cpus: set[int]) ->
     assert parse_cpus(text) == cpus
 
 
-@pytest.mark.parametrize(("text", "why"), [("", "not a CPU list"), ("a", "not a CPU list"),
-    ("1,", "not a CPU list"), ("-1", "not a CPU list"), ("3-1", "runs backwards")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("", "not a CPU list"),
+        ("a", "not a CPU list"),
+        ("1,", "not a CPU list"),
+        ("-1", "not a CPU list"),
+        ("3-1", "runs backwards"),
+    ],
+)
 def test_a_malformed_cpu_list_is_refused(text: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         parse_cpus(text)
@@ -65,9 +73,11 @@ def test_serve_runs_every_thread_on_the_named_cpu(database_url: str, tmp_path: P
 @linux_only
 @pytest.mark.parametrize(
     ("value", "message"),
-    [("99999", "FRISPOR_CPUS: CPU 99999 is not available here"),
-     ("0-", "FRISPOR_CPUS: '0-' is not a CPU list")],
-)  # fmt: skip
+    [
+        ("99999", "FRISPOR_CPUS: CPU 99999 is not available here"),
+        ("0-", "FRISPOR_CPUS: '0-' is not a CPU list"),
+    ],
+)
 def test_serve_refuses_cpus_it_cannot_use(value: str, message: str, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'frispor.sqlite'}"
     done = subprocess.run(

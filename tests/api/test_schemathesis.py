@@ -62,10 +62,15 @@ class Served:
 
 
 GOAL_TERMS = {
-    "indicator": "Handleplaner", "definition": "Andel", "unit": "%", "data_source": "DB",
-    "baseline": {"value": "40", "on": "2017-09-01"}, "target": {"value": "80", "on": "2018-04-30"},
-    "direction": "higher", "frequency": "quarterly",
-}  # fmt: skip
+    "indicator": "Handleplaner",
+    "definition": "Andel",
+    "unit": "%",
+    "data_source": "DB",
+    "baseline": {"value": "40", "on": "2017-09-01"},
+    "target": {"value": "80", "on": "2018-04-30"},
+    "direction": "higher",
+    "frequency": "quarterly",
+}
 
 
 def small_trial(api: Any) -> dict[str, str]:
@@ -78,22 +83,37 @@ def small_trial(api: Any) -> dict[str, str]:
 
     ids["goal"] = post(f"/trials/{trial}/goals", "kbh", "2017-08-25", terms=GOAL_TERMS)
     ids["inspection"] = post(
-        "/inspections", "tilsyn", "2017-10-16", institution_id=institution, kind="planned",
-        announced=True, notice_date="2017-10-16", planned_on="2017-10-30",
-    )  # fmt: skip
+        "/inspections",
+        "tilsyn",
+        "2017-10-16",
+        institution_id=institution,
+        kind="planned",
+        announced=True,
+        notice_date="2017-10-16",
+        planned_on="2017-10-30",
+    )
     post(
-        f"/inspections/{ids['inspection']}/perform", "tilsyn", "2017-10-30",
-        performed_on="2017-10-30", assessment="mindre",
+        f"/inspections/{ids['inspection']}/perform",
+        "tilsyn",
+        "2017-10-30",
+        performed_on="2017-10-30",
+        assessment="mindre",
         findings=[{"point": "Medicin", "observation": "Mangler", "assessment": "mindre"}],
-    )  # fmt: skip
+    )
     ids["order"] = post(
-        f"/inspections/{ids['inspection']}/orders", "tilsyn", "2017-10-30",
-        requirement="Krav", deadline="2017-12-31",
-    )  # fmt: skip
+        f"/inspections/{ids['inspection']}/orders",
+        "tilsyn",
+        "2017-10-30",
+        requirement="Krav",
+        deadline="2017-12-31",
+    )
     ids["complaint"] = post(
-        f"/trials/{trial}/complaints", "tilsyn", "2018-01-10", subject="Klage",
+        f"/trials/{trial}/complaints",
+        "tilsyn",
+        "2018-01-10",
+        subject="Klage",
         received_on="2018-01-10",
-    )  # fmt: skip
+    )
     return ids
 
 
@@ -129,18 +149,24 @@ def aimed(case: Any, ids: dict[str, str]) -> Any:
 @BOUNDED
 def test_api_as_a_recorder(case: Any, served: Served) -> None:
     aimed(case, served.ids).call_and_validate(
-        base_url=served.url, session=served.session, headers=served.headers("oim"),
-        checks=CHECKS, timeout=30,
-    )  # fmt: skip
+        base_url=served.url,
+        session=served.session,
+        headers=served.headers("oim"),
+        checks=CHECKS,
+        timeout=30,
+    )
 
 
 @schema.parametrize()  # type: ignore[untyped-decorator]
 @BOUNDED
 def test_api_as_an_auditor(case: Any, served: Served) -> None:
     aimed(case, served.ids).call_and_validate(
-        base_url=served.url, session=served.session, headers=served.headers("auditor"),
-        checks=CHECKS, timeout=30,
-    )  # fmt: skip
+        base_url=served.url,
+        session=served.session,
+        headers=served.headers("auditor"),
+        checks=CHECKS,
+        timeout=30,
+    )
 
 
 # --- what the fuzzing found, made deterministic ------------------------------------------------

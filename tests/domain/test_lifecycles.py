@@ -44,9 +44,12 @@ def test_trial_extend_end_permanent_and_evaluation() -> None:
         t.extend(ctx(), date(2018, 12, 31))
     t.extend(ctx(), date(2019, 6, 30))
     t.publish_evaluation(
-        ctx(), kind=EvaluationKind.MIDTERM, evaluator="VIVE", published_on=date(2019, 1, 5),
+        ctx(),
+        kind=EvaluationKind.MIDTERM,
+        evaluator="VIVE",
+        published_on=date(2019, 1, 5),
         location="https://vive.dk/rapport",
-    )  # fmt: skip
+    )
     t.end(ctx(), date(2019, 3, 31))
     events = then(t)
     assert [type(e) for e in events] == [Trial.Extended, Trial.EvaluationPublished, Trial.Ended]
@@ -68,9 +71,14 @@ def test_trial_only_for_network_members() -> None:
     w = world()
     with pytest.raises(NotParticipatingError, match="851 is not a member"):
         Trial.approve(
-            ctx(), w["programme"], w["network"], title="t", purpose="p", period=P,
+            ctx(),
+            w["programme"],
+            w["network"],
+            title="t",
+            purpose="p",
+            period=P,
             municipalities=("851",),
-        )  # fmt: skip
+        )
 
 
 def test_exemption_lifecycle_grant_amend_revoke() -> None:
@@ -116,9 +124,12 @@ def test_goal_set_revise_and_measure() -> None:
     )
     g.revise(ctx(), revised)
     g.record(
-        ctx(), period=Period(start=date(2018, 3, 1), end=date(2018, 5, 31)),
-        value=Decimal("3.70"), source="Undersøgelse", quality=Quality.PROVISIONAL,
-    )  # fmt: skip
+        ctx(),
+        period=Period(start=date(2018, 3, 1), end=date(2018, 5, 31)),
+        value=Decimal("3.70"),
+        source="Undersøgelse",
+        quality=Quality.PROVISIONAL,
+    )
     events = then(g)
     assert [type(e) for e in events] == [Goal.Set, Goal.Revised, Goal.MeasurementRecorded]
     assert g.revisions == [TERMS, revised] and g.terms == revised
@@ -137,9 +148,14 @@ def test_goal_target_must_point_the_better_way() -> None:
 def test_inspection_announced_performed_reported_and_orders() -> None:
     w = world()
     i = Inspection.plan(
-        ctx(), w["home"], authority="Socialtilsyn Øst", kind=InspectionKind.PLANNED,
-        announced=True, notice_date=date(2018, 4, 1), planned_on=date(2018, 4, 15),
-    )  # fmt: skip
+        ctx(),
+        w["home"],
+        authority="Socialtilsyn Øst",
+        kind=InspectionKind.PLANNED,
+        announced=True,
+        notice_date=date(2018, 4, 1),
+        planned_on=date(2018, 4, 15),
+    )
     with pytest.raises(InvalidTransitionError, match="not performed yet"):
         Order.issue(ctx(), i, requirement="x", deadline=date(2018, 6, 1))
     finding = Finding(point="Medicin", observation="Mangler", assessment=Assessment.MINDRE)
@@ -170,17 +186,25 @@ def test_inspection_announced_performed_reported_and_orders() -> None:
 def test_inspection_notice_must_fit_its_form(announced: bool, notice: date | None) -> None:
     with pytest.raises(InvalidValueError, match="notice date"):
         Inspection.plan(
-            ctx(), world()["home"], authority="Socialtilsyn", kind=InspectionKind.REACTIVE,
-            announced=announced, notice_date=notice, planned_on=date(2018, 4, 15),
-        )  # fmt: skip
+            ctx(),
+            world()["home"],
+            authority="Socialtilsyn",
+            kind=InspectionKind.REACTIVE,
+            announced=announced,
+            notice_date=notice,
+            planned_on=date(2018, 4, 15),
+        )
 
 
 def test_complaint_received_and_decided_once() -> None:
     w = world()
     c = Complaint.receive(
-        ctx(), w["trial"], complaint_body="Ankestyrelsen", subject="Afslag på tilkøb",
+        ctx(),
+        w["trial"],
+        complaint_body="Ankestyrelsen",
+        subject="Afslag på tilkøb",
         received_on=date(2018, 6, 1),
-    )  # fmt: skip
+    )
     c.decide(ctx(), ComplaintOutcome.DISMISSED)
     assert [type(e) for e in then(c)] == [Complaint.Received, Complaint.Decided]
     with pytest.raises(InvalidTransitionError, match="already decided"):
@@ -191,7 +215,10 @@ def test_facts_need_no_legal_basis() -> None:
     w = world()
     g = settled(Goal.set(ctx(), w["trial"], TERMS))
     g.record(  # type: ignore[attr-defined]
-        ctx(basis=(), justification=""), period=P, value=Decimal("4"), source="s",
+        ctx(basis=(), justification=""),
+        period=P,
+        value=Decimal("4"),
+        source="s",
         quality=Quality.FINAL,
-    )  # fmt: skip
+    )
     assert len(then(g)) == 1

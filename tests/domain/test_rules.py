@@ -202,6 +202,12 @@ def test_rule_6_leaves_digests_alone() -> None:
 def test_rule_6_still_reads_the_authority_of_an_export() -> None:
     with pytest.raises(CprNumberError, match="'authority'"):
         Export.record(
-            ctx(), export_number=1, authority="borger 0210161234", kind="full", events=1,
-            checkpoint_size=1, checkpoint_root="0" * 64, tagmanifest_sha256="0" * 64,
-        )  # fmt: skip
+            ctx(),
+            export_number=1,
+            authority="borger 0210161234",
+            kind="full",
+            events=1,
+            checkpoint_size=1,
+            checkpoint_root="0" * 64,
+            tagmanifest_sha256="0" * 64,
+        )

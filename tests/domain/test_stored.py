@@ -14,9 +14,15 @@ from tests.domain.builders import RULE, ctx, requested, world
 def _requested() -> Exemption.Requested:
     w = world()
     x = Exemption.request(
-        ctx("kommune:101"), w["programme"], w["trial"], municipality="101", rule=RULE,
-        level=RuleLevel.STATE, category=RuleCategory.TILSYNSFORM, description="første udgave",
-    )  # fmt: skip
+        ctx("kommune:101"),
+        w["programme"],
+        w["trial"],
+        municipality="101",
+        rule=RULE,
+        level=RuleLevel.STATE,
+        category=RuleCategory.TILSYNSFORM,
+        description="første udgave",
+    )
     event = x.collect_events()[0]
     assert isinstance(event, Exemption.Requested)
     return event

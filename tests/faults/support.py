@@ -299,18 +299,38 @@ class PgCluster:
 
     def init(self) -> None:
         self._check(
-            "initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync",
-            "-E", "UTF8", "--locale=C",
-        )  # fmt: skip
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        )
 
     def _pg_ctl(self, action: str, *args: str) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses={self.host} -c max_connections=60"
         )
         self._check(
-            "pg_ctl", action, "-D", str(self.data), "-l", str(self.root / "server.log"),
-            "-w", "-t", "60", "-o", options, *args, timeout=90,
-        )  # fmt: skip
+            "pg_ctl",
+            action,
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "-o",
+            options,
+            *args,
+            timeout=90,
+        )
 
     def start(self) -> None:
         self._pg_ctl("start")
@@ -474,15 +494,21 @@ INSPECTOR = Actor(id="tilsyn", role=Role.RECORDER, organisation="kommune:101")
 def fill_with_measurements(app: Frispor, trial_id: UUID, goals: int, per_goal: int) -> int:
     """Set `goals` goals on a trial with `per_goal` measurements each; one save per goal."""
     envelope = Envelope(
-        actor=INSPECTOR, legal_basis=(BASIS,), justification="Kvartalsopgørelse",
+        actor=INSPECTOR,
+        legal_basis=(BASIS,),
+        justification="Kvartalsopgørelse",
         decided_on=date(2018, 1, 1),
-    )  # fmt: skip
+    )
     terms = GoalTerms(
-        indicator="Andel med handleplan", definition="Handleplaner inden 30 dage", unit="%",
-        data_source="Tilsynsdatabasen", baseline=Measure(value=Decimal("40"), on=date(2017, 9, 1)),
-        target=Measure(value=Decimal("80"), on=date(2018, 4, 30)), direction=Direction.HIGHER,
+        indicator="Andel med handleplan",
+        definition="Handleplaner inden 30 dage",
+        unit="%",
+        data_source="Tilsynsdatabasen",
+        baseline=Measure(value=Decimal("40"), on=date(2017, 9, 1)),
+        target=Measure(value=Decimal("80"), on=date(2018, 4, 30)),
+        direction=Direction.HIGHER,
         frequency=Frequency.MONTHLY,
-    )  # fmt: skip
+    )
     written = 0
     for _ in range(goals):
         goal_id = app.set_goal(envelope, trial_id, terms).id
@@ -491,9 +517,12 @@ def fill_with_measurements(app: Frispor, trial_id: UUID, goals: int, per_goal: i
             start = date(2017, 9, 1) + timedelta(days=n % 240)
             ctx = Context(envelope=envelope, recorded_at=app.clock())
             goal.record(
-                ctx, period=Period(start=start, end=start + timedelta(days=6)),
-                value=Decimal(40 + n % 45), source="Tilsynsdatabasen", quality=Quality.FINAL,
-            )  # fmt: skip
+                ctx,
+                period=Period(start=start, end=start + timedelta(days=6)),
+                value=Decimal(40 + n % 45),
+                source="Tilsynsdatabasen",
+                quality=Quality.FINAL,
+            )
         app.save(goal)
         written += 1 + per_goal
     return written

@@ -94,20 +94,29 @@ def history(api: Api, aggregate: str) -> list[dict[str, Any]]:
 
 def new_goal(api: Api, trial: str) -> str:
     terms = {
-        "indicator": "Handleplaner", "definition": "Andel", "unit": "%", "data_source": "DB",
+        "indicator": "Handleplaner",
+        "definition": "Andel",
+        "unit": "%",
+        "data_source": "DB",
         "baseline": {"value": "40", "on": "2017-09-01"},
         "target": {"value": "80", "on": "2018-04-30"},
-        "direction": "higher", "frequency": "quarterly",
-    }  # fmt: skip
-    return str(created(api.post(f"/trials/{trial}/goals", decision("2017-08-25", terms=terms),
-                                "kbh"))["id"])  # fmt: skip
+        "direction": "higher",
+        "frequency": "quarterly",
+    }
+    return str(
+        created(api.post(f"/trials/{trial}/goals", decision("2017-08-25", terms=terms), "kbh"))[
+            "id"
+        ]
+    )
 
 
 def measurement(n: int) -> dict[str, Any]:
     return decision(
-        "2017-12-31", period={"start": "2017-10-01", "end": "2017-12-31"}, value=str(40 + n),
+        "2017-12-31",
+        period={"start": "2017-10-01", "end": "2017-12-31"},
+        value=str(40 + n),
         source="DB",
-    )  # fmt: skip
+    )
 
 
 def test_one_winner_per_version_with_if_match(server: Server) -> None:
@@ -115,12 +124,19 @@ def test_one_winner_per_version_with_if_match(server: Server) -> None:
     trial = build(api)["trial"]
     for round_ in range(3):
         version = len(history(api, trial))
-        answers = at_once(url, [
-            poster(callers, "oim", f"/trials/{trial}/extend",
-                   decision("2018-03-15", new_end=f"2018-{5 + round_:02d}-{1 + n:02d}"),
-                   **{"If-Match": f'"{version}"', "Idempotency-Key": f"r{round_}-w{n}"})
-            for n in range(WRITERS)
-        ])  # fmt: skip
+        answers = at_once(
+            url,
+            [
+                poster(
+                    callers,
+                    "oim",
+                    f"/trials/{trial}/extend",
+                    decision("2018-03-15", new_end=f"2018-{5 + round_:02d}-{1 + n:02d}"),
+                    **{"If-Match": f'"{version}"', "Idempotency-Key": f"r{round_}-w{n}"},
+                )
+                for n in range(WRITERS)
+            ],
+        )
         statuses = Counter(status for status, _ in answers)
         assert statuses == {201: 1, 409: WRITERS - 1}, answers
         assert all(b["rule"] == "optimistic-concurrency" for s, b in answers if s == 409)
@@ -138,10 +154,15 @@ def test_losers_retry_with_their_key_and_each_is_written_once(
     goal = new_goal(api, build(api)["trial"])
     keys = [f"m-{n}" for n in range(WRITERS)]
     requests = [
-        poster(callers, "kbh", f"/goals/{goal}/measurements", measurement(n),
-               **{"Idempotency-Key": keys[n]})
+        poster(
+            callers,
+            "kbh",
+            f"/goals/{goal}/measurements",
+            measurement(n),
+            **{"Idempotency-Key": keys[n]},
+        )
         for n in range(WRITERS)
-    ]  # fmt: skip
+    ]
     answers = at_once(url, requests)
     first = Counter(status for status, _ in answers)
     assert first[201] >= 1 and set(first) <= {201, 409}, answers
@@ -167,8 +188,13 @@ def test_losers_retry_with_their_key_and_each_is_written_once(
 def one_key_n_times(server: Server) -> None:
     api, url, callers = server
     goal = new_goal(api, build(api)["trial"])
-    same = poster(callers, "kbh", f"/goals/{goal}/measurements", measurement(1),
-                  **{"Idempotency-Key": "same-key"})  # fmt: skip
+    same = poster(
+        callers,
+        "kbh",
+        f"/goals/{goal}/measurements",
+        measurement(1),
+        **{"Idempotency-Key": "same-key"},
+    )
     answers = at_once(url, [same] * WRITERS)
     print(f"\none key sent {WRITERS} times at once: {[(s, b.get('rule')) for s, b in answers]}")
     assert [e["type"] for e in history(api, goal)] == ["Goal.Set", "Goal.MeasurementRecorded"]
@@ -176,8 +202,9 @@ def one_key_n_times(server: Server) -> None:
     assert set(statuses) <= {201, 409} and statuses[201] >= 1, answers
     assert all(b["rule"] == "idempotency-in-progress" for s, b in answers if s == 409), answers
     assert len({str(body) for status, body in answers if status == 201}) == 1
-    again = api.post(f"/goals/{goal}/measurements", measurement(1), "kbh",
-                     **{"Idempotency-Key": "same-key"})  # fmt: skip
+    again = api.post(
+        f"/goals/{goal}/measurements", measurement(1), "kbh", **{"Idempotency-Key": "same-key"}
+    )
     assert again.status_code == 201
     assert len(history(api, goal)) == 2
 
@@ -210,11 +237,19 @@ def test_many_writers_with_the_runners_on_sqlite_get_201_or_409(tmp_path: Path) 
         api, url, callers = server
         goal = new_goal(api, build(api)["trial"])
         for round_ in range(3):
-            answers = at_once(url, [
-                poster(callers, "kbh", f"/goals/{goal}/measurements", measurement(n),
-                       **{"Idempotency-Key": f"r{round_}-{n}"})
-                for n in range(many)
-            ])  # fmt: skip
+            answers = at_once(
+                url,
+                [
+                    poster(
+                        callers,
+                        "kbh",
+                        f"/goals/{goal}/measurements",
+                        measurement(n),
+                        **{"Idempotency-Key": f"r{round_}-{n}"},
+                    )
+                    for n in range(many)
+                ],
+            )
             statuses = Counter(status for status, _ in answers)
             print(f"\n{many} writers with the runners on SQLite, round {round_}: {dict(statuses)}")
             # SQLite has one writer: under this much contention a request may wait past the

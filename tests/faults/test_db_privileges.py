@@ -59,9 +59,16 @@ def limited() -> Iterator[Limited]:
                 # The migration: every table, type, function and trigger, created as postgres
                 # (the app's start-up creates the store's and the read side's; the ledger's
                 # follower would create its own later, in the background).
-                with TestClient(create_app(Settings.model_validate({
-                    "DATABASE_URL": owner_url, "run_projections": False,
-                }))):  # fmt: skip
+                with TestClient(
+                    create_app(
+                        Settings.model_validate(
+                            {
+                                "DATABASE_URL": owner_url,
+                                "run_projections": False,
+                            }
+                        )
+                    )
+                ):
                     pass
                 TreeStore.open(owner_url).close()
                 admin.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
@@ -129,7 +136,7 @@ def test_the_apps_recorder_inserts_as_the_limited_role(limited: Limited) -> None
                     topic="tests.faults:Probe",
                     state=b"{}",
                 )
-            ]  # fmt: skip
+            ]
         )
         assert ids and ids[0] > 0
     finally:

@@ -28,10 +28,15 @@ from tests.faults.support import AnswerLosingProxy, Callers, wait_until
 pytestmark = pytest.mark.postgres
 
 GOAL_TERMS = {
-    "indicator": "Handleplaner", "definition": "Andel", "unit": "%", "data_source": "DB",
-    "baseline": {"value": "40", "on": "2017-09-01"}, "target": {"value": "80", "on": "2018-04-30"},
-    "direction": "higher", "frequency": "quarterly",
-}  # fmt: skip
+    "indicator": "Handleplaner",
+    "definition": "Andel",
+    "unit": "%",
+    "data_source": "DB",
+    "baseline": {"value": "40", "on": "2017-09-01"},
+    "target": {"value": "80", "on": "2018-04-30"},
+    "direction": "higher",
+    "frequency": "quarterly",
+}
 MEASURED = decision(
     "2017-12-31", period={"start": "2017-10-01", "end": "2017-12-31"}, value="55", source="DB"
 )
@@ -62,23 +67,28 @@ def test_a_decision_whose_answer_was_lost_is_acknowledged_once(
 ) -> None:
     api, proxy = behind_proxy
     trial = build(api)["trial"]  # the recorder's connection is set up before the fault
-    goal = created(api.post(f"/trials/{trial}/goals", decision("2017-08-25", terms=GOAL_TERMS),
-                            "kbh"))["id"]  # fmt: skip
+    goal = created(
+        api.post(f"/trials/{trial}/goals", decision("2017-08-25", terms=GOAL_TERMS), "kbh")
+    )["id"]
     key = {"Idempotency-Key": "m-2017-q4"}
     proxy.armed.set()
     first = api.post(f"/goals/{goal}/measurements", MEASURED, "kbh", **key)
     wait_until("the proxy to cut the connection", proxy.cut.is_set, 10)
     again = api.post(f"/goals/{goal}/measurements", MEASURED, "kbh", **key)
     stored = stored_with(api, goal, key["Idempotency-Key"])
-    print(f"\nlost acknowledgement: first {first.status_code} {first.json().get('rule', '')}, "
-          f"retry {again.status_code}, stored {len(stored)} time(s)")  # fmt: skip
+    print(
+        f"\nlost acknowledgement: first {first.status_code} {first.json().get('rule', '')}, "
+        f"retry {again.status_code}, stored {len(stored)} time(s)"
+    )
     assert len(stored) == 1, f"the decision is stored {len(stored)} times"
     assert first.status_code in (201, 503), first.text  # never "another decision won"
     if first.status_code == 201:
         assert again.json() == first.json()
         assert (first.json()["version"], first.json()["position"]) == (
-            stored[0]["aggregate_version"], stored[0]["position"],
-        )  # fmt: skip
+            stored[0]["aggregate_version"],
+            stored[0]["position"],
+        )
     assert [e["type"] for e in api.get(f"/history/{goal}").json()["items"]] == [
-        "Goal.Set", "Goal.MeasurementRecorded",
-    ]  # fmt: skip
+        "Goal.Set",
+        "Goal.MeasurementRecorded",
+    ]

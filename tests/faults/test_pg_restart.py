@@ -116,9 +116,7 @@ def post_with_retries(
 
 
 def load(url: str, callers: Callers, goals: list[str], restart: threading.Event) -> list[Outcome]:
-    outcomes = [
-        [Outcome(f"load-{t}-{n}") for n in range(PER_THREAD)] for t in range(THREADS)
-    ]  # fmt: skip
+    outcomes = [[Outcome(f"load-{t}-{n}") for n in range(PER_THREAD)] for t in range(THREADS)]
     deadline = time.monotonic() + LOAD_DEADLINE
     answered = threading.Semaphore(0)
 
@@ -152,11 +150,16 @@ def probe_outage(url: str, callers: Callers, ids: dict[str, str], goal: str) -> 
         ("GET /trials/{id}", "GET", f"/trials/{ids['trial']}", auditor, {}),
         ("GET /goals/{id}", "GET", f"/goals/{goal}", auditor, {}),
         ("GET /health", "GET", "/health", auditor, {}),
-        ("POST measurement with key", "POST", f"/goals/{goal}/measurements", recorder,
-         {"Idempotency-Key": "outage-1"}),
+        (
+            "POST measurement with key",
+            "POST",
+            f"/goals/{goal}/measurements",
+            recorder,
+            {"Idempotency-Key": "outage-1"},
+        ),
         ("POST measurement", "POST", f"/goals/{goal}/measurements", recorder, {}),
         ("POST /programmes", "POST", "/programmes", callers.tokens["oim"], {}),
-    ]  # fmt: skip
+    ]
     probes = {label: Probe(label) for label, *_ in requests}
 
     def send(label: str, method: str, path: str, token: str, extra: dict[str, str]) -> None:
@@ -166,9 +169,11 @@ def probe_outage(url: str, callers: Callers, ids: dict[str, str], goal: str) -> 
         try:
             with httpx2.Client(base_url=url, timeout=PROBE_TIMEOUT) as client:
                 response = client.request(
-                    method, path, json=body if method == "POST" else None,
+                    method,
+                    path,
+                    json=body if method == "POST" else None,
                     headers={"Authorization": f"Bearer {token}", **extra},
-                )  # fmt: skip
+                )
             probe.status, probe.body = response.status_code, response.text[:300]
             probe.retry_after = response.headers.get("retry-after")
             probe.content_type = response.headers.get("content-type", "")
@@ -189,10 +194,14 @@ def probe_outage(url: str, callers: Callers, ids: dict[str, str], goal: str) -> 
 def _programme() -> dict[str, Any]:
     basis = {"act": "eli/lta/2017/658", "path": "§ 1"}
     return decision(
-        "2019-01-01", name="Frikommuneforsøg III", kind="frikommune", enabling_act=basis,
+        "2019-01-01",
+        name="Frikommuneforsøg III",
+        kind="frikommune",
+        enabling_act=basis,
         period={"start": "2019-01-01", "end": "2022-12-31"},
-        ministry="Økonomi- og Indenrigsministeriet", protected_categories=["magtanvendelse"],
-    )  # fmt: skip
+        ministry="Økonomi- og Indenrigsministeriet",
+        protected_categories=["magtanvendelse"],
+    )
 
 
 def read_store(database_url: str) -> tuple[dict[UUID, list[tuple[int, UUID, int]]], list[int]]:
@@ -239,13 +248,27 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             api = http_api(client, callers)
             ids = build(api)
             goals = [
-                created(api.post(f"/trials/{ids['trial']}/goals", decision("2017-08-25", terms={
-                    "indicator": f"Handleplaner {t}", "definition": "Andel", "unit": "%",
-                    "data_source": "DB", "baseline": {"value": "40", "on": "2017-09-01"},
-                    "target": {"value": "80", "on": "2018-04-30"},
-                    "direction": "higher", "frequency": "quarterly"}), who=MEASURED_BY))["id"]
+                created(
+                    api.post(
+                        f"/trials/{ids['trial']}/goals",
+                        decision(
+                            "2017-08-25",
+                            terms={
+                                "indicator": f"Handleplaner {t}",
+                                "definition": "Andel",
+                                "unit": "%",
+                                "data_source": "DB",
+                                "baseline": {"value": "40", "on": "2017-09-01"},
+                                "target": {"value": "80", "on": "2018-04-30"},
+                                "direction": "higher",
+                                "frequency": "quarterly",
+                            },
+                        ),
+                        who=MEASURED_BY,
+                    )
+                )["id"]
                 for t in range(THREADS)
-            ]  # fmt: skip
+            ]
 
             restart = threading.Event()
             restarted: list[int] = []
@@ -279,9 +302,11 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
                 key = f"after-outage-{next(attempts)}"
                 try:
                     answer = api.post(
-                        f"/goals/{goals[1]}/measurements", measurement(501), who=MEASURED_BY,
+                        f"/goals/{goals[1]}/measurements",
+                        measurement(501),
+                        who=MEASURED_BY,
                         **{"Idempotency-Key": key},
-                    )  # fmt: skip
+                    )
                 except httpx2.TransportError:
                     recovery.append("no answer")
                     return False
@@ -346,15 +371,21 @@ def test_restart_under_load_loses_nothing_and_writes_nothing_twice(run: Run) -> 
             assert outcome.body is not None and len(rows) == 1, f"{outcome} acknowledged, not found"
             position, goal, version = rows[0]
             assert (position, str(goal), version) == (
-                outcome.body["position"], outcome.body["id"], outcome.body["version"],
-            ), outcome  # fmt: skip
+                outcome.body["position"],
+                outcome.body["id"],
+                outcome.body["version"],
+            ), outcome
     assert "timeout" not in seen, "a request hung past the client timeout"
     # An answer is an acknowledgement, a retryable outage, "outcome unknown: look it up", or the
     # lost-acknowledgement conflict that test_lost_acknowledgement.py pins down.
     assert set(finals) <= {
-        "201", "503 database-unavailable", "409 idempotency-in-progress",
-        "409 optimistic-concurrency", "500", "no answer",
-    }, dict(finals)  # fmt: skip
+        "201",
+        "503 database-unavailable",
+        "409 idempotency-in-progress",
+        "409 optimistic-concurrency",
+        "500",
+        "no answer",
+    }, dict(finals)
     assert finals["201"] >= len(run.outcomes) // 2, "most decisions should get through a restart"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.ledger.store import TreeStore
 from frispor.projections.catalog import VIEWS, ensure
@@ -106,9 +106,12 @@ def start(store: Store, *args: str) -> subprocess.Popen[bytes]:
     log = (store.workdir / "frispor.log").open("ab")
     try:
         return subprocess.Popen(
-            [frispor_exe(), *args], cwd=store.workdir, env=frispor_env(store.url),
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [frispor_exe(), *args],
+            cwd=store.workdir,
+            env=frispor_env(store.url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     finally:
         log.close()  # the child keeps its own descriptor
 
@@ -157,9 +160,13 @@ def assert_on_a_batch_boundary(store: Store, table: str) -> int:
 
 def frispor_check(store: Store) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [frispor_exe(), "check"], cwd=store.workdir, env=frispor_env(store.url),
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [frispor_exe(), "check"],
+        cwd=store.workdir,
+        env=frispor_env(store.url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_rebuild_killed_in_mid_batch_resumes_and_equals_a_replay(store: Store) -> None:
@@ -186,13 +193,19 @@ def test_rebuild_killed_in_mid_batch_resumes_and_equals_a_replay(store: Store) -
         pending = now_pending
         since = assert_on_a_batch_boundary(store, pending)
         kills.append(killed_at)
-    print(f"\nrebuild goals on {store.url.split(':')[0]}: SIGKILL after positions {kills} "
-          f"of {store.head}")  # fmt: skip
+    print(
+        f"\nrebuild goals on {store.url.split(':')[0]}: SIGKILL after positions {kills} "
+        f"of {store.head}"
+    )
     assert len(kills) >= 2, "the rebuild was too quick to be killed in mid-batch"
     finished = subprocess.run(
-        [frispor_exe(), "rebuild", "goals"], cwd=store.workdir, env=frispor_env(store.url),
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [frispor_exe(), "rebuild", "goals"],
+        cwd=store.workdir,
+        env=frispor_env(store.url),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert finished.returncode == 0, finished.stdout + finished.stderr
     assert f"now served from {pending}" in finished.stdout  # resumed, not started over
     with peek(store.url) as conn:
@@ -228,8 +241,10 @@ def test_project_killed_in_mid_batch_catches_up_and_equals_a_replay(store: Store
         with peek(store.url) as conn:
             since = assert_on_a_batch_boundary(store, active_table(conn, "goals"))
         kills.append(killed_at)
-    print(f"\nproject on {store.url.split(':')[0]}: SIGKILL after goals positions {kills} "
-          f"of {store.head}")  # fmt: skip
+    print(
+        f"\nproject on {store.url.split(':')[0]}: SIGKILL after goals positions {kills} "
+        f"of {store.head}"
+    )
     process = start(store, "project")
     try:
 

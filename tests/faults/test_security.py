@@ -38,9 +38,12 @@ SPOOFS: list[tuple[str, dict[str, Any], str]] = [
     ("role", {"role": "admin"}, "role"),
     ("mandate", {"mandate": "fuldmagt"}, "mandate"),
     ("recorded_at", {"recorded_at": "2017-01-01T00:00:00Z"}, "recorded_at"),
-    ("actor in a legal basis", {"legal_basis": [
-        {"act": "eli/lta/2017/658", "path": "§ 1", "actor": "someone"}]}, "legal_basis.0.actor"),
-]  # fmt: skip
+    (
+        "actor in a legal basis",
+        {"legal_basis": [{"act": "eli/lta/2017/658", "path": "§ 1", "actor": "someone"}]},
+        "legal_basis.0.actor",
+    ),
+]
 
 
 def head(api: Api) -> int:
@@ -65,16 +68,25 @@ def test_actor_headers_and_query_parameters_change_nothing(api: Api) -> None:
         f"/trials/{trial}/extend",
         params={"actor": "someone", "organisation": "kommune:147"},
         json=decision("2018-03-15", new_end="2018-10-31"),
-        headers=api.headers("oim", **{"X-Actor": "someone", "X-Organisation": "kommune:147",
-                                      "X-Forwarded-User": "someone"}),
-    )  # fmt: skip
+        headers=api.headers(
+            "oim",
+            **{
+                "X-Actor": "someone",
+                "X-Organisation": "kommune:147",
+                "X-Forwarded-User": "someone",
+            },
+        ),
+    )
     version = created(answer)["version"]
-    [extended] = [e for e in api.get(f"/history/{trial}").json()["items"]
-                  if e["aggregate_version"] == version]  # fmt: skip
+    [extended] = [
+        e for e in api.get(f"/history/{trial}").json()["items"] if e["aggregate_version"] == version
+    ]
     assert extended["envelope"]["actor"] == {
-        "id": "oim", "role": "recorder", "organisation": "Økonomi- og Indenrigsministeriet",
+        "id": "oim",
+        "role": "recorder",
+        "organisation": "Økonomi- og Indenrigsministeriet",
         "mandate": None,
-    }  # fmt: skip
+    }
 
 
 # --- expired tokens -----------------------------------------------------------------------------
@@ -134,9 +146,11 @@ def signed(make_api: Callable[..., Api], tmp_path: Path) -> tuple[Api, bytes]:
     key = tmp_path / "keys" / "frispor.key"
     write_key_pair(key, "frispor.test/trail")
     api = make_api(
-        signing_key=str(key), ledger_origin="frispor.test/trail",
-        exports_dir=str(tmp_path / "exports"), checkpoint_every=0.05,
-    )  # fmt: skip
+        signing_key=str(key),
+        ledger_origin="frispor.test/trail",
+        exports_dir=str(tmp_path / "exports"),
+        checkpoint_every=0.05,
+    )
     return api, key.read_bytes()
 
 
@@ -169,18 +183,59 @@ def test_no_token_or_signing_key_in_any_log_or_answer(
     assert call("GET", "/trials", f"{tokens['kbh']}x").status_code == 401
     assert call("GET", "/history/" + trial, tokens["kbh"]).status_code == 403
     assert call("GET", "/metrics", tokens["oim"]).status_code == 403
-    assert call("POST", f"/trials/{trial}/extend", tokens["frb"],
-                json=decision("2018-03-15", new_end="2018-10-31")).status_code == 403  # fmt: skip
-    assert call("POST", f"/trials/{trial}/extend", tokens["oim"],
-                json=decision("2018-03-15", new_end="2017-01-01")).status_code == 422  # fmt: skip
-    assert call("POST", f"/trials/{trial}/extend", tokens["oim"], json=decision(
-        "2018-03-15", new_end="2018-10-31", token=tokens["oim"])).status_code == 422  # fmt: skip
-    assert call("POST", f"/trials/{trial}/extend", tokens["oim"], content="{not json",
-                headers={"Content-Type": "application/json"}).status_code == 422  # fmt: skip
-    assert call("POST", f"/trials/{trial}/extend", tokens["oim"], content="x",
-                headers={"Content-Type": "text/plain"}).status_code == 415  # fmt: skip
-    assert call("GET", "/trials/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
-                tokens["auditor"]).status_code == 404  # fmt: skip
+    assert (
+        call(
+            "POST",
+            f"/trials/{trial}/extend",
+            tokens["frb"],
+            json=decision("2018-03-15", new_end="2018-10-31"),
+        ).status_code
+        == 403
+    )
+    assert (
+        call(
+            "POST",
+            f"/trials/{trial}/extend",
+            tokens["oim"],
+            json=decision("2018-03-15", new_end="2017-01-01"),
+        ).status_code
+        == 422
+    )
+    assert (
+        call(
+            "POST",
+            f"/trials/{trial}/extend",
+            tokens["oim"],
+            json=decision("2018-03-15", new_end="2018-10-31", token=tokens["oim"]),
+        ).status_code
+        == 422
+    )
+    assert (
+        call(
+            "POST",
+            f"/trials/{trial}/extend",
+            tokens["oim"],
+            content="{not json",
+            headers={"Content-Type": "application/json"},
+        ).status_code
+        == 422
+    )
+    assert (
+        call(
+            "POST",
+            f"/trials/{trial}/extend",
+            tokens["oim"],
+            content="x",
+            headers={"Content-Type": "text/plain"},
+        ).status_code
+        == 415
+    )
+    assert (
+        call(
+            "GET", "/trials/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12, tokens["auditor"]
+        ).status_code
+        == 404
+    )
     assert call("GET", "/metrics", tokens["admin"]).status_code == 200
     checkpoint = time.monotonic() + 15
     while call("GET", "/ledger/checkpoint", tokens["auditor"]).status_code != 200:
@@ -199,8 +254,9 @@ def test_no_token_or_signing_key_in_any_log_or_answer(
 
     answers = "\n".join(
         r.text + "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers.items())
-        for r in seen if r.headers.get("content-type", "").split(";")[0] != "application/gzip"
-    )  # fmt: skip
+        for r in seen
+        if r.headers.get("content-type", "").split(";")[0] != "application/gzip"
+    )
     logged = caplog.text + "\n".join(str(record.__dict__) for record in caplog.records)
     for token in [unknown, *tokens.values()]:
         assert token not in answers, "a bearer token in an answer"

@@ -117,8 +117,11 @@ def disk_full(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiskFull]:
             path, token = f"/trials/{trial}/extend", callers.tokens["oim"]
             headers = {"Authorization": f"Bearer {token}"}
             with client() as c:
-                with_key = answer(lambda: c.post(path, json=EXTEND, headers={
-                    **headers, "Idempotency-Key": "full-1"}))  # fmt: skip
+                with_key = answer(
+                    lambda: c.post(
+                        path, json=EXTEND, headers={**headers, "Idempotency-Key": "full-1"}
+                    )
+                )
             with client() as c:
                 without_key = answer(lambda: c.post(path, json=EXTEND, headers=headers))
             with client() as c:
@@ -145,8 +148,10 @@ def disk_full(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DiskFull]:
 
 
 def test_sqlite_disk_full_refuses_with_503_and_loses_nothing(disk_full: DiskFull) -> None:
-    print(f"\nSQLite, disk full: with key {disk_full.with_key}; without key "
-          f"{disk_full.without_key}; read {disk_full.read}")  # fmt: skip
+    print(
+        f"\nSQLite, disk full: with key {disk_full.with_key}; without key "
+        f"{disk_full.without_key}; read {disk_full.read}"
+    )
     refused = disk_full.with_key
     assert refused.status == 503 and refused.retry_after, refused
     assert refused.content_type.startswith("application/problem+json")
@@ -212,15 +217,20 @@ def statement_timeout() -> Iterator[Timeout]:
                 locker.close()
             after = api.post(f"/trials/{trial}/extend", EXTEND, "oim").status_code
             yield Timeout(
-                results["command"], results["read"], stored_while_locked, after,
+                results["command"],
+                results["read"],
+                stored_while_locked,
+                after,
                 types(api, trial),
-            )  # fmt: skip
+            )
 
 
 @pytest.mark.postgres
 def test_statement_timeout_refuses_the_write_and_stores_nothing(statement_timeout: Timeout) -> None:
-    print(f"\nPostgreSQL statement_timeout behind a lock: command {statement_timeout.command}, "
-          f"read {statement_timeout.read}")  # fmt: skip
+    print(
+        f"\nPostgreSQL statement_timeout behind a lock: command {statement_timeout.command}, "
+        f"read {statement_timeout.read}"
+    )
     command = statement_timeout.command
     assert command.status != "timeout" and command.status != 201, command
     assert statement_timeout.read.status == 200, "reads are not held up by the lock"

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import StoredEvent
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.errors import ConcurrencyError, NotFoundError
@@ -71,24 +71,36 @@ def trial(app: Frispor) -> tuple[str, ...]:
         protected_categories=(RuleCategory.MAGTANVENDELSE,),
     )
     n = app.designate_network(
-        env(), p.id, name="Sammenhæng", kind=NetworkKind.NETWORK, area=Area.SAMMENHAENG,
+        env(),
+        p.id,
+        name="Sammenhæng",
+        kind=NetworkKind.NETWORK,
+        area=Area.SAMMENHAENG,
         municipalities=("101", "561"),
-    )  # fmt: skip
+    )
     t = app.approve_trial(
-        env(), n.id, title="Anmeldte tilsyn", purpose="Læring",
-        period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)), municipalities=("101",),
-    )  # fmt: skip
+        env(),
+        n.id,
+        title="Anmeldte tilsyn",
+        purpose="Læring",
+        period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)),
+        municipalities=("101",),
+    )
     return p.id, n.id, t.id  # type: ignore[return-value]
 
 
 def test_values_round_trip_unchanged(app: Frispor) -> None:
     _, _, trial_id = trial(app)
     terms = GoalTerms(
-        indicator="Andel", definition="d", unit="%", data_source="s",
+        indicator="Andel",
+        definition="d",
+        unit="%",
+        data_source="s",
         baseline=Measure(value=Decimal("40.50"), on=date(2017, 9, 1)),
         target=Measure(value=Decimal("80.125"), on=date(2018, 4, 30)),
-        direction=Direction.HIGHER, frequency=Frequency.QUARTERLY,
-    )  # fmt: skip
+        direction=Direction.HIGHER,
+        frequency=Frequency.QUARTERLY,
+    )
     g = app.set_goal(env(), trial_id, terms)  # type: ignore[arg-type]
     period = Period(start=date(2017, 10, 1), end=date(2017, 12, 31))
     app.record_measurement(
@@ -108,10 +120,14 @@ def test_values_round_trip_unchanged(app: Frispor) -> None:
 
 def test_positions_increase_and_history_is_oldest_first(app: Frispor) -> None:
     p = app.establish_programme(
-        env(), name="P", kind=ProgrammeKind.FRIKOMMUNE, enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)), ministry=MINISTRY,
+        env(),
+        name="P",
+        kind=ProgrammeKind.FRIKOMMUNE,
+        enabling_act=BASIS,
+        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+        ministry=MINISTRY,
         protected_categories=(),
-    )  # fmt: skip
+    )
     n = app.designate_network(
         env(), p.id, name="N", kind=NetworkKind.NETWORK, area=Area.BOLIG, municipalities=("101",)
     )
@@ -195,10 +211,14 @@ def test_events_table_refuses_update_delete_truncate(app: Frispor, database_url:
 def test_granted_v1_is_upcast_to_v2_on_read(app: Frispor) -> None:
     _, _, trial_id = trial(app)
     x = app.request_exemption(
-        env("kommune:101"), trial_id, municipality="101",  # type: ignore[arg-type]
-        rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"), level=RuleLevel.STATE,
-        category=RuleCategory.TILSYNSFORM, description="Anmeldte tilsyn",
-    )  # fmt: skip
+        env("kommune:101"),
+        trial_id,
+        municipality="101",  # type: ignore[arg-type]
+        rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
+        level=RuleLevel.STATE,
+        category=RuleCategory.TILSYNSFORM,
+        description="Anmeldte tilsyn",
+    )
     # An event as version 1 of Granted wrote it: loose valid_from/valid_to, no class_version.
     v1 = {
         "timestamp": "2017-08-25T10:00:00+00:00",

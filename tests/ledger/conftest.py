@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from ledger_testkit import ORIGIN
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.ledger.checkpoint import generate_signer
 from frispor.ledger.keys import load_private_key

@@ -88,9 +88,10 @@ def reseal(root: Path, private_pem: bytes) -> None:
     tags = {
         p.relative_to(root).as_posix(): bag.sha256_file(p)[0]
         for p in sorted(root.rglob("*"))
-        if p.is_file() and not p.relative_to(root).as_posix().startswith("data/")
+        if p.is_file()
+        and not p.relative_to(root).as_posix().startswith("data/")
         and p.relative_to(root).as_posix() not in skip
-    }  # fmt: skip
+    }
     tagmanifest = bag.format_manifest(tags)
     (root / bag.TAGMANIFEST).write_bytes(tagmanifest)
     (root / bag.SIGNATURE).write_bytes(load_private_key(private_pem).sign(tagmanifest))

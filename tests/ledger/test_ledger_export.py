@@ -41,10 +41,17 @@ def test_full_export_verifies_with_the_public_key_alone(
     assert (result.kind, result.event_count, result.checkpoint.size) == ("full", 56, 56)
     assert result.previous is None and result.path == out and result.created_at.startswith("2024")
     assert _files(out) == [
-        "bag-info.txt", "bagit.txt", "data/events.csv", "data/events.jsonl", "data/status.json",
-        "ledger/checkpoint.txt", "ledger/leaf-hashes.txt", "manifest-sha256.txt",
-        "signature.ed25519", "tagmanifest-sha256.txt",
-    ]  # fmt: skip
+        "bag-info.txt",
+        "bagit.txt",
+        "data/events.csv",
+        "data/events.jsonl",
+        "data/status.json",
+        "ledger/checkpoint.txt",
+        "ledger/leaf-hashes.txt",
+        "manifest-sha256.txt",
+        "signature.ed25519",
+        "tagmanifest-sha256.txt",
+    ]
     for key in (signer.public_pem(), signer.verifier_key()):
         verified = verify_bag(out, key)
         assert (verified.kind, verified.event_count, verified.checkpoint.size) == ("full", 56, 56)
@@ -184,11 +191,15 @@ def test_an_empty_log_exports_and_verifies(
 
 def test_csv_rows_quote_what_needs_quoting() -> None:
     leaf = {
-        "recorded_at": "2018-01-01T00:00:00.000000Z", "valid_from": "2018-01-01", "valid_to": None,
-        "type": "Trial.Approved", "aggregate_id": "a", "aggregate_version": 1,
+        "recorded_at": "2018-01-01T00:00:00.000000Z",
+        "valid_from": "2018-01-01",
+        "valid_to": None,
+        "type": "Trial.Approved",
+        "aggregate_id": "a",
+        "aggregate_version": 1,
         "actor": {"id": 'x,"y"', "role": "recorder", "organisation": "Aarhus\r\nKommune"},
         "payload_sha256": "0" * 64,
-    }  # fmt: skip
+    }
     line = csv_row(3, 4, "Trial", leaf, b'{"a":"b,c"}')
     [row] = list(csv.reader(io.StringIO(line.decode(), newline="")))
     assert row[9:12] == ['x,"y"', "recorder", "Aarhus\r\nKommune"]

@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from ledger_testkit import ORIGIN, add_programme, raw_sql
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.ledger import merkle, tree
 from frispor.ledger.checkpoint import parse_and_verify_checkpoint

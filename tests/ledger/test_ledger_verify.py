@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ledger_testkit import ORIGIN, add_programme, reseal
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.checkpoint import generate_signer

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from frispor.api.demo import load_demo
+from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database

@@ -31,7 +31,7 @@ from frispor.domain.values import (
     Role,
     RuleCategory,
     RuleLevel,
-)  # fmt: skip
+)
 from frispor.projections.audit.diff import diff
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record
@@ -42,7 +42,7 @@ from frispor.projections.audit.status import (
     institution_from_views,
     trial_from_events,
     trial_from_views,
-)  # fmt: skip
+)
 from frispor.projections.catalog import VIEWS
 from frispor.projections.db import Database
 from frispor.projections.history import feed
@@ -82,37 +82,67 @@ class Story:
         D = date
         self.at(D(2017, 6, 1))
         p = app.establish_programme(
-            env(OIM, D(2017, 6, 1)), name="P", kind=ProgrammeKind.FRIKOMMUNE, enabling_act=BASIS,
-            period=Period(start=D(2017, 1, 1), end=D(2021, 12, 31)), ministry=OIM,
+            env(OIM, D(2017, 6, 1)),
+            name="P",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=D(2017, 1, 1), end=D(2021, 12, 31)),
+            ministry=OIM,
             protected_categories=(RuleCategory.MAGTANVENDELSE,),
-        ).id  # fmt: skip
+        ).id
         n = app.designate_network(
-            env(OIM, D(2017, 6, 1)), p, name="N", kind=NetworkKind.NETWORK, area=Area.AELDRE,
+            env(OIM, D(2017, 6, 1)),
+            p,
+            name="N",
+            kind=NetworkKind.NETWORK,
+            area=Area.AELDRE,
             municipalities=("101",),
-        ).id  # fmt: skip
+        ).id
         self.trial = app.approve_trial(
-            env(OIM, D(2017, 6, 1)), n, title="T", purpose="p", municipalities=("101",),
+            env(OIM, D(2017, 6, 1)),
+            n,
+            title="T",
+            purpose="p",
+            municipalities=("101",),
             period=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
-        ).id  # fmt: skip
+        ).id
         self.home = app.enrol_institution(
-            env("kommune:101", D(2017, 6, 1)), self.trial, name="Plejecenter", cvr="29556814",
-            kind=InstitutionKind.PLEJEHJEM, municipality="101", ownership=Ownership.KOMMUNAL,
-        ).id  # fmt: skip
+            env("kommune:101", D(2017, 6, 1)),
+            self.trial,
+            name="Plejecenter",
+            cvr="29556814",
+            kind=InstitutionKind.PLEJEHJEM,
+            municipality="101",
+            ownership=Ownership.KOMMUNAL,
+        ).id
         self.exemption = app.request_exemption(
-            env("kommune:101", D(2017, 6, 1)), self.trial, municipality="101",
-            rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"), level=RuleLevel.STATE,
-            category=RuleCategory.TILSYNSFORM, description="anmeldte tilsyn",
-        ).id  # fmt: skip
+            env("kommune:101", D(2017, 6, 1)),
+            self.trial,
+            municipality="101",
+            rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
+            level=RuleLevel.STATE,
+            category=RuleCategory.TILSYNSFORM,
+            description="anmeldte tilsyn",
+        ).id
         self.grant = app.grant_exemption(
-            env(OIM, D(2017, 6, 1)), self.exemption,
+            env(OIM, D(2017, 6, 1)),
+            self.exemption,
             validity=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
-        )  # fmt: skip
-        self.goal = app.set_goal(env("kommune:101", D(2017, 6, 1)), self.trial, GoalTerms(
-            indicator="I", definition="d", unit="%", data_source="s",
-            baseline=Measure(value=Decimal(10), on=D(2018, 1, 1)),
-            target=Measure(value=Decimal(20), on=D(2018, 12, 31)),
-            direction=Direction.HIGHER, frequency=Frequency.QUARTERLY,
-        )).id  # fmt: skip
+        )
+        self.goal = app.set_goal(
+            env("kommune:101", D(2017, 6, 1)),
+            self.trial,
+            GoalTerms(
+                indicator="I",
+                definition="d",
+                unit="%",
+                data_source="s",
+                baseline=Measure(value=Decimal(10), on=D(2018, 1, 1)),
+                target=Measure(value=Decimal(20), on=D(2018, 12, 31)),
+                direction=Direction.HIGHER,
+                frequency=Frequency.QUARTERLY,
+            ),
+        ).id
         self.measure(D(2018, 3, 31))
         self.inspect(D(2018, 5, 2), announced=True, deadline=D(2018, 6, 1), comply=D(2018, 5, 20))
 
@@ -128,25 +158,41 @@ class Story:
         start = start or date(end.year, end.month - 2, 1)
         self.at(end)
         self.app.record_measurement(
-            env("kommune:101", end), self.goal, period=Period(start=start, end=end),
-            value=Decimal(15), source="s", quality=Quality.FINAL,
-        )  # fmt: skip
+            env("kommune:101", end),
+            self.goal,
+            period=Period(start=start, end=end),
+            value=Decimal(15),
+            source="s",
+            quality=Quality.FINAL,
+        )
 
     def inspect(
-        self, day: date, announced: bool, deadline: date | None = None, comply: date | None = None,
+        self,
+        day: date,
+        announced: bool,
+        deadline: date | None = None,
+        comply: date | None = None,
         recorded: date | None = None,
-    ) -> UUID:  # fmt: skip
+    ) -> UUID:
         notice = day - timedelta(days=7) if announced else None
         self.at(notice or day)
         i = self.app.plan_inspection(
-            env("Styrelsen for Patientsikkerhed", notice or day), self.home, authority="STPS",
-            kind=InspectionKind.PLANNED, announced=announced, notice_date=notice, planned_on=day,
-        ).id  # fmt: skip
+            env("Styrelsen for Patientsikkerhed", notice or day),
+            self.home,
+            authority="STPS",
+            kind=InspectionKind.PLANNED,
+            announced=announced,
+            notice_date=notice,
+            planned_on=day,
+        ).id
         self.at(recorded or day)
         self.app.perform_inspection(
-            env("STPS", day), i, performed_on=day, assessment=Assessment.MINDRE,
+            env("STPS", day),
+            i,
+            performed_on=day,
+            assessment=Assessment.MINDRE,
             findings=(Seen(point="p", observation="o", assessment=Assessment.MINDRE),),
-        )  # fmt: skip
+        )
         if deadline:
             o = self.app.issue_order(env("STPS", day), i, requirement="r", deadline=deadline).id
             if comply:
@@ -187,13 +233,21 @@ def test_exemption_beyond_trial_and_incompetent_grantor_from_corrections(story: 
     granted = story.app.history(story.exemption)[-1]
     story.at(date(2018, 2, 1))
     story.app.correct(
-        env(OIM, date(2018, 2, 1)), story.exemption, event_id=granted.event_id, field="validity",
-        new_value={"start": "2018-01-01", "end": "2019-06-30"}, reason="import",
-    )  # fmt: skip
+        env(OIM, date(2018, 2, 1)),
+        story.exemption,
+        event_id=granted.event_id,
+        field="validity",
+        new_value={"start": "2018-01-01", "end": "2019-06-30"},
+        reason="import",
+    )
     story.app.correct(
-        env(OIM, date(2018, 2, 1)), story.exemption, event_id=granted.event_id, field="grantor",
-        new_value="kommune:101", reason="import",
-    )  # fmt: skip
+        env(OIM, date(2018, 2, 1)),
+        story.exemption,
+        event_id=granted.event_id,
+        field="grantor",
+        new_value="kommune:101",
+        reason="import",
+    )
     found = codes(story)
     assert "exemption-outside-trial" in found and "incompetent-grantor" in found
     assert found.count("retroactive-correction") == 2
@@ -205,12 +259,20 @@ def test_goal_not_measured_and_measurement_outside_trial(story: Story) -> None:
     assert codes(story) == ["measurement-outside-trial"]
     clock = story.clock
     app2 = story.app
-    goal = app2.set_goal(env("kommune:101", date(2018, 1, 1)), story.trial, GoalTerms(
-        indicator="J", definition="d", unit="%", data_source="s",
-        baseline=Measure(value=Decimal(10), on=date(2018, 1, 1)),
-        target=Measure(value=Decimal(5), on=date(2018, 12, 31)),
-        direction=Direction.LOWER, frequency=Frequency.MONTHLY,
-    ))  # fmt: skip
+    goal = app2.set_goal(
+        env("kommune:101", date(2018, 1, 1)),
+        story.trial,
+        GoalTerms(
+            indicator="J",
+            definition="d",
+            unit="%",
+            data_source="s",
+            baseline=Measure(value=Decimal(10), on=date(2018, 1, 1)),
+            target=Measure(value=Decimal(5), on=date(2018, 12, 31)),
+            direction=Direction.LOWER,
+            frequency=Frequency.MONTHLY,
+        ),
+    )
     assert clock.now.year == 2019 and goal.version == 1
     gaps = [
         f for f in review(load_record(app2), date(2019, 1, 31)) if f.code == "goal-not-measured"
@@ -221,8 +283,9 @@ def test_goal_not_measured_and_measurement_outside_trial(story: Story) -> None:
 def test_overdue_order_and_late_recording(story: Story) -> None:
     story.measure(date(2018, 6, 30))
     story.measure(date(2018, 9, 30))
-    story.inspect(date(2018, 9, 1), announced=False, deadline=date(2018, 10, 1),
-                  recorded=date(2018, 11, 20))  # fmt: skip
+    story.inspect(
+        date(2018, 9, 1), announced=False, deadline=date(2018, 10, 1), recorded=date(2018, 11, 20)
+    )
     story.measure(date(2018, 12, 31))
     found = codes(story)
     assert found.count("order-overdue") == 1

@@ -95,30 +95,48 @@ def test_extension_first_keeps_grants_in_force_and_the_end_ends_them(database_ur
         from frispor.domain.values import Area, NetworkKind
 
         p = app.establish_programme(
-            env(), name="P", kind=ProgrammeKind.FRIKOMMUNE, enabling_act=BASIS,
-            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)), ministry=MINISTRY,
+            env(),
+            name="P",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
             protected_categories=(RuleCategory.MAGTANVENDELSE,),
-        )  # fmt: skip
+        )
         n = app.designate_network(
-            env(), p.id, name="N", kind=NetworkKind.NETWORK, area=Area.AELDRE,
+            env(),
+            p.id,
+            name="N",
+            kind=NetworkKind.NETWORK,
+            area=Area.AELDRE,
             municipalities=("101",),
-        )  # fmt: skip
+        )
         t = app.approve_trial(
-            env(), n.id, title="T", purpose="p", municipalities=("101",),
+            env(),
+            n.id,
+            title="T",
+            purpose="p",
+            municipalities=("101",),
             period=Period(start=date(2018, 1, 1), end=date(2018, 6, 30)),
-        )  # fmt: skip
+        )
         x = app.request_exemption(
-            env("kommune:101"), t.id, municipality="101", rule=BASIS, level=RuleLevel.MUNICIPAL,
-            category=RuleCategory.DOKUMENTATION, description="d",
-        )  # fmt: skip
+            env("kommune:101"),
+            t.id,
+            municipality="101",
+            rule=BASIS,
+            level=RuleLevel.MUNICIPAL,
+            category=RuleCategory.DOKUMENTATION,
+            description="d",
+        )
         app.grant_exemption(
             env("kommune:101"), x.id, validity=Period(start=date(2018, 1, 1), end=date(2018, 6, 30))
         )
         app.extend_trial(env(day=date(2018, 5, 1)), t.id, date(2018, 12, 31))
         app.amend_exemption(
-            env("kommune:101", date(2018, 5, 2)), x.id,
+            env("kommune:101", date(2018, 5, 2)),
+            x.id,
             validity=Period(start=date(2018, 1, 1), end=date(2018, 12, 31)),
-        )  # fmt: skip
+        )
         before_end = app.clock()
         app.end_trial(env(day=date(2018, 10, 31)), t.id, date(2018, 10, 31))
         for view in VIEWS.values():

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from frispor.api.demo import DemoResult, load_demo
+from frispor.demo import DemoResult, load_demo
 from frispor.domain.application import Frispor
 from frispor.projections import runner as runner_module
 from frispor.projections.catalog import VIEWS, active_table, ensure

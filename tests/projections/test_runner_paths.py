@@ -59,7 +59,9 @@ def test_fact_events_read_without_their_envelope_give_the_full_events_facts(
             unread = {"envelope", "event_id"}
             assert facts.model_dump(exclude=unread) == full.model_dump(exclude=unread)
             assert (facts.effective_on, facts.valid_from, facts.valid_to) == (
-                full.effective_on, full.valid_from, full.valid_to,
-            )  # fmt: skip
+                full.effective_on,
+                full.valid_from,
+                full.valid_to,
+            )
             checked += 1
     assert checked >= 4  # the demo's measurements

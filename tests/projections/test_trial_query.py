@@ -45,9 +45,11 @@ def per_read_model(
         trial["exemptions"] = rm._select(cur, "exemptions", where, by_trial, order)
         trial["goals"] = rm._select(cur, "goals", f"kind = 'goal' AND {where}", by_trial, order)
         in_force = rm._select(
-            cur, "exemptions", f"{where} AND in_force_from <= %s AND %s <= in_force_to",
+            cur,
+            "exemptions",
+            f"{where} AND in_force_from <= %s AND %s <= in_force_to",
             [*by_trial, day, day],
-        )  # fmt: skip
+        )
         orders = rm._select(
             cur, "inspections", f"kind = 'order' AND status = 'open' AND {where}", by_trial
         )
@@ -58,12 +60,18 @@ def per_read_model(
 
 def test_one_statement_equals_the_per_read_model_queries(read: ReadModels) -> None:
     with read.db.transaction() as cur:
-        trials = sorted({str(r[0]) for r in cur.execute(
-            f"SELECT aggregate_id FROM {active_table(cur, 'trials')}"
-        )})  # fmt: skip
-        recorded = sorted({str(r[0]) for r in cur.execute(
-            f"SELECT recorded_from FROM {active_table(cur, 'exemptions')}"
-        )})  # fmt: skip
+        trials = sorted(
+            {
+                str(r[0])
+                for r in cur.execute(f"SELECT aggregate_id FROM {active_table(cur, 'trials')}")
+            }
+        )
+        recorded = sorted(
+            {
+                str(r[0])
+                for r in cur.execute(f"SELECT recorded_from FROM {active_table(cur, 'exemptions')}")
+            }
+        )
     moments: list[datetime | None] = [None]
     moments += [datetime.fromisoformat(t).astimezone(UTC) for t in recorded[::4]]
     moments += [moments[-1] - timedelta(microseconds=1)] if len(moments) > 1 else []

@@ -49,10 +49,11 @@ def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
 
 @router.get("/ledger/proofs/inclusion")
 def inclusion(
-    services: ServicesDep, principal: ReaderDep,
+    services: ServicesDep,
+    principal: ReaderDep,
     position: Annotated[int, Query(ge=1, description="the event's global position")],
     size: Annotated[int, Query(ge=1, description="the tree size of a checkpoint")],
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     """Proof that the event at a position is in the tree of a given size (RFC 9162)."""
     with TreeStore.open(services.settings.database_url) as store:
         index = store.leaf_index_of(position)
@@ -63,28 +64,40 @@ def inclusion(
         proof = store.inclusion_proof(index, size)
         leaf = store.leaves(index, index + 1)[0]
         root = store.root_at(size)
-    return JSONResponse({
-        "position": position, "leaf_index": index, "tree_size": size,
-        "leaf": leaf.leaf.decode(), "root": root.hex(), "proof": [p.hex() for p in proof],
-    })  # fmt: skip
+    return JSONResponse(
+        {
+            "position": position,
+            "leaf_index": index,
+            "tree_size": size,
+            "leaf": leaf.leaf.decode(),
+            "root": root.hex(),
+            "proof": [p.hex() for p in proof],
+        }
+    )
 
 
 @router.get("/ledger/proofs/consistency")
 def consistency(
-    services: ServicesDep, principal: ReaderDep,
+    services: ServicesDep,
+    principal: ReaderDep,
     from_: Annotated[int, Query(alias="from", ge=1)],
     to: Annotated[int, Query(ge=1)],
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     """Proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162)."""
     with TreeStore.open(services.settings.database_url) as store:
         if not from_ <= to <= store.size():
             raise ApiError(422, "tree-size", f"need from ≤ to ≤ {store.size()}")
         proof = store.consistency_proof(from_, to)
         old, new = store.root_at(from_), store.root_at(to)
-    return JSONResponse({
-        "from": from_, "to": to, "old_root": old.hex(), "new_root": new.hex(),
-        "proof": [p.hex() for p in proof],
-    })  # fmt: skip
+    return JSONResponse(
+        {
+            "from": from_,
+            "to": to,
+            "old_root": old.hex(),
+            "new_root": new.hex(),
+            "proof": [p.hex() for p in proof],
+        }
+    )
 
 
 @router.post("/exports", status_code=201, responses=BODY_ERRORS)
@@ -112,17 +125,28 @@ def create_export(
     (root / f"{result.export_id}.owner").write_text(principal.organisation, encoding="utf-8")
     written = services.app.record_export(
         Envelope(actor=principal.actor(), decided_on=datetime.now(UTC).date()),
-        export_number=result.export_id, authority=principal.organisation, area=area,
-        period_from=body.period_from, period_to=body.period_to, kind=result.kind,
-        events=result.event_count, checkpoint_size=result.checkpoint.size,
+        export_number=result.export_id,
+        authority=principal.organisation,
+        area=area,
+        period_from=body.period_from,
+        period_to=body.period_to,
+        kind=result.kind,
+        events=result.event_count,
+        checkpoint_size=result.checkpoint.size,
         checkpoint_root=result.checkpoint.root.hex(),
         tagmanifest_sha256=result.tagmanifest_sha256,
-    )  # fmt: skip
-    return JSONResponse({
-        "id": result.export_id, "position": written.position, "kind": result.kind,
-        "events": result.event_count, "checkpoint_size": result.checkpoint.size,
-        "checkpoint_root": result.checkpoint.root.hex(),
-    }, status_code=201)  # fmt: skip
+    )
+    return JSONResponse(
+        {
+            "id": result.export_id,
+            "position": written.position,
+            "kind": result.kind,
+            "events": result.event_count,
+            "checkpoint_size": result.checkpoint.size,
+            "checkpoint_root": result.checkpoint.root.hex(),
+        },
+        status_code=201,
+    )
 
 
 @router.get("/exports/{export_id}")

@@ -44,10 +44,11 @@ def _ready(services: Services, min_position: int | None) -> None:
         )
     if not services.read.wait_for(min_position, services.settings.wait_timeout):
         raise ApiError(
-            503, "not-yet-projected",
+            503,
+            "not-yet-projected",
             f"the read models have not reached position {min_position} yet",
             headers={"Retry-After": "1"},
-        )  # fmt: skip
+        )
 
 
 def _answer(request: Request, body: dict[str, Any]) -> Response:
@@ -78,9 +79,13 @@ def _sees_trial(principal: Principal, services: Services, trial_id: str) -> bool
 
 @router.get("/trials")
 def list_trials(
-    request: Request, services: ServicesDep, principal: ReaderDep,
-    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    services: ServicesDep,
+    principal: ReaderDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
     """Every trial with its status, phase and counts, as of a day and as known at a moment."""
     _ready(services, min_position)
     items = [t for t in services.read.trials(as_of, known_at) if _sees(principal, t["area"])]
@@ -89,9 +94,14 @@ def list_trials(
 
 @router.get("/trials/{trial_id}")
 def get_trial(
-    trial_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
-    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
-) -> Response:  # fmt: skip
+    trial_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: ReaderDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
     """One trial with its institutions, exemptions and goals."""
     _ready(services, min_position)
     found = services.read.trial(str(trial_id), as_of, known_at)
@@ -102,9 +112,14 @@ def get_trial(
 
 @router.get("/institutions/{institution_id}")
 def get_institution(
-    institution_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
-    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
-) -> Response:  # fmt: skip
+    institution_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: ReaderDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
     """One institution: its trial, exemptions in force, latest inspection, open orders."""
     _ready(services, min_position)
     found = services.read.institution(str(institution_id), as_of, known_at)
@@ -115,10 +130,16 @@ def get_institution(
 
 @router.get("/exemptions")
 def list_exemptions(
-    request: Request, services: ServicesDep, principal: ReaderDep,
-    in_force_on: AsOf = None, municipality: str | None = None, trial: UUID | None = None,
-    category: str | None = None, known_at: KnownAt = None, min_position: MinPosition = None,
-) -> Response:  # fmt: skip
+    request: Request,
+    services: ServicesDep,
+    principal: ReaderDep,
+    in_force_on: AsOf = None,
+    municipality: str | None = None,
+    trial: UUID | None = None,
+    category: str | None = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
     """The exemptions register; with `in_force_on`, what was in force that day."""
     _ready(services, min_position)
     rows = services.read.exemptions(
@@ -132,9 +153,14 @@ def list_exemptions(
 
 @router.get("/goals/{goal_id}")
 def get_goal(
-    goal_id: UUID, request: Request, services: ServicesDep, principal: ReaderDep,
-    as_of: AsOf = None, known_at: KnownAt = None, min_position: MinPosition = None,
-) -> Response:  # fmt: skip
+    goal_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: ReaderDep,
+    as_of: AsOf = None,
+    known_at: KnownAt = None,
+    min_position: MinPosition = None,
+) -> Response:
     """A goal with its measurements against baseline and target."""
     _ready(services, min_position)
     found = services.read.goal(str(goal_id), as_of, known_at)
@@ -156,7 +182,9 @@ def get_history(
 
 @router.get("/events")
 def get_events(
-    request: Request, services: ServicesDep, principal: AuditorDep,
+    request: Request,
+    services: ServicesDep,
+    principal: AuditorDep,
     after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
@@ -164,7 +192,7 @@ def get_events(
     trial: Annotated[UUID | None, Query(description="events of a trial and what it holds")] = None,
     recorded_from: Annotated[datetime | None, Query()] = None,
     recorded_to: Annotated[datetime | None, Query()] = None,
-) -> JSONResponse:  # fmt: skip
+) -> JSONResponse:
     """The global feed after a position, in order; resume exactly with `after=next_after`."""
     topics = event_topics(type, aggregate_type)
     ids = services.read.aggregates_of_trial(str(trial)) if trial else None
@@ -177,12 +205,14 @@ def get_events(
 
 @router.get("/review")
 def get_review(
-    request: Request, services: ServicesDep, principal: ReviewerDep,
+    request: Request,
+    services: ServicesDep,
+    principal: ReviewerDep,
     trial: UUID | None = None,
     from_: Annotated[date | None, Query(alias="from", description="findings from this day")] = None,
     to: Annotated[date | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """The legal-certainty review: findings, each with its events' positions."""
     record = load_record(services.app, _utc(known_at))
     findings = review(
@@ -203,10 +233,11 @@ def event_topics(event_type: str | None, aggregate_type: str | None) -> list[str
     """The stored topics an event or aggregate type filter stands for (422 if unknown)."""
     known = all_event_topics()
     chosen = [
-        t for t in known
+        t
+        for t in known
         if (event_type is None or t.endswith(":" + event_type) or t.endswith("." + event_type))
         and (aggregate_type is None or t.split(":")[1].startswith(aggregate_type + "."))
-    ]  # fmt: skip
+    ]
     if (event_type or aggregate_type) and not chosen:
         raise ApiError(422, "event-type", f"no events of type {event_type or aggregate_type!r}")
     return chosen if (event_type or aggregate_type) else []

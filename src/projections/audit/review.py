@@ -53,8 +53,10 @@ def in_force_days(x: Exemption) -> tuple[date, date] | None:
     compares the read models with this second, independent derivation.
     """
     if x.validity is None or x.status not in (
-        ExemptionStatus.GRANTED, ExemptionStatus.REVOKED, ExemptionStatus.EXPIRED
-    ):  # fmt: skip
+        ExemptionStatus.GRANTED,
+        ExemptionStatus.REVOKED,
+        ExemptionStatus.EXPIRED,
+    ):
         return None
     end = x.validity.end
     if x.status is ExemptionStatus.REVOKED and x.ended_on:
@@ -79,8 +81,17 @@ class Reviewer:
             if not types or isinstance(e, types)
         ]
 
-    def add(self, code: str, severity: str, title: str, why: str, trial: object,
-            institution: object, positions: list[int], day: date) -> None:  # fmt: skip
+    def add(
+        self,
+        code: str,
+        severity: str,
+        title: str,
+        why: str,
+        trial: object,
+        institution: object,
+        positions: list[int],
+        day: date,
+    ) -> None:
         """Record a finding about the given day."""
         self.findings.append(
             Finding(
@@ -92,7 +103,7 @@ class Reviewer:
                 _s(institution),
                 day.isoformat(),
                 sorted(positions),
-            )  # fmt: skip
+            )
         )
 
     def run(self) -> list[Finding]:
@@ -135,13 +146,17 @@ class Reviewer:
                 continue
             if self.exemption_on(day, inspection.trial_id, institution) is None:
                 self.add(
-                    "announced-without-exemption", "high",
+                    "announced-without-exemption",
+                    "high",
                     "Announced inspection without an exemption in force",
                     f"{inspection.authority} inspected {institution.name} announced on {day} "
                     f"(notice {inspection.notice_date}); no exemption from the requirement of "
                     "unannounced inspections was in force for it that day.",
-                    inspection.trial_id, institution.id, self.pos(inspection.id), day,
-                )  # fmt: skip
+                    inspection.trial_id,
+                    institution.id,
+                    self.pos(inspection.id),
+                    day,
+                )
 
     def exemptions_beyond_trial_and_grantors(self) -> None:
         """Exemptions in force outside their trial's period, or granted by the wrong body."""
@@ -152,14 +167,16 @@ class Reviewer:
                 period = trial.in_force
                 if days[1] > period.end or days[0] < period.start:
                     self.add(
-                        "exemption-outside-trial", "high",
+                        "exemption-outside-trial",
+                        "high",
                         "Exemption in force outside its trial's period",
                         f"{x.rule} is in force {days[0]} → {days[1]}, but the trial "
                         f"'{trial.title}' runs {period}.",
-                        x.trial_id, x.institution_id,
+                        x.trial_id,
+                        x.institution_id,
                         self.pos(x.id) + self.pos(trial.id, Trial.Ended, Trial.Extended),
                         min(days[1], max(days[0], period.end)),
-                    )  # fmt: skip
+                    )
                 network = self.record.state(trial.network_id)
                 programme = self.record.state(trial.programme_id)
                 if x.grantor and isinstance(network, Network) and isinstance(programme, Programme):
@@ -167,10 +184,15 @@ class Reviewer:
                         require_competent(x.grantor, x.level, x.municipality, programme, network)
                     except IncompetentGrantorError as error:
                         self.add(
-                            "incompetent-grantor", "high", "Granted by an incompetent grantor",
-                            error.message, x.trial_id, x.institution_id,
-                            self.pos(x.id, Exemption.Granted, Corrected), days[0],
-                        )  # fmt: skip
+                            "incompetent-grantor",
+                            "high",
+                            "Granted by an incompetent grantor",
+                            error.message,
+                            x.trial_id,
+                            x.institution_id,
+                            self.pos(x.id, Exemption.Granted, Corrected),
+                            days[0],
+                        )
 
     def goals_and_measurements(self) -> None:
         """Goals measured less often than promised; measurements outside the trial period."""
@@ -190,20 +212,28 @@ class Reviewer:
             ]
             for start, end in gaps:
                 self.add(
-                    "goal-not-measured", "medium", "Result goal not measured as often as set",
+                    "goal-not-measured",
+                    "medium",
+                    "Result goal not measured as often as set",
                     f"'{goal.terms.indicator}' is measured {goal.terms.frequency.value}, but no "
                     f"measurement covers {start} → {end}.",
-                    goal.trial_id, goal.institution_id, self.pos(goal.id, Goal.Set, Goal.Revised),
+                    goal.trial_id,
+                    goal.institution_id,
+                    self.pos(goal.id, Goal.Set, Goal.Revised),
                     end,
-                )  # fmt: skip
+                )
             for m in goal.measurements:
                 if not period.contains(m.period):
                     self.add(
-                        "measurement-outside-trial", "low", "Measurement outside the trial period",
+                        "measurement-outside-trial",
+                        "low",
+                        "Measurement outside the trial period",
                         f"'{goal.terms.indicator}' measured {m.period}, outside {period}.",
-                        goal.trial_id, goal.institution_id, [self._version_pos(goal.id, m)],
+                        goal.trial_id,
+                        goal.institution_id,
+                        [self._version_pos(goal.id, m)],
                         m.period.start,
-                    )  # fmt: skip
+                    )
 
     def _version_pos(self, goal_id: UUID, m: Any) -> int:
         events = self.record.events[goal_id]
@@ -214,11 +244,16 @@ class Reviewer:
         for order in self.record.of_type(Order, self.as_of):
             if order.status is OrderStatus.OPEN and order.deadline < self.as_of:
                 self.add(
-                    "order-overdue", "high", "Order past its deadline, not followed up",
+                    "order-overdue",
+                    "high",
+                    "Order past its deadline, not followed up",
                     f"The order '{order.requirement}' had deadline {order.deadline}; by "
                     f"{self.as_of} neither compliance nor escalation is recorded.",
-                    order.trial_id, order.institution_id, self.pos(order.id), order.deadline,
-                )  # fmt: skip
+                    order.trial_id,
+                    order.institution_id,
+                    self.pos(order.id),
+                    order.deadline,
+                )
 
     def late_recordings_and_corrections(self) -> None:
         """Decisions recorded long after they took effect; corrections of earlier events."""
@@ -226,24 +261,32 @@ class Reviewer:
             trial, institution = self._context(event.originator_id)
             if isinstance(event, Corrected):
                 self.add(
-                    "retroactive-correction", "medium", "Earlier record corrected",
+                    "retroactive-correction",
+                    "medium",
+                    "Earlier record corrected",
                     f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
                     f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
-                    trial, institution,
+                    trial,
+                    institution,
                     [self.record.position(event), *self._target_pos(event)],
                     event.timestamp.date(),
-                )  # fmt: skip
+                )
                 continue
             delay = (event.timestamp.date() - event.effective_on).days
             if event.bookkeeping:
                 continue
             if delay > self.late_after and event.effective_on <= self.as_of:
                 self.add(
-                    "late-recording", "low", "Recorded long after it took effect",
+                    "late-recording",
+                    "low",
+                    "Recorded long after it took effect",
                     f"{type(event).__qualname__} took effect {event.effective_on} but was "
                     f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
-                    trial, institution, [self.record.position(event)], event.effective_on,
-                )  # fmt: skip
+                    trial,
+                    institution,
+                    [self.record.position(event)],
+                    event.effective_on,
+                )
 
     def _target_pos(self, c: Corrected) -> list[int]:
         return [
@@ -263,17 +306,20 @@ class Reviewer:
 
 
 def review(
-    record: Record, as_of: date | None = None, late_after_days: int = 30,
-    trial: str | None = None, since: date | None = None,
-) -> list[Finding]:  # fmt: skip
+    record: Record,
+    as_of: date | None = None,
+    late_after_days: int = 30,
+    trial: str | None = None,
+    since: date | None = None,
+) -> list[Finding]:
     """The findings of the record as of a day (today if None), for one trial, since a day."""
     day = as_of or datetime.now(UTC).date()
     findings = Reviewer(record, day, late_after_days).run()
     return [
-        f for f in findings
-        if (trial is None or f.trial_id == trial)
-        and (since is None or f.day >= since.isoformat())
-    ]  # fmt: skip
+        f
+        for f in findings
+        if (trial is None or f.trial_id == trial) and (since is None or f.day >= since.isoformat())
+    ]
 
 
 def _add_months(day: date, months: int) -> date:

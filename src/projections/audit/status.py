@@ -62,9 +62,10 @@ def institution_from_events(
     if not isinstance(inst, Institution):
         return None
     orders = [
-        o for o in record.of_type(Order, day)
+        o
+        for o in record.of_type(Order, day)
         if o.institution_id == institution_id and o.status is OrderStatus.OPEN
-    ]  # fmt: skip
+    ]
     return {
         "name": inst.name,
         "trial_id": str(inst.trial_id),
@@ -73,7 +74,7 @@ def institution_from_events(
             day,
             inst.trial_id,
             lambda x: x.municipality == inst.municipality and x.institution_id in (None, inst.id),
-        ),  # fmt: skip
+        ),
         "open_orders": sorted(str(o.id) for o in orders),
     }
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date as D
 from decimal import Decimal
 
-from frispor.api.demo import frikommune_inspections as inspections
-from frispor.api.demo import frikommune_trials as more_trials
-from frispor.api.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
-from frispor.api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
+from frispor.demo import frikommune_inspections as inspections
+from frispor.demo import frikommune_trials as more_trials
+from frispor.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
+from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.values import (
     Area,
@@ -48,11 +48,19 @@ def script(s: Script) -> None:
         )
         why = "Netværket er udpeget efter ansøgning fra kommunerne"
         for label, name, area, members in (
-            ("network:sammenhaeng", "Mere sammenhængende indsatser på tværs af sektorområder",
-             Area.SAMMENHAENG, ("101", "561", "461", "730", "751")),
-            ("network:bolig", "Billige boliger og fleksible boligløsninger",
-             Area.BOLIG, ("101", "169", "730", "265", "710", "751")),
-        ):  # fmt: skip
+            (
+                "network:sammenhaeng",
+                "Mere sammenhængende indsatser på tværs af sektorområder",
+                Area.SAMMENHAENG,
+                ("101", "561", "461", "730", "751"),
+            ),
+            (
+                "network:bolig",
+                "Billige boliger og fleksible boligløsninger",
+                Area.BOLIG,
+                ("101", "169", "730", "265", "710", "751"),
+            ),
+        ):
             s.keep(
                 label,
                 app.designate_network(

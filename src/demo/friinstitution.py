@@ -6,8 +6,8 @@ from datetime import date as D
 from decimal import Decimal
 from uuid import uuid5
 
-from frispor.api.demo.actors import NAMESPACE, PROTECTED
-from frispor.api.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
+from frispor.demo.actors import NAMESPACE, PROTECTED
+from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.values import (
     Area,
@@ -31,13 +31,31 @@ FREDERIKSBERG = actor("frb-0051", "kommune:147", "Kommunalbestyrelsen")
 RANDERS = actor("ran-0099", "kommune:730", "Byrådet")
 PERIOD = Period(start=D(2018, 10, 1), end=D(2021, 9, 30))
 PARTNERSHIPS = [
-    ("aeldre", "Friinstitutioner på ældreområdet", Area.AELDRE, ("147", "461", "851"),
-     "Sundhedsministeriet", InstitutionKind.PLEJEHJEM),
-    ("dagtilbud", "Friinstitutioner på dagtilbudsområdet", Area.DAGTILBUD, ("169", "561", "710"),
-     "Børne- og Socialministeriet", InstitutionKind.DAGTILBUD),
-    ("botilbud", "Friinstitutioner på botilbudsområdet", Area.BOTILBUD, ("265", "730", "751"),
-     "Børne- og Socialministeriet", InstitutionKind.BOTILBUD),
-]  # fmt: skip
+    (
+        "aeldre",
+        "Friinstitutioner på ældreområdet",
+        Area.AELDRE,
+        ("147", "461", "851"),
+        "Sundhedsministeriet",
+        InstitutionKind.PLEJEHJEM,
+    ),
+    (
+        "dagtilbud",
+        "Friinstitutioner på dagtilbudsområdet",
+        Area.DAGTILBUD,
+        ("169", "561", "710"),
+        "Børne- og Socialministeriet",
+        InstitutionKind.DAGTILBUD,
+    ),
+    (
+        "botilbud",
+        "Friinstitutioner på botilbudsområdet",
+        Area.BOTILBUD,
+        ("265", "730", "751"),
+        "Børne- og Socialministeriet",
+        InstitutionKind.BOTILBUD,
+    ),
+]
 
 
 def script(s: Script) -> None:

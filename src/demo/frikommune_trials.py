@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date as D
 
-from frispor.api.demo.actors import CASEWORKER, COUNCIL
-from frispor.api.demo.script import SERVICELOVEN, Script
+from frispor.demo.actors import CASEWORKER, COUNCIL
+from frispor.demo.script import SERVICELOVEN, Script
 from frispor.domain.values import (
     LegalReference,
     Period,
@@ -18,19 +18,36 @@ def script(s: Script) -> None:
     """Register the add-on services and shared housing steps."""
     app = s.app
     trials = [
-        ("tilkoeb", "network:sammenhaeng", "Tilkøbsydelser i hjemmeplejen",
-         "Borgere kan købe ekstra personlig pleje, praktisk hjælp og madservice hos den "
-         "kommunale leverandør.", Period(start=D(2018, 4, 1), end=D(2020, 12, 31)),
-         D(2018, 3, 15), D(2018, 3, 28), "2018-1190",
-         LegalReference.parse(SERVICELOVEN, "§ 83", "serviceloven"), RuleCategory.YDELSER,
-         "Den kommunale leverandør må sælge tilkøbsydelser.",
-         ("Tilkøbsydelser træder ikke i stedet for ydelser efter § 83.",)),
-        ("deleboliger", "network:bolig", "Deleboliger",
-         "En almen familiebolig indrettes som kollektivt familieboligbofællesskab.",
-         Period(start=D(2018, 1, 1), end=D(2018, 12, 31)), D(2017, 12, 1), D(2017, 12, 18),
-         "2017-6650", LegalReference.parse("eli/lta/2017/1116", "§ 5", "almenboligloven"),
-         RuleCategory.BOLIG, "En familiebolig må udlejes som delebolig.", ()),
-    ]  # fmt: skip
+        (
+            "tilkoeb",
+            "network:sammenhaeng",
+            "Tilkøbsydelser i hjemmeplejen",
+            "Borgere kan købe ekstra personlig pleje, praktisk hjælp og madservice hos den "
+            "kommunale leverandør.",
+            Period(start=D(2018, 4, 1), end=D(2020, 12, 31)),
+            D(2018, 3, 15),
+            D(2018, 3, 28),
+            "2018-1190",
+            LegalReference.parse(SERVICELOVEN, "§ 83", "serviceloven"),
+            RuleCategory.YDELSER,
+            "Den kommunale leverandør må sælge tilkøbsydelser.",
+            ("Tilkøbsydelser træder ikke i stedet for ydelser efter § 83.",),
+        ),
+        (
+            "deleboliger",
+            "network:bolig",
+            "Deleboliger",
+            "En almen familiebolig indrettes som kollektivt familieboligbofællesskab.",
+            Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+            D(2017, 12, 1),
+            D(2017, 12, 18),
+            "2017-6650",
+            LegalReference.parse("eli/lta/2017/1116", "§ 5", "almenboligloven"),
+            RuleCategory.BOLIG,
+            "En familiebolig må udlejes som delebolig.",
+            (),
+        ),
+    ]
     for (
         key,
         network,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-from frispor.api.demo.script import SERVICELOVEN, actor
+from frispor.demo.script import SERVICELOVEN, actor
 from frispor.domain.values import LegalReference, RuleCategory
 
 NAMESPACE = UUID("6f1d2f7e-2b2c-4a53-9d54-7a1f0f6e5a10")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from frispor.api.demo import actors, friinstitution, frikommune
-from frispor.api.demo.script import DemoResult, Script
+from frispor.demo import actors, friinstitution, frikommune
+from frispor.demo.script import DemoResult, Script
 from frispor.domain.application import Frispor
 
 

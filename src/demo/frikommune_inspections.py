@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date as D
 
-from frispor.api.demo.actors import INSPECTOR, TILSYN
-from frispor.api.demo.script import Script
+from frispor.demo.actors import INSPECTOR, TILSYN
+from frispor.demo.script import Script
 from frispor.domain.inspection import Finding
 from frispor.domain.values import (
     Assessment,
@@ -18,13 +18,26 @@ def script(s: Script) -> None:
     app = s.app
     plan = [
         # home, notice, visit, assessment, order deadline, complied on, performance recorded on
-        ("oesterbro", D(2017, 10, 16), D(2017, 10, 30), Assessment.MINDRE, D(2017, 12, 31),
-         D(2017, 12, 15), D(2017, 10, 30)),
-        ("valby", D(2018, 1, 8), D(2018, 1, 22), Assessment.STOERRE, D(2018, 3, 31),
-         None, D(2018, 5, 30)),
-        ("oesterbro", D(2018, 5, 29), D(2018, 6, 12), Assessment.INGEN, None, None,
-         D(2018, 6, 12)),
-    ]  # fmt: skip
+        (
+            "oesterbro",
+            D(2017, 10, 16),
+            D(2017, 10, 30),
+            Assessment.MINDRE,
+            D(2017, 12, 31),
+            D(2017, 12, 15),
+            D(2017, 10, 30),
+        ),
+        (
+            "valby",
+            D(2018, 1, 8),
+            D(2018, 1, 22),
+            Assessment.STOERRE,
+            D(2018, 3, 31),
+            None,
+            D(2018, 5, 30),
+        ),
+        ("oesterbro", D(2018, 5, 29), D(2018, 6, 12), Assessment.INGEN, None, None, D(2018, 6, 12)),
+    ]
     for n, (home, notice, visit, assessment, deadline, complied, recorded) in enumerate(plan, 1):
 
         @s.on(notice)
