@@ -70,12 +70,8 @@ class Event(BaseModel):
 
     def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
         """Apply this event as the next one in the aggregate's sequence."""
-        assert aggregate is not None and aggregate.id == self.originator_id
-        assert self.originator_version == aggregate.version + 1
-        self.apply(aggregate)
-        aggregate._version = self.originator_version
-        aggregate._modified_on = self.timestamp
-        aggregate._log.append(self)
+        assert aggregate is not None
+        aggregate.take(self)
         return aggregate
 
     @property
@@ -117,9 +113,9 @@ class Corrected(Event):
     new_value: Any
     reason: str = Field(min_length=1, max_length=10_000)
 
-    def apply(self, aggregate: Any) -> None:
+    def apply(self, aggregate: Aggregate) -> None:
         """Rebuild the aggregate's state from its events with the correction in place."""
-        aggregate._rebuild(self)
+        aggregate.refold(self)
 
 
 class Aggregate:
@@ -169,12 +165,22 @@ class Aggregate:
         """Drop the applied events kept for corrections: a read-only copy never corrects."""
         self._log.clear()
 
+    def take(self, event: Event) -> None:
+        """Take an event's place in the sequence and apply it, logged for later corrections."""
+        self._step(event)
+        event.apply(self)
+        self._log.append(event)
+
     def pass_over(self, event: Event) -> None:
         """Take an event's place in the sequence without applying it.
 
         For a read-only copy that keeps nothing of what the event changes (a read model makes
         a measurement's row from the event itself).
         """
+        self._step(event)
+
+    def _step(self, event: Event) -> None:
+        assert event.originator_id == self._id
         assert event.originator_version == self._version + 1
         self._version = event.originator_version
         self._modified_on = event.timestamp
@@ -246,7 +252,8 @@ class Aggregate:
             return event
         return type(event).model_validate({**event.model_dump(), **updates})
 
-    def _rebuild(self, correction: Corrected) -> None:
+    def refold(self, correction: Corrected) -> None:
+        """Fold its events afresh with this correction in place; sequence and log stay."""
         self._corrections.setdefault(correction.corrected_version, {})[correction.field] = (
             correction.new_value
         )
