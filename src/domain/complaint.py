@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Context, Created, Event
@@ -23,10 +22,13 @@ class Complaint(Aggregate):
         subject: Text
         received_on: date
 
-        def apply(self, c: Any) -> None:
-            c.trial_id, c.institution_id = self.trial_id, self.institution_id
-            c.complaint_body, c.subject = self.complaint_body, self.subject
-            c.received_on, c.outcome = self.received_on, None
+        def apply(self, complaint: Complaint) -> None:
+            complaint.trial_id = self.trial_id
+            complaint.institution_id = self.institution_id
+            complaint.complaint_body = self.complaint_body
+            complaint.subject = self.subject
+            complaint.received_on = self.received_on
+            complaint.outcome = None
 
         @property
         def effective_on(self) -> date:
@@ -39,8 +41,8 @@ class Complaint(Aggregate):
     class Decided(Event):
         outcome: ComplaintOutcome
 
-        def apply(self, c: Any) -> None:
-            c.outcome = self.outcome
+        def apply(self, complaint: Complaint) -> None:
+            complaint.outcome = self.outcome
 
     trial_id: UUID
     institution_id: UUID | None

@@ -49,14 +49,20 @@ class Exemption(Aggregate):
         category: RuleCategory
         description: Text
 
-        def apply(self, x: Any) -> None:
-            x.trial_id, x.programme_id = self.trial_id, self.programme_id
-            x.municipality, x.institution_id = self.municipality, self.institution_id
-            x.rule, x.level, x.category = self.rule, self.level, self.category
-            x.description = self.description
-            x.status = ExemptionStatus.REQUESTED
-            x.grantor, x.conditions, x.validity = None, (), None
-            x.ended_on = None
+        def apply(self, exemption: Exemption) -> None:
+            exemption.trial_id = self.trial_id
+            exemption.programme_id = self.programme_id
+            exemption.municipality = self.municipality
+            exemption.institution_id = self.institution_id
+            exemption.rule = self.rule
+            exemption.level = self.level
+            exemption.category = self.category
+            exemption.description = self.description
+            exemption.status = ExemptionStatus.REQUESTED
+            exemption.grantor = None
+            exemption.conditions = ()
+            exemption.validity = None
+            exemption.ended_on = None
 
     class Granted(Event):
         # Version 1 carried the validity as two loose dates; see upcast_v1_v2.
@@ -70,9 +76,11 @@ class Exemption(Aggregate):
             """Fold v1's valid_from/valid_to into one validity period."""
             state["validity"] = {"start": state.pop("valid_from"), "end": state.pop("valid_to")}
 
-        def apply(self, x: Any) -> None:
-            x.status, x.grantor = ExemptionStatus.GRANTED, self.grantor
-            x.conditions, x.validity = self.conditions, self.validity
+        def apply(self, exemption: Exemption) -> None:
+            exemption.status = ExemptionStatus.GRANTED
+            exemption.grantor = self.grantor
+            exemption.conditions = self.conditions
+            exemption.validity = self.validity
 
         @property
         def valid_from(self) -> date:
@@ -85,18 +93,18 @@ class Exemption(Aggregate):
     class Rejected(Event):
         reason: Text
 
-        def apply(self, x: Any) -> None:
-            x.status = ExemptionStatus.REJECTED
+        def apply(self, exemption: Exemption) -> None:
+            exemption.status = ExemptionStatus.REJECTED
 
     class Amended(Event):
         validity: Period | None = None
         conditions: Conditions | None = None
 
-        def apply(self, x: Any) -> None:
+        def apply(self, exemption: Exemption) -> None:
             if self.validity is not None:
-                x.validity = self.validity
+                exemption.validity = self.validity
             if self.conditions is not None:
-                x.conditions = self.conditions
+                exemption.conditions = self.conditions
 
         @property
         def valid_from(self) -> date:
@@ -110,8 +118,9 @@ class Exemption(Aggregate):
         revoked_on: date
         reason: Text
 
-        def apply(self, x: Any) -> None:
-            x.status, x.ended_on = ExemptionStatus.REVOKED, self.revoked_on
+        def apply(self, exemption: Exemption) -> None:
+            exemption.status = ExemptionStatus.REVOKED
+            exemption.ended_on = self.revoked_on
 
         @property
         def effective_on(self) -> date:
@@ -127,8 +136,9 @@ class Exemption(Aggregate):
         is_decision = False
         expired_on: date
 
-        def apply(self, x: Any) -> None:
-            x.status, x.ended_on = ExemptionStatus.EXPIRED, self.expired_on
+        def apply(self, exemption: Exemption) -> None:
+            exemption.status = ExemptionStatus.EXPIRED
+            exemption.ended_on = self.expired_on
 
         @property
         def effective_on(self) -> date:

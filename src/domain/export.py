@@ -27,9 +27,10 @@ class Export(Aggregate):
         checkpoint_root: str = Field(pattern="^[0-9a-f]{64}$")
         tagmanifest_sha256: str = Field(pattern="^[0-9a-f]{64}$")
 
-        def apply(self, x: Any) -> None:
-            x.export_number, x.authority = self.export_number, self.authority
-            x.checkpoint_size = self.checkpoint_size
+        def apply(self, export: Export) -> None:
+            export.export_number = self.export_number
+            export.authority = self.authority
+            export.checkpoint_size = self.checkpoint_size
 
     export_number: int
     authority: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -53,16 +52,19 @@ class Goal(Aggregate):
         institution_id: UUID | None = None
         terms: GoalTerms
 
-        def apply(self, g: Any) -> None:
-            g.trial_id, g.institution_id = self.trial_id, self.institution_id
-            g.terms, g.revisions, g.measurements = self.terms, [self.terms], []
+        def apply(self, goal: Goal) -> None:
+            goal.trial_id = self.trial_id
+            goal.institution_id = self.institution_id
+            goal.terms = self.terms
+            goal.revisions = [self.terms]
+            goal.measurements = []
 
     class Revised(Event):
         terms: GoalTerms
 
-        def apply(self, g: Any) -> None:
-            g.terms = self.terms
-            g.revisions.append(self.terms)
+        def apply(self, goal: Goal) -> None:
+            goal.terms = self.terms
+            goal.revisions.append(self.terms)
 
     class MeasurementRecorded(Event):
         is_decision = False
@@ -71,9 +73,9 @@ class Goal(Aggregate):
         source: Name
         quality: Quality = Quality.FINAL
 
-        def apply(self, g: Any) -> None:
+        def apply(self, goal: Goal) -> None:
             # Built from this event's fields, which pydantic validated already: no second pass.
-            g.measurements.append(
+            goal.measurements.append(
                 Measurement.model_construct(
                     period=self.period,
                     value=self.value,

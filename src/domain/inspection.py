@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -35,15 +34,17 @@ class Inspection(Aggregate):
         notice_date: date | None = None
         planned_on: date
 
-        def apply(self, i: Any) -> None:
-            i.authority, i.institution_id, i.trial_id = (
-                self.authority,
-                self.institution_id,
-                self.trial_id,
-            )
-            i.kind, i.announced, i.notice_date = self.kind, self.announced, self.notice_date
-            i.planned_on, i.performed_on, i.assessment = self.planned_on, None, None
-            i.report_published_on = None
+        def apply(self, inspection: Inspection) -> None:
+            inspection.authority = self.authority
+            inspection.institution_id = self.institution_id
+            inspection.trial_id = self.trial_id
+            inspection.kind = self.kind
+            inspection.announced = self.announced
+            inspection.notice_date = self.notice_date
+            inspection.planned_on = self.planned_on
+            inspection.performed_on = None
+            inspection.assessment = None
+            inspection.report_published_on = None
 
         @property
         def valid_from(self) -> date:
@@ -55,8 +56,9 @@ class Inspection(Aggregate):
         findings: tuple[Finding, ...] = ()
         assessment: Assessment
 
-        def apply(self, i: Any) -> None:
-            i.performed_on, i.assessment = self.performed_on, self.assessment
+        def apply(self, inspection: Inspection) -> None:
+            inspection.performed_on = self.performed_on
+            inspection.assessment = self.assessment
 
         @property
         def effective_on(self) -> date:
@@ -71,8 +73,8 @@ class Inspection(Aggregate):
         published_on: date
         location: str = Field(min_length=1, max_length=2000)
 
-        def apply(self, i: Any) -> None:
-            i.report_published_on = self.published_on
+        def apply(self, inspection: Inspection) -> None:
+            inspection.report_published_on = self.published_on
 
         @property
         def valid_from(self) -> date:
@@ -175,16 +177,21 @@ class Order(Aggregate):
         requirement: Text
         deadline: date
 
-        def apply(self, o: Any) -> None:
-            o.inspection_id, o.institution_id = self.inspection_id, self.institution_id
-            o.trial_id, o.requirement, o.deadline = self.trial_id, self.requirement, self.deadline
-            o.status, o.closed_on = OrderStatus.OPEN, None
+        def apply(self, order: Order) -> None:
+            order.inspection_id = self.inspection_id
+            order.institution_id = self.institution_id
+            order.trial_id = self.trial_id
+            order.requirement = self.requirement
+            order.deadline = self.deadline
+            order.status = OrderStatus.OPEN
+            order.closed_on = None
 
     class CompliedWith(Event):
         complied_on: date
 
-        def apply(self, o: Any) -> None:
-            o.status, o.closed_on = OrderStatus.COMPLIED, self.complied_on
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.COMPLIED
+            order.closed_on = self.complied_on
 
         @property
         def effective_on(self) -> date:
@@ -198,8 +205,9 @@ class Order(Aggregate):
         escalated_on: date
         escalated_to: Name
 
-        def apply(self, o: Any) -> None:
-            o.status, o.closed_on = OrderStatus.ESCALATED, self.escalated_on
+        def apply(self, order: Order) -> None:
+            order.status = OrderStatus.ESCALATED
+            order.closed_on = self.escalated_on
 
         @property
         def effective_on(self) -> date:

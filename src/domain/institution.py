@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Context, Created
@@ -25,10 +24,15 @@ class Institution(Aggregate):
         p_number: PNumber | None = None
         ownership: Ownership
 
-        def apply(self, i: Any) -> None:
-            i.trial_id, i.network_id, i.name = self.trial_id, self.network_id, self.name
-            i.kind, i.municipality, i.ownership = self.kind, self.municipality, self.ownership
-            i.cvr, i.p_number = self.cvr, self.p_number
+        def apply(self, institution: Institution) -> None:
+            institution.trial_id = self.trial_id
+            institution.network_id = self.network_id
+            institution.name = self.name
+            institution.kind = self.kind
+            institution.municipality = self.municipality
+            institution.ownership = self.ownership
+            institution.cvr = self.cvr
+            institution.p_number = self.p_number
 
     trial_id: UUID
     network_id: UUID

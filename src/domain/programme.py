@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -33,11 +32,14 @@ class Programme(Aggregate):
         protected_categories: tuple[RuleCategory, ...]
         max_institutions_per_municipality: int | None = Field(default=None, ge=1)
 
-        def apply(self, p: Any) -> None:
-            p.name, p.kind, p.period = self.name, self.kind, self.period
-            p.enabling_act, p.ministry = self.enabling_act, self.ministry
-            p.protected_categories = frozenset(self.protected_categories)
-            p.max_institutions = self.max_institutions_per_municipality
+        def apply(self, programme: Programme) -> None:
+            programme.name = self.name
+            programme.kind = self.kind
+            programme.period = self.period
+            programme.enabling_act = self.enabling_act
+            programme.ministry = self.ministry
+            programme.protected_categories = frozenset(self.protected_categories)
+            programme.max_institutions = self.max_institutions_per_municipality
 
     name: str
     kind: ProgrammeKind
@@ -96,16 +98,15 @@ class Network(Aggregate):
         coordinator: MunicipalityCode | None = None
         ministry: Name | None = None
 
-        def apply(self, n: Any) -> None:
-            n.programme_id, n.name, n.kind, n.area = (
-                self.programme_id,
-                self.name,
-                self.kind,
-                self.area,
-            )
-            n.municipalities, n.coordinator = self.municipalities, self.coordinator
-            n.ministry = self.ministry
-            n.enrolments = {}
+        def apply(self, network: Network) -> None:
+            network.programme_id = self.programme_id
+            network.name = self.name
+            network.kind = self.kind
+            network.area = self.area
+            network.municipalities = self.municipalities
+            network.coordinator = self.coordinator
+            network.ministry = self.ministry
+            network.enrolments = {}
 
     class InstitutionCounted(Event):
         """Bookkeeping for the enrolment limit; saved with the enrolment it counts."""
@@ -116,8 +117,8 @@ class Network(Aggregate):
         trial_id: UUID
         municipality: MunicipalityCode
 
-        def apply(self, n: Any) -> None:
-            n.enrolments.setdefault(self.municipality, []).append(self.institution_id)
+        def apply(self, network: Network) -> None:
+            network.enrolments.setdefault(self.municipality, []).append(self.institution_id)
 
     programme_id: UUID
     name: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
@@ -38,13 +37,17 @@ class Trial(Aggregate):
         period: Period
         municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
 
-        def apply(self, t: Any) -> None:
-            t.programme_id, t.network_id, t.area = self.programme_id, self.network_id, self.area
-            t.title, t.purpose, t.period = self.title, self.purpose, self.period
-            t.municipalities = self.municipalities
-            t.status = TrialStatus.APPROVED
-            t.ended_on = None
-            t.exemption_ids = []
+        def apply(self, trial: Trial) -> None:
+            trial.programme_id = self.programme_id
+            trial.network_id = self.network_id
+            trial.area = self.area
+            trial.title = self.title
+            trial.purpose = self.purpose
+            trial.period = self.period
+            trial.municipalities = self.municipalities
+            trial.status = TrialStatus.APPROVED
+            trial.ended_on = None
+            trial.exemption_ids = []
 
         @property
         def valid_from(self) -> date:
@@ -57,8 +60,8 @@ class Trial(Aggregate):
     class Extended(Event):
         new_end: date
 
-        def apply(self, t: Any) -> None:
-            t.period = Period(start=t.period.start, end=self.new_end)
+        def apply(self, trial: Trial) -> None:
+            trial.period = Period(start=trial.period.start, end=self.new_end)
 
         @property
         def valid_to(self) -> date | None:
@@ -67,8 +70,9 @@ class Trial(Aggregate):
     class Ended(Event):
         ended_on: date
 
-        def apply(self, t: Any) -> None:
-            t.status, t.ended_on = TrialStatus.ENDED, self.ended_on
+        def apply(self, trial: Trial) -> None:
+            trial.status = TrialStatus.ENDED
+            trial.ended_on = self.ended_on
 
         @property
         def effective_on(self) -> date:
@@ -81,8 +85,8 @@ class Trial(Aggregate):
     class MadePermanent(Event):
         permanent_from: date
 
-        def apply(self, t: Any) -> None:
-            t.status = TrialStatus.PERMANENT
+        def apply(self, trial: Trial) -> None:
+            trial.status = TrialStatus.PERMANENT
 
         @property
         def effective_on(self) -> date:
@@ -100,8 +104,8 @@ class Trial(Aggregate):
         location: str = Field(min_length=1, max_length=2000)
         summary: str = Field(default="", max_length=10_000)
 
-        def apply(self, t: Any) -> None:
-            pass
+        def apply(self, trial: Trial) -> None:
+            """No state changes: the evaluation is a fact kept in the record."""
 
     class ExemptionFiled(Event):
         """Bookkeeping: the trial's docket of exemptions, so ending it can expire them."""
@@ -110,8 +114,8 @@ class Trial(Aggregate):
         bookkeeping = True
         exemption_id: UUID
 
-        def apply(self, t: Any) -> None:
-            t.exemption_ids.append(self.exemption_id)
+        def apply(self, trial: Trial) -> None:
+            trial.exemption_ids.append(self.exemption_id)
 
     programme_id: UUID
     network_id: UUID
