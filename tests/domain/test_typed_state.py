@@ -1,0 +1,43 @@
+"""State changes are typed: each event applies to its own aggregate, which keeps its sequence."""
+
+from __future__ import annotations
+
+import re
+from typing import get_type_hints
+
+import pytest
+
+from frispor.domain.aggregate import Aggregate, Event
+from frispor.domain.topics import AGGREGATES
+from tests.domain.builders import ctx, requested, world
+
+
+def _events(aggregate: type[Aggregate]) -> list[type[Event]]:
+    return [v for v in vars(aggregate).values() if isinstance(v, type) and issubclass(v, Event)]
+
+
+@pytest.mark.parametrize("aggregate", AGGREGATES, ids=lambda a: a.__name__)
+def test_every_event_applies_to_its_aggregate_by_type_and_name(aggregate: type[Aggregate]) -> None:
+    # mypy checks an apply body only where it knows the aggregate's type; Any would check nothing.
+    name = re.sub(r"(?<!^)([A-Z])", r"_\1", aggregate.__name__).lower()
+    for event in _events(aggregate):
+        assert "apply" in vars(event), f"{event.__qualname__} has no apply of its own"
+        hints = get_type_hints(event.apply)
+        assert hints == {name: aggregate, "return": type(None)}, event.__qualname__
+
+
+def test_applied_state_is_declared_on_the_aggregate() -> None:
+    w = world()
+    for agg in (*w.values(), requested(w)):
+        state = {k for k in vars(agg) if not k.startswith("_")}
+        assert state and state <= get_type_hints(type(agg)).keys(), type(agg).__name__
+
+
+def test_an_event_out_of_sequence_is_refused_applied_or_passed_over() -> None:
+    w = world()
+    trial = w["trial"]
+    trial.extend(ctx(), trial.period.end.replace(year=trial.period.end.year + 1))
+    [extended] = trial.collect_events()
+    for step in (trial.take, trial.pass_over):
+        with pytest.raises(AssertionError):
+            step(extended)  # already taken: its place in the sequence is gone
