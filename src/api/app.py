@@ -52,6 +52,8 @@ def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = N
     app = open_app(settings.eventsourcing_env())
     db = Database(settings.database_url, pool_size=settings.pool_size)
     ensure(db)
+    metrics = Metrics()
+    app.on_retry = metrics.retries.inc  # decisions the server decided again after a lost race
     return Services(
         settings=settings,
         app=app,
@@ -59,7 +61,7 @@ def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = N
         read=ReadModels(db),
         auth=Authenticator(settings, extra_tokens),
         idempotency=IdempotencyStore(db),
-        metrics=Metrics(),
+        metrics=metrics,
     )
 
 

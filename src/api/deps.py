@@ -187,15 +187,53 @@ def _in_progress() -> ApiError:
     )
 
 
-async def get_command(
-    request: Request,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-    correlation: Annotated[str | None, Header(alias="X-Correlation-ID")] = None,
-) -> Command:
-    """A command runner for this request (403 unless the caller is a recorder)."""
-    services, principal = await get_services(request), await get_principal(request)
-    return Command(services, principal, request, idempotency_key, if_match, correlation)
+def command_for(target: str | None) -> Callable[..., Awaitable[Command]]:
+    """A command runner whose If-Match names the version of `target` (None: If-Match refused)."""
+    if target is None:
+        described = (
+            "Not accepted here: this route creates a new record, so there is no version to "
+            "match; a request with If-Match is refused (422 if-match)."
+        )
+    else:
+        described = (
+            f"The expected version of {target} (the ETag a command on it answered); a stale "
+            "one is refused (409 optimistic-concurrency). Without it, a decision that loses a "
+            "race with an unrelated one is decided again by the server."
+        )
+
+    async def get_command(
+        request: Request,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key", description="A retry with the same key is answered once"
+            ),
+        ] = None,
+        # A default, not an annotation: the annotation is a string resolved in the module.
+        if_match: str | None = Header(default=None, alias="If-Match", description=described),
+        correlation: Annotated[str | None, Header(alias="X-Correlation-ID")] = None,
+    ) -> Command:
+        """A command runner for this request (403 unless the caller is a recorder)."""
+        services, principal = await get_services(request), await get_principal(request)
+        cmd = Command(services, principal, request, idempotency_key, if_match, correlation)
+        if target is None and if_match is not None:
+            raise ApiError(
+                422,
+                "if-match",
+                f"If-Match does not apply to {request.url.path}: it creates a record",
+            )
+        return cmd
+
+    return get_command
 
 
-CommandDep = Annotated[Command, Depends(get_command)]
+# One runner per thing an If-Match can name; the OpenAPI description says which for each route.
+CommandDep = Annotated[Command, Depends(command_for(None))]
+ProgrammeCommand = Annotated[Command, Depends(command_for("the programme"))]
+TrialCommand = Annotated[Command, Depends(command_for("the trial"))]
+ExemptionCommand = Annotated[Command, Depends(command_for("the exemption"))]
+GoalCommand = Annotated[Command, Depends(command_for("the goal"))]
+InspectionCommand = Annotated[Command, Depends(command_for("the inspection"))]
+OrderCommand = Annotated[Command, Depends(command_for("the order"))]
+ComplaintCommand = Annotated[Command, Depends(command_for("the complaint"))]
+CorrectionCommand = Annotated[Command, Depends(command_for("the record named by aggregate_id"))]

@@ -22,7 +22,7 @@ STATUS: dict[type[e.DomainError], int] = {
     e.ConcurrencyError: 409,
     e.StoreRefusedError: 409,
     e.ProtectedCategoryError: 409,
-    e.IncompetentGrantorError: 409,
+    e.NotCompetentError: 403,  # who may decide: rule 3 and every organisation check
     e.EnrolmentLimitError: 409,
     e.NotEnrolledError: 409,
     e.InvalidTransitionError: 409,

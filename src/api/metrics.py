@@ -28,6 +28,11 @@ class Metrics:
             "Events appended through this process",
             registry=self.registry,
         )
+        self.retries = Counter(
+            "frispor_command_retries",
+            "Decisions decided again by the server after a concurrent one took their version",
+            registry=self.registry,
+        )
         self.lag_events = Gauge(
             "frispor_projection_lag_events",
             "Events a read model is behind the head",

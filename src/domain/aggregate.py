@@ -203,6 +203,11 @@ class Aggregate:
         event.mutate(self)
         self._pending.append(event)
 
+    def recorded_by(self, event_id: UUID) -> str | None:
+        """The organisation that recorded one of this aggregate's events (None if not its own)."""
+        event = next((e for e in self._log if e.event_id == event_id), None)
+        return None if event is None else event.envelope.actor.organisation
+
     def correct(
         self, ctx: Context, event_id: UUID, field: str, new_value: Any, reason: str
     ) -> None:

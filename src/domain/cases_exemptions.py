@@ -6,7 +6,8 @@ from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
-from frispor.domain.core import Core, Written
+from frispor.domain.competence import require, require_grantor
+from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
@@ -16,6 +17,7 @@ from frispor.domain.values import (
     Period,
     RuleCategory,
     RuleLevel,
+    municipality_organisation,
 )
 
 
@@ -24,6 +26,7 @@ class ExemptionCases(Core):
 
     # --- exemptions -------------------------------------------------------------------------
 
+    @use_case
     def request_exemption(
         self,
         envelope: Envelope,
@@ -35,11 +38,18 @@ class ExemptionCases(Core):
         category: RuleCategory,
         description: str,
         institution_id: UUID | None = None,
+        expected_version: int | None = None,
     ) -> Written:
-        """Request an exemption from one rule in a trial."""
+        """Request an exemption from one rule in a trial (its ministries or that council)."""
         ctx = self._ctx(envelope)
         trial = self.get(Trial, trial_id)
         programme = self.get(Programme, trial.programme_id)
+        require(
+            envelope.actor.organisation,
+            self.trial_ministries(trial) | {municipality_organisation(municipality)},
+            f"request an exemption for municipality {municipality}",
+        )
+        self.expect(trial, expected_version)
         institution = self.get(Institution, institution_id) if institution_id else None
         exemption = Exemption.request(
             ctx,
@@ -55,6 +65,16 @@ class ExemptionCases(Core):
         trial.file_exemption(ctx, exemption.id)
         return self._write(exemption, trial)
 
+    def _decision(
+        self, envelope: Envelope, exemption_id: UUID, expected_version: int | None
+    ) -> tuple[Exemption, Programme, Network, Trial, Institution | None]:
+        """Load an exemption and its context; refuse anyone but its competent grantor (rule 3)."""
+        exemption = self.get(Exemption, exemption_id)
+        programme, network, trial, institution = self._exemption_context(exemption)
+        require_grantor(envelope.actor.organisation, exemption, programme, network)
+        self.expect(exemption, expected_version)
+        return exemption, programme, network, trial, institution
+
     def _exemption_context(
         self, exemption: Exemption
     ) -> tuple[Programme, Network, Trial, Institution | None]:
@@ -69,6 +89,7 @@ class ExemptionCases(Core):
             institution,
         )
 
+    @use_case
     def grant_exemption(
         self,
         envelope: Envelope,
@@ -79,8 +100,9 @@ class ExemptionCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Grant a requested exemption; the grantor is the actor's organisation."""
-        exemption = self.get(Exemption, exemption_id, expected_version)
-        programme, network, trial, institution = self._exemption_context(exemption)
+        exemption, programme, network, trial, institution = self._decision(
+            envelope, exemption_id, expected_version
+        )
         exemption.grant(
             self._ctx(envelope),
             programme,
@@ -92,6 +114,7 @@ class ExemptionCases(Core):
         )
         return self._write(exemption)
 
+    @use_case
     def reject_exemption(
         self,
         envelope: Envelope,
@@ -99,11 +122,12 @@ class ExemptionCases(Core):
         reason: str,
         expected_version: int | None = None,
     ) -> Written:
-        """Reject a requested exemption."""
-        exemption = self.get(Exemption, exemption_id, expected_version)
+        """Reject a requested exemption (by its competent grantor)."""
+        exemption = self._decision(envelope, exemption_id, expected_version)[0]
         exemption.reject(self._ctx(envelope), reason)
         return self._write(exemption)
 
+    @use_case
     def amend_exemption(
         self,
         envelope: Envelope,
@@ -114,8 +138,9 @@ class ExemptionCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Amend a granted exemption's validity or conditions."""
-        exemption = self.get(Exemption, exemption_id, expected_version)
-        programme, network, trial, _ = self._exemption_context(exemption)
+        exemption, programme, network, trial, _ = self._decision(
+            envelope, exemption_id, expected_version
+        )
         exemption.amend(
             self._ctx(envelope),
             trial,
@@ -126,6 +151,7 @@ class ExemptionCases(Core):
         )
         return self._write(exemption)
 
+    @use_case
     def revoke_exemption(
         self,
         envelope: Envelope,
@@ -134,7 +160,7 @@ class ExemptionCases(Core):
         reason: str,
         expected_version: int | None = None,
     ) -> Written:
-        """Revoke a granted exemption from a date."""
-        exemption = self.get(Exemption, exemption_id, expected_version)
+        """Revoke a granted exemption from a date (by its competent grantor)."""
+        exemption = self._decision(envelope, exemption_id, expected_version)[0]
         exemption.revoke(self._ctx(envelope), revoked_on, reason)
         return self._write(exemption)

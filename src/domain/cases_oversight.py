@@ -8,8 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Envelope
+from frispor.domain.competence import COMPLAINT_BODIES, inspectors, municipalities, require
 from frispor.domain.complaint import Complaint
-from frispor.domain.core import Core, Written
+from frispor.domain.core import Core, Written, use_case
+from frispor.domain.exemption import require_enrolled
 from frispor.domain.export import Export
 from frispor.domain.goal import Goal, GoalTerms
 from frispor.domain.inspection import Finding, Inspection, Order
@@ -29,23 +31,26 @@ class OversightCases(Core):
 
     # --- goals and measurements --------------------------------------------------------------
 
+    @use_case
     def set_goal(
         self,
         envelope: Envelope,
         trial_id: UUID,
         terms: GoalTerms,
         institution_id: UUID | None = None,
+        expected_version: int | None = None,
     ) -> Written:
         """Set a result goal for a trial or one of its institutions."""
         trial = self.get(Trial, trial_id)
-        if institution_id is not None:
-            from frispor.domain.exemption import require_enrolled
-
-            institution = self.get(Institution, institution_id)
+        institution = self.get(Institution, institution_id) if institution_id else None
+        self._require_party(envelope, trial, institution, "set goals for it")
+        self.expect(trial, expected_version)
+        if institution is not None:
             require_enrolled(institution, trial, institution.municipality)
         goal = Goal.set(self._ctx(envelope), trial, terms, institution_id)
         return self._write(goal)
 
+    @use_case
     def revise_goal(
         self,
         envelope: Envelope,
@@ -54,10 +59,11 @@ class OversightCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Revise a goal; the old terms stay in the record."""
-        goal = self.get(Goal, goal_id, expected_version)
+        goal = self._goal(envelope, goal_id, expected_version, "revise this goal")
         goal.revise(self._ctx(envelope), terms)
         return self._write(goal)
 
+    @use_case
     def record_measurement(
         self,
         envelope: Envelope,
@@ -67,14 +73,16 @@ class OversightCases(Core):
         value: Decimal,
         source: str,
         quality: Quality = Quality.FINAL,
+        expected_version: int | None = None,
     ) -> Written:
         """Record a measurement of a goal's indicator."""
-        goal = self.get(Goal, goal_id)
+        goal = self._goal(envelope, goal_id, expected_version, "measure this goal")
         goal.record(self._ctx(envelope), period=period, value=value, source=source, quality=quality)
         return self._write(goal)
 
     # --- inspections and orders --------------------------------------------------------------
 
+    @use_case
     def plan_inspection(
         self,
         envelope: Envelope,
@@ -88,6 +96,7 @@ class OversightCases(Core):
     ) -> Written:
         """Plan (or announce) an inspection of an enrolled institution."""
         institution = self.get(Institution, institution_id)
+        require(envelope.actor.organisation, inspectors(institution), "inspect this institution")
         inspection = Inspection.plan(
             self._ctx(envelope),
             institution,
@@ -99,6 +108,7 @@ class OversightCases(Core):
         )
         return self._write(inspection)
 
+    @use_case
     def perform_inspection(
         self,
         envelope: Envelope,
@@ -110,30 +120,45 @@ class OversightCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Record an inspection as performed, with findings and an assessment."""
-        inspection = self.get(Inspection, inspection_id, expected_version)
+        inspection = self._inspection(envelope, inspection_id, expected_version)
         inspection.perform(
             self._ctx(envelope), performed_on=performed_on, findings=findings, assessment=assessment
         )
         return self._write(inspection)
 
+    @use_case
     def publish_report(
-        self, envelope: Envelope, inspection_id: UUID, *, published_on: date, location: str
+        self,
+        envelope: Envelope,
+        inspection_id: UUID,
+        *,
+        published_on: date,
+        location: str,
+        expected_version: int | None = None,
     ) -> Written:
         """Record that an inspection's report was published."""
-        inspection = self.get(Inspection, inspection_id)
+        inspection = self._inspection(envelope, inspection_id, expected_version)
         inspection.publish_report(self._ctx(envelope), published_on=published_on, location=location)
         return self._write(inspection)
 
+    @use_case
     def issue_order(
-        self, envelope: Envelope, inspection_id: UUID, *, requirement: str, deadline: date
+        self,
+        envelope: Envelope,
+        inspection_id: UUID,
+        *,
+        requirement: str,
+        deadline: date,
+        expected_version: int | None = None,
     ) -> Written:
         """Issue an order (påbud) after an inspection."""
-        inspection = self.get(Inspection, inspection_id)
+        inspection = self._inspection(envelope, inspection_id, expected_version)
         order = Order.issue(
             self._ctx(envelope), inspection, requirement=requirement, deadline=deadline
         )
         return self._write(order)
 
+    @use_case
     def comply_order(
         self,
         envelope: Envelope,
@@ -142,10 +167,11 @@ class OversightCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Record that an order was complied with."""
-        order = self.get(Order, order_id, expected_version)
+        order = self._order(envelope, order_id, expected_version)
         order.comply(self._ctx(envelope), complied_on)
         return self._write(order)
 
+    @use_case
     def escalate_order(
         self,
         envelope: Envelope,
@@ -155,12 +181,13 @@ class OversightCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Escalate an order that was not complied with."""
-        order = self.get(Order, order_id, expected_version)
+        order = self._order(envelope, order_id, expected_version)
         order.escalate(self._ctx(envelope), escalated_on, escalated_to)
         return self._write(order)
 
     # --- complaints and corrections ------------------------------------------------------------
 
+    @use_case
     def receive_complaint(
         self,
         envelope: Envelope,
@@ -170,11 +197,14 @@ class OversightCases(Core):
         subject: str,
         received_on: date,
         institution_id: UUID | None = None,
+        expected_version: int | None = None,
     ) -> Written:
         """Record a complaint about a trial or an institution in it."""
         trial = self.get(Trial, trial_id)
-        if institution_id is not None:
-            self.get(Institution, institution_id)
+        institution = self.get(Institution, institution_id) if institution_id else None
+        parties = self.trial_ministries(trial) | municipalities(trial, institution)
+        require(envelope.actor.organisation, parties | COMPLAINT_BODIES, "receive this complaint")
+        self.expect(trial, expected_version)
         complaint = Complaint.receive(
             self._ctx(envelope),
             trial,
@@ -185,6 +215,7 @@ class OversightCases(Core):
         )
         return self._write(complaint)
 
+    @use_case
     def decide_complaint(
         self,
         envelope: Envelope,
@@ -192,15 +223,50 @@ class OversightCases(Core):
         outcome: ComplaintOutcome,
         expected_version: int | None = None,
     ) -> Written:
-        """Record the decision on a complaint."""
-        complaint = self.get(Complaint, complaint_id, expected_version)
+        """Record the decision on a complaint (by the body that received it)."""
+        complaint = self.get(Complaint, complaint_id)
+        require(envelope.actor.organisation, {complaint.complaint_body}, "decide this complaint")
+        self.expect(complaint, expected_version)
         complaint.decide(self._ctx(envelope), outcome)
         return self._write(complaint)
+
+    def _require_party(
+        self, envelope: Envelope, trial: Trial, institution: Institution | None, doing: str
+    ) -> None:
+        """A trial's ministries, and its municipalities (or the institution's only)."""
+        parties = self.trial_ministries(trial) | municipalities(trial, institution)
+        require(envelope.actor.organisation, parties, doing)
+
+    def _goal(
+        self, envelope: Envelope, goal_id: UUID, expected_version: int | None, doing: str
+    ) -> Goal:
+        goal = self.get(Goal, goal_id)
+        institution = self.get(Institution, goal.institution_id) if goal.institution_id else None
+        self._require_party(envelope, self.get(Trial, goal.trial_id), institution, doing)
+        self.expect(goal, expected_version)
+        return goal
+
+    def _inspection(
+        self, envelope: Envelope, inspection_id: UUID, expected_version: int | None
+    ) -> Inspection:
+        """An inspection, for the organisation that planned it only."""
+        inspection = self.get(Inspection, inspection_id)
+        require(envelope.actor.organisation, {inspection.planned_by}, "record this inspection")
+        self.expect(inspection, expected_version)
+        return inspection
+
+    def _order(self, envelope: Envelope, order_id: UUID, expected_version: int | None) -> Order:
+        """An order, for the organisation that planned its inspection only."""
+        order = self.get(Order, order_id)
+        self._inspection(envelope, order.inspection_id, None)
+        self.expect(order, expected_version)
+        return order
 
     def record_export(self, envelope: Envelope, **facts: Any) -> Written:
         """Record in the trail that an export was made for an authority."""
         return self._write(Export.record(self._ctx(envelope), **facts))
 
+    @use_case
     def correct(
         self,
         envelope: Envelope,
@@ -213,6 +279,10 @@ class OversightCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Correct one field of an earlier event by a new event; nothing is overwritten."""
-        agg = self.get(Aggregate, aggregate_id, expected_version)
+        agg = self.get(Aggregate, aggregate_id)
+        recorder = agg.recorded_by(event_id)
+        if recorder is not None:  # an unknown event is refused by the correction itself
+            require(envelope.actor.organisation, {recorder}, "correct what another recorded")
+        self.expect(agg, expected_version)
         agg.correct(self._ctx(envelope), event_id, field, new_value, reason)
         return self._write(agg)

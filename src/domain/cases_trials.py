@@ -6,7 +6,8 @@ from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
-from frispor.domain.core import Core, Written
+from frispor.domain.competence import ministries, municipalities, require
+from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
@@ -21,6 +22,7 @@ from frispor.domain.values import (
     Period,
     ProgrammeKind,
     RuleCategory,
+    municipality_organisation,
 )
 
 
@@ -29,6 +31,7 @@ class TrialCases(Core):
 
     # --- programmes, networks, trials ------------------------------------------------------
 
+    @use_case
     def establish_programme(
         self,
         envelope: Envelope,
@@ -42,7 +45,8 @@ class TrialCases(Core):
         max_institutions_per_municipality: int | None = None,
         new_id: UUID | None = None,
     ) -> Written:
-        """Establish a trial programme."""
+        """Establish a trial programme (by the ministry responsible for it)."""
+        require(envelope.actor.organisation, {ministry}, "establish a programme of that ministry")
         programme = Programme.establish(
             self._ctx(envelope, new_id),
             name=name,
@@ -55,6 +59,7 @@ class TrialCases(Core):
         )
         return self._write(programme)
 
+    @use_case
     def designate_network(
         self,
         envelope: Envelope,
@@ -66,9 +71,12 @@ class TrialCases(Core):
         municipalities: tuple[str, ...],
         coordinator: str | None = None,
         ministry: str | None = None,
+        expected_version: int | None = None,
     ) -> Written:
-        """Designate a network or partnership in a programme."""
+        """Designate a network or partnership in a programme (by the programme's ministry)."""
         programme = self.get(Programme, programme_id)
+        require(envelope.actor.organisation, {programme.ministry}, "designate a network in it")
+        self.expect(programme, expected_version)
         network = Network.designate(
             self._ctx(envelope),
             programme,
@@ -81,6 +89,7 @@ class TrialCases(Core):
         )
         return self._write(network)
 
+    @use_case
     def approve_trial(
         self,
         envelope: Envelope,
@@ -91,9 +100,10 @@ class TrialCases(Core):
         period: Period,
         municipalities: tuple[str, ...],
     ) -> Written:
-        """Approve a trial in a network."""
+        """Approve a trial in a network (by the network's ministries)."""
         network = self.get(Network, network_id)
         programme = self.get(Programme, network.programme_id)
+        require(envelope.actor.organisation, ministries(programme, network), "approve its trials")
         trial = Trial.approve(
             self._ctx(envelope),
             programme,
@@ -105,6 +115,7 @@ class TrialCases(Core):
         )
         return self._write(trial)
 
+    @use_case
     def enrol_institution(
         self,
         envelope: Envelope,
@@ -120,9 +131,16 @@ class TrialCases(Core):
     ) -> Written:
         """Enrol an institution in a trial, within the programme's limit per municipality."""
         ctx = self._ctx(envelope)
-        trial = self.get(Trial, trial_id, expected_version)
+        trial = self.get(Trial, trial_id)
         network = self.get(Network, trial.network_id)
         programme = self.get(Programme, trial.programme_id)
+        council = municipality_organisation(municipality)
+        require(
+            envelope.actor.organisation,
+            ministries(programme, network) | {council},
+            f"enrol an institution of municipality {municipality}",
+        )
+        self.expect(trial, expected_version)
         institution = Institution.enrol(
             ctx,
             trial,
@@ -138,14 +156,16 @@ class TrialCases(Core):
         network.count_enrolment(ctx, programme, institution.id, trial.id, municipality)
         return self._write(institution, network)
 
+    @use_case
     def extend_trial(
         self, envelope: Envelope, trial_id: UUID, new_end: date, expected_version: int | None = None
     ) -> Written:
         """Extend a trial to a later end."""
-        trial = self.get(Trial, trial_id, expected_version)
+        trial = self._trial_for_ministry(envelope, trial_id, expected_version, "extend it")
         trial.extend(self._ctx(envelope), new_end)
         return self._write(trial)
 
+    @use_case
     def end_trial(
         self,
         envelope: Envelope,
@@ -155,7 +175,7 @@ class TrialCases(Core):
     ) -> Written:
         """End a trial; every exemption it granted that is still in force expires with it."""
         ctx = self._ctx(envelope)
-        trial = self.get(Trial, trial_id, expected_version)
+        trial = self._trial_for_ministry(envelope, trial_id, expected_version, "end it")
         trial.end(ctx, ended_on)
         expired = []
         for exemption_id in trial.exemption_ids:
@@ -164,6 +184,7 @@ class TrialCases(Core):
                 expired.append(exemption)
         return self._write(trial, *expired)
 
+    @use_case
     def make_trial_permanent(
         self,
         envelope: Envelope,
@@ -172,10 +193,11 @@ class TrialCases(Core):
         expected_version: int | None = None,
     ) -> Written:
         """Record that a trial was made permanent."""
-        trial = self.get(Trial, trial_id, expected_version)
+        trial = self._trial_for_ministry(envelope, trial_id, expected_version, "make it permanent")
         trial.make_permanent(self._ctx(envelope), permanent_from)
         return self._write(trial)
 
+    @use_case
     def publish_evaluation(
         self,
         envelope: Envelope,
@@ -186,9 +208,13 @@ class TrialCases(Core):
         published_on: date,
         location: str,
         summary: str = "",
+        expected_version: int | None = None,
     ) -> Written:
-        """Record an evaluation of a trial."""
+        """Record an evaluation of a trial (by its ministries or municipalities)."""
         trial = self.get(Trial, trial_id)
+        parties = self.trial_ministries(trial) | municipalities(trial)
+        require(envelope.actor.organisation, parties, "evaluate this trial")
+        self.expect(trial, expected_version)
         trial.publish_evaluation(
             self._ctx(envelope),
             kind=kind,
@@ -198,3 +224,11 @@ class TrialCases(Core):
             summary=summary,
         )
         return self._write(trial)
+
+    def _trial_for_ministry(
+        self, envelope: Envelope, trial_id: UUID, expected_version: int | None, doing: str
+    ) -> Trial:
+        trial = self.get(Trial, trial_id)
+        require(envelope.actor.organisation, self.trial_ministries(trial), doing)
+        self.expect(trial, expected_version)
+        return trial

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import random
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import (
@@ -17,9 +20,25 @@ from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment
 
 from frispor.domain.aggregate import Aggregate, Clock, Context, Envelope, Event
-from frispor.domain.errors import ConcurrencyError, NotFoundError, StoreRefusedError
+from frispor.domain.errors import (
+    ConcurrencyError,
+    NotFoundError,
+    StoreRefusedError,
+    WriteConflictError,
+)
+from frispor.domain.programme import Network, Programme, responsible_ministries
+from frispor.domain.trial import Trial
 
 A = TypeVar("A", bound=Aggregate)
+C = TypeVar("C", bound="Core")
+P = ParamSpec("P")
+
+# A decision that lost a race for a version (two requests filing under one trial, two
+# enrolments counted on one network) is decided again from the new state, a few times, after a
+# short random pause so that the losers do not collide again in step.
+ATTEMPTS = 12
+PAUSE_SECONDS = 0.002
+MAX_PAUSE_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -37,11 +56,36 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def use_case(method: Callable[Concatenate[C, P], Written]) -> Callable[Concatenate[C, P], Written]:
+    """Run a use case (load → decide → save) again when a concurrent decision won the race."""
+
+    @functools.wraps(method)
+    def run(self: C, /, *args: P.args, **kwargs: P.kwargs) -> Written:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return method(self, *args, **kwargs)
+            except WriteConflictError as conflict:
+                if attempt == ATTEMPTS:
+                    raise ConcurrencyError(
+                        f"{conflict.message}, {ATTEMPTS} times in a row; nothing was recorded; "
+                        "try again",
+                        field=conflict.field,
+                        value=conflict.value,
+                    ) from None
+                self.on_retry()
+                pause = min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)
+                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
+
+
 class Core(Application[UUID]):
     """The store and the plumbing every use case shares: load, save, translate errors."""
 
     def __init__(self, env: Mapping[str, str], clock: Clock = utc_now) -> None:
         self.clock = clock
+        self.on_retry: Callable[[], None] = _nothing
         super().__init__(dict(env))
 
     def construct_env(self, name: str, env: Mapping[str, str] | None = None) -> Environment:
@@ -66,14 +110,19 @@ class Core(Application[UUID]):
                 field="id",
                 value=str(aggregate_id),
             )
+        self.expect(agg, expected_version)
+        return agg
+
+    @staticmethod
+    def expect(agg: Aggregate, expected_version: int | None) -> None:
+        """Raise ConcurrencyError unless the aggregate is at the version the caller expects."""
         if expected_version is not None and agg.version != expected_version:
             raise ConcurrencyError(
-                f"{kind.__name__.lower()} {aggregate_id} is at version {agg.version}, "
+                f"{type(agg).__name__.lower()} {agg.id} is at version {agg.version}, "
                 f"not the expected {expected_version}",
                 field="If-Match",
                 value=expected_version,
             )
-        return agg
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Put the aggregates' pending events in the store, in one atomic write."""
@@ -92,15 +141,20 @@ class Core(Application[UUID]):
         return recordings
 
     def _write(self, main: Aggregate, *others: Aggregate) -> Written:
-        pending = [e for agg in (main, *others) for e in agg.pending_events]
+        aggregates = {agg.id: agg for agg in (main, *others)}
+        pending = [e for agg in aggregates.values() for e in agg.pending_events]
         try:
             recordings = self.save(main, *others)
         except IntegrityError:
-            if any(self._taken(e) for e in pending):
-                raise ConcurrencyError(
-                    f"another decision on {type(main).__name__.lower()} {main.id} was "
-                    "recorded first; reload and try again",
+            taken = next((e for e in pending if self._taken(e)), None)
+            if taken is not None:
+                # Name the aggregate whose version was taken: a new one does not exist yet.
+                clash = aggregates[taken.originator_id]
+                raise WriteConflictError(
+                    f"another decision on {type(clash).__name__.lower()} {clash.id} was "
+                    "recorded first",
                     field="version",
+                    value=str(clash.id),
                 ) from None
             # No version clash: a constraint of the database refused the events.
             raise StoreRefusedError(
@@ -115,9 +169,18 @@ class Core(Application[UUID]):
         version = event.originator_version
         return bool(self.recorder.select_events(event.originator_id, gt=version - 1, lte=version))
 
+    def trial_ministries(self, trial: Trial) -> set[str]:
+        """The ministries responsible for a trial (those of its network and programme)."""
+        network = self.get(Network, trial.network_id)
+        return responsible_ministries(self.get(Programme, network.programme_id), network)
+
     def history(self, aggregate_id: UUID) -> list[Event]:
         """Every event of one aggregate, oldest first."""
         events = [e for e in self.events.get(aggregate_id) if isinstance(e, Event)]
         if not events:
             raise NotFoundError(f"no aggregate with id {aggregate_id}", field="id")
         return events
+
+
+def _nothing() -> None:
+    """The default retry hook: count nothing."""

@@ -38,8 +38,14 @@ class OutsideTrialPeriodError(DomainError):
     rule = "rule-2-inside-trial-period"
 
 
-class IncompetentGrantorError(DomainError):
-    """Rule 3: only the competent grantor may grant."""
+class NotCompetentError(DomainError):
+    """The caller's organisation is not competent for this decision (who may decide)."""
+
+    rule = "competent-organisation"
+
+
+class IncompetentGrantorError(NotCompetentError):
+    """Rule 3: only the competent grantor may grant (and amend, reject or revoke)."""
 
     rule = "rule-3-competent-grantor"
 
@@ -105,6 +111,10 @@ class ConcurrencyError(DomainError):
     """Another decision was recorded on the same aggregate first (stale version)."""
 
     rule = "optimistic-concurrency"
+
+
+class WriteConflictError(ConcurrencyError):
+    """A concurrent decision took a version this one meant to write; the use case may retry."""
 
 
 class StoreRefusedError(DomainError):

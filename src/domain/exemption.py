@@ -12,7 +12,7 @@ from pydantic import Field
 from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
 from frispor.domain.institution import Institution
-from frispor.domain.programme import Network, Programme
+from frispor.domain.programme import Network, Programme, responsible_ministries
 from frispor.domain.trial import Trial
 from frispor.domain.values import (
     LegalReference,
@@ -273,7 +273,7 @@ def require_competent(
 ) -> None:
     """Rule 3: state rules by the responsible ministry, others by the municipality's council."""
     if level is RuleLevel.STATE:
-        competent = {programme.ministry} | ({network.ministry} if network.ministry else set())
+        competent = responsible_ministries(programme, network)
         what = "the responsible ministry " + " or ".join(sorted(competent))
     else:
         competent = {municipality_organisation(municipality)}

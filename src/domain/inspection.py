@@ -45,6 +45,8 @@ class Inspection(Aggregate):
             inspection.performed_on = None
             inspection.assessment = None
             inspection.report_published_on = None
+            # Who records the rest of the inspection: the organisation that planned it.
+            inspection.planned_by = self.envelope.actor.organisation
 
         @property
         def valid_from(self) -> date:
@@ -81,6 +83,7 @@ class Inspection(Aggregate):
             return self.published_on
 
     authority: str
+    planned_by: str
     institution_id: UUID
     trial_id: UUID
     kind: InspectionKind

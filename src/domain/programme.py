@@ -182,3 +182,8 @@ class Network(Aggregate):
             trial_id=trial_id,
             municipality=code,
         )
+
+
+def responsible_ministries(programme: Programme, network: Network) -> set[str]:
+    """The ministries responsible for a network: its programme's and its own."""
+    return {programme.ministry} | ({network.ministry} if network.ministry else set())

@@ -151,22 +151,26 @@ def test_stale_expected_version_refused(app: Frispor) -> None:
     assert w.version == 2
 
 
-def test_two_concurrent_writers_exactly_one_wins(app: Frispor) -> None:
+def test_two_concurrent_writers_expecting_one_version_exactly_one_wins(app: Frispor) -> None:
     _, _, trial_id = trial(app)
     loaded = threading.Barrier(2)
     outcomes: list[object] = []
     real_get = app.repository.get
+    first = threading.local()
 
     def get_then_wait(*args: object, **kwargs: object) -> object:
         agg = real_get(*args, **kwargs)  # type: ignore[arg-type]
-        loaded.wait(timeout=10)  # both writers hold version 1 before either saves
+        if not getattr(first, "done", False):
+            first.done = True
+            loaded.wait(timeout=10)  # both writers hold version 1 before either saves
         return agg
 
     app.repository.get = get_then_wait  # type: ignore[method-assign]
 
     def write(end: date) -> None:
         try:
-            outcomes.append(app.extend_trial(env(), trial_id, end))  # type: ignore[arg-type]
+            # The loser is decided again, and finds the trial no longer at the version it expects.
+            outcomes.append(app.extend_trial(env(), trial_id, end, expected_version=1))  # type: ignore[arg-type]
         except ConcurrencyError as error:
             outcomes.append(error)
 

@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from frispor.api import access
-from frispor.api.deps import CommandDep
+from frispor.api.deps import CommandDep, InspectionCommand, OrderCommand
 from frispor.api.schemas.commands import (
     InspectionCreate,
     InspectionPerform,
@@ -40,9 +39,8 @@ def plan(body: InspectionCreate, cmd: CommandDep) -> JSONResponse:
 
 
 @router.post("/inspections/{inspection_id}/perform", status_code=201, responses=CREATED)
-def perform(inspection_id: UUID, body: InspectionPerform, cmd: CommandDep) -> JSONResponse:
+def perform(inspection_id: UUID, body: InspectionPerform, cmd: InspectionCommand) -> JSONResponse:
     """Record the inspection as performed, with findings per point and an assessment."""
-    access.allow(cmd.principal, access.inspecting(cmd.app, inspection_id), "record it")
     return cmd.run(
         body,
         lambda env: cmd.app.perform_inspection(
@@ -57,33 +55,38 @@ def perform(inspection_id: UUID, body: InspectionPerform, cmd: CommandDep) -> JS
 
 
 @router.post("/inspections/{inspection_id}/report", status_code=201, responses=CREATED)
-def report(inspection_id: UUID, body: ReportCreate, cmd: CommandDep) -> JSONResponse:
+def report(inspection_id: UUID, body: ReportCreate, cmd: InspectionCommand) -> JSONResponse:
     """Record that the inspection report was published."""
-    access.allow(cmd.principal, access.inspecting(cmd.app, inspection_id), "record it")
     return cmd.run(
         body,
         lambda env: cmd.app.publish_report(
-            env, inspection_id, published_on=body.published_on, location=body.location
+            env,
+            inspection_id,
+            published_on=body.published_on,
+            location=body.location,
+            expected_version=cmd.expected_version,
         ),
     )
 
 
 @router.post("/inspections/{inspection_id}/orders", status_code=201, responses=CREATED)
-def issue_order(inspection_id: UUID, body: OrderCreate, cmd: CommandDep) -> JSONResponse:
+def issue_order(inspection_id: UUID, body: OrderCreate, cmd: InspectionCommand) -> JSONResponse:
     """Issue an order (påbud) with a deadline after a performed inspection."""
-    access.allow(cmd.principal, access.inspecting(cmd.app, inspection_id), "give orders")
     return cmd.run(
         body,
         lambda env: cmd.app.issue_order(
-            env, inspection_id, requirement=body.requirement, deadline=body.deadline
+            env,
+            inspection_id,
+            requirement=body.requirement,
+            deadline=body.deadline,
+            expected_version=cmd.expected_version,
         ),
     )
 
 
 @router.post("/orders/{order_id}/comply", status_code=201, responses=CREATED)
-def comply(order_id: UUID, body: OrderComply, cmd: CommandDep) -> JSONResponse:
+def comply(order_id: UUID, body: OrderComply, cmd: OrderCommand) -> JSONResponse:
     """Record that the order was complied with."""
-    access.allow(cmd.principal, access.order_authority(cmd.app, order_id), "record it")
     return cmd.run(
         body,
         lambda env: cmd.app.comply_order(env, order_id, body.complied_on, cmd.expected_version),
@@ -91,9 +94,8 @@ def comply(order_id: UUID, body: OrderComply, cmd: CommandDep) -> JSONResponse:
 
 
 @router.post("/orders/{order_id}/escalate", status_code=201, responses=CREATED)
-def escalate(order_id: UUID, body: OrderEscalate, cmd: CommandDep) -> JSONResponse:
+def escalate(order_id: UUID, body: OrderEscalate, cmd: OrderCommand) -> JSONResponse:
     """Escalate an order that was not complied with."""
-    access.allow(cmd.principal, access.order_authority(cmd.app, order_id), "escalate it")
     return cmd.run(
         body,
         lambda env: cmd.app.escalate_order(

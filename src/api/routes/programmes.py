@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from frispor.api import access
-from frispor.api.deps import CommandDep
+from frispor.api.deps import CommandDep, ProgrammeCommand
 from frispor.api.schemas.commands import NetworkCreate, ProgrammeCreate
 from frispor.api.schemas.common import CREATED
 
@@ -18,7 +17,6 @@ router = APIRouter(prefix="/programmes", tags=["programmes"])
 @router.post("", status_code=201, responses=CREATED)
 def establish_programme(body: ProgrammeCreate, cmd: CommandDep) -> JSONResponse:
     """Establish a trial programme with its protected rule categories and limits."""
-    access.allow(cmd.principal, {body.ministry}, "establish a programme for another ministry")
     return cmd.run(
         body,
         lambda env: cmd.app.establish_programme(
@@ -35,9 +33,10 @@ def establish_programme(body: ProgrammeCreate, cmd: CommandDep) -> JSONResponse:
 
 
 @router.post("/{programme_id}/networks", status_code=201, responses=CREATED)
-def designate_network(programme_id: UUID, body: NetworkCreate, cmd: CommandDep) -> JSONResponse:
+def designate_network(
+    programme_id: UUID, body: NetworkCreate, cmd: ProgrammeCommand
+) -> JSONResponse:
     """Designate a network or partnership of municipalities in a programme."""
-    access.allow(cmd.principal, access.programme_of(cmd.app, programme_id), "designate it")
     return cmd.run(
         body,
         lambda env: cmd.app.designate_network(
@@ -49,5 +48,6 @@ def designate_network(programme_id: UUID, body: NetworkCreate, cmd: CommandDep) 
             municipalities=tuple(body.municipalities),
             coordinator=body.coordinator,
             ministry=body.ministry,
+            expected_version=cmd.expected_version,
         ),
     )

@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from frispor.api import access
-from frispor.api.deps import CommandDep
+from frispor.api.deps import CommandDep, TrialCommand
 from frispor.api.schemas.commands import (
     ComplaintCreate,
     EvaluationCreate,
@@ -21,7 +20,6 @@ from frispor.api.schemas.commands import (
     TrialPermanent,
 )
 from frispor.api.schemas.common import CREATED
-from frispor.domain.values import municipality_organisation
 
 router = APIRouter(prefix="/trials", tags=["trials"])
 
@@ -29,7 +27,6 @@ router = APIRouter(prefix="/trials", tags=["trials"])
 @router.post("", status_code=201, responses=CREATED)
 def approve_trial(body: TrialCreate, cmd: CommandDep) -> JSONResponse:
     """Approve a trial in a network for some of its municipalities."""
-    access.allow(cmd.principal, access.ministries(cmd.app, body.network_id), "approve trials")
     return cmd.run(
         body,
         lambda env: cmd.app.approve_trial(
@@ -44,12 +41,8 @@ def approve_trial(body: TrialCreate, cmd: CommandDep) -> JSONResponse:
 
 
 @router.post("/{trial_id}/institutions", status_code=201, responses=CREATED)
-def enrol_institution(trial_id: UUID, body: InstitutionCreate, cmd: CommandDep) -> JSONResponse:
+def enrol_institution(trial_id: UUID, body: InstitutionCreate, cmd: TrialCommand) -> JSONResponse:
     """Enrol an institution (within the programme's limit per municipality)."""
-    parties = access.trial_parties(cmd.app, trial_id, municipal=False)
-    access.allow(
-        cmd.principal, parties | {municipality_organisation(body.municipality)}, "enrol it"
-    )
     return cmd.run(
         body,
         lambda env: cmd.app.enrol_institution(
@@ -67,9 +60,8 @@ def enrol_institution(trial_id: UUID, body: InstitutionCreate, cmd: CommandDep) 
 
 
 @router.post("/{trial_id}/extend", status_code=201, responses=CREATED)
-def extend_trial(trial_id: UUID, body: TrialExtend, cmd: CommandDep) -> JSONResponse:
+def extend_trial(trial_id: UUID, body: TrialExtend, cmd: TrialCommand) -> JSONResponse:
     """Extend the trial to a later end (what it granted may then be amended to match)."""
-    access.allow(cmd.principal, access.trial_parties(cmd.app, trial_id, False), "extend it")
     return cmd.run(
         body,
         lambda env: cmd.app.extend_trial(env, trial_id, body.new_end, cmd.expected_version),
@@ -77,18 +69,16 @@ def extend_trial(trial_id: UUID, body: TrialExtend, cmd: CommandDep) -> JSONResp
 
 
 @router.post("/{trial_id}/end", status_code=201, responses=CREATED)
-def end_trial(trial_id: UUID, body: TrialEnd, cmd: CommandDep) -> JSONResponse:
+def end_trial(trial_id: UUID, body: TrialEnd, cmd: TrialCommand) -> JSONResponse:
     """End the trial; every exemption it granted stops being in force after that day."""
-    access.allow(cmd.principal, access.trial_parties(cmd.app, trial_id, False), "end it")
     return cmd.run(
         body, lambda env: cmd.app.end_trial(env, trial_id, body.ended_on, cmd.expected_version)
     )
 
 
 @router.post("/{trial_id}/permanent", status_code=201, responses=CREATED)
-def make_permanent(trial_id: UUID, body: TrialPermanent, cmd: CommandDep) -> JSONResponse:
+def make_permanent(trial_id: UUID, body: TrialPermanent, cmd: TrialCommand) -> JSONResponse:
     """Record that the trial's way of working was made permanent."""
-    access.allow(cmd.principal, access.trial_parties(cmd.app, trial_id, False), "do that")
     return cmd.run(
         body,
         lambda env: cmd.app.make_trial_permanent(
@@ -98,9 +88,8 @@ def make_permanent(trial_id: UUID, body: TrialPermanent, cmd: CommandDep) -> JSO
 
 
 @router.post("/{trial_id}/evaluations", status_code=201, responses=CREATED)
-def publish_evaluation(trial_id: UUID, body: EvaluationCreate, cmd: CommandDep) -> JSONResponse:
+def publish_evaluation(trial_id: UUID, body: EvaluationCreate, cmd: TrialCommand) -> JSONResponse:
     """Record a mid-term or final evaluation and where it is published."""
-    access.allow(cmd.principal, access.trial_parties(cmd.app, trial_id), "evaluate it")
     return cmd.run(
         body,
         lambda env: cmd.app.publish_evaluation(
@@ -111,17 +100,14 @@ def publish_evaluation(trial_id: UUID, body: EvaluationCreate, cmd: CommandDep) 
             published_on=body.published_on,
             location=body.location,
             summary=body.summary,
+            expected_version=cmd.expected_version,
         ),
     )
 
 
 @router.post("/{trial_id}/exemptions", status_code=201, responses=CREATED)
-def request_exemption(trial_id: UUID, body: ExemptionCreate, cmd: CommandDep) -> JSONResponse:
+def request_exemption(trial_id: UUID, body: ExemptionCreate, cmd: TrialCommand) -> JSONResponse:
     """Request an exemption from one rule, for a municipality or one of its institutions."""
-    parties = access.trial_parties(cmd.app, trial_id, municipal=False)
-    access.allow(
-        cmd.principal, parties | {municipality_organisation(body.municipality)}, "request it"
-    )
     return cmd.run(
         body,
         lambda env: cmd.app.request_exemption(
@@ -133,21 +119,24 @@ def request_exemption(trial_id: UUID, body: ExemptionCreate, cmd: CommandDep) ->
             category=body.category,
             description=body.description,
             institution_id=body.institution_id,
+            expected_version=cmd.expected_version,
         ),
     )
 
 
 @router.post("/{trial_id}/goals", status_code=201, responses=CREATED)
-def set_goal(trial_id: UUID, body: GoalCreate, cmd: CommandDep) -> JSONResponse:
+def set_goal(trial_id: UUID, body: GoalCreate, cmd: TrialCommand) -> JSONResponse:
     """Set a result goal for the trial or one of its institutions."""
-    access.allow(cmd.principal, access.trial_parties(cmd.app, trial_id), "set its goals")
     return cmd.run(
-        body, lambda env: cmd.app.set_goal(env, trial_id, body.terms, body.institution_id)
+        body,
+        lambda env: cmd.app.set_goal(
+            env, trial_id, body.terms, body.institution_id, cmd.expected_version
+        ),
     )
 
 
 @router.post("/{trial_id}/complaints", status_code=201, responses=CREATED)
-def receive_complaint(trial_id: UUID, body: ComplaintCreate, cmd: CommandDep) -> JSONResponse:
+def receive_complaint(trial_id: UUID, body: ComplaintCreate, cmd: TrialCommand) -> JSONResponse:
     """Record a complaint received about the trial (the caller is the complaint body)."""
     return cmd.run(
         body,
@@ -158,5 +147,6 @@ def receive_complaint(trial_id: UUID, body: ComplaintCreate, cmd: CommandDep) ->
             subject=body.subject,
             received_on=body.received_on,
             institution_id=body.institution_id,
+            expected_version=cmd.expected_version,
         ),
     )
