@@ -6,7 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
-from frispor.domain.competence import require, require_grantor
+from frispor.domain.competence import ministries, require, require_grantor
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
@@ -44,9 +44,10 @@ class ExemptionCases(Core):
         ctx = self._ctx(envelope)
         trial = self.get(Trial, trial_id)
         programme = self.get(Programme, trial.programme_id)
+        network = self.get(Network, trial.network_id)
         require(
             envelope.actor.organisation,
-            self.trial_ministries(trial) | {municipality_organisation(municipality)},
+            ministries(programme, network) | {municipality_organisation(municipality)},
             f"request an exemption for municipality {municipality}",
         )
         self.expect(trial, expected_version)
