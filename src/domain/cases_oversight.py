@@ -249,9 +249,10 @@ class OversightCases(Core):
     def _inspection(
         self, envelope: Envelope, inspection_id: UUID, expected_version: int | None
     ) -> Inspection:
-        """An inspection, for the organisation that planned it only."""
+        """An inspection, for the organisation that planned it (or the authority it named)."""
         inspection = self.get(Inspection, inspection_id)
-        require(envelope.actor.organisation, {inspection.planned_by}, "record this inspection")
+        inspecting = {inspection.planned_by, inspection.authority}
+        require(envelope.actor.organisation, inspecting, "record this inspection")
         self.expect(inspection, expected_version)
         return inspection
 
