@@ -74,7 +74,7 @@ def use_case(method: Callable[Concatenate[C, P], Written]) -> Callable[Concatena
                     ) from None
                 self.on_retry()
                 pause = min(MAX_PAUSE_SECONDS, PAUSE_SECONDS * 2**attempt)
-                time.sleep(random.uniform(0, pause))  # noqa: S311 - jitter, not a secret
+                time.sleep(random.uniform(0, pause))  # jitter, not a secret
         raise AssertionError("unreachable")  # pragma: no cover
 
     return run
