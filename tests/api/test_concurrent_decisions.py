@@ -74,7 +74,7 @@ def test_six_exemption_requests_for_one_trial_at_once_all_succeed(server: Server
         assert api.get(f"/history/{body['id']}").status_code == 200
     filed = api.get(f"/history/{trial_id}").json()["items"][before:]
     assert [e["type"] for e in filed] == ["Trial.ExemptionFiled"] * 6
-    assert retries(api) >= 0
+    print(f"\nsix exemption requests at once: all 201, {retries(api):.0f} decided again")
 
 
 def test_nine_enrolments_at_once_the_limit_holds_exactly(server: Server) -> None:
@@ -148,6 +148,7 @@ def test_nine_enrolments_at_once_the_limit_holds_exactly(server: Server) -> None
     assert per_municipality == {"101": 2, "147": 2, "751": 2}
     counted = [e["type"] for e in api.get(f"/history/{network}").json()["items"]]
     assert counted.count("Network.InstitutionCounted") == 6
+    print(f"\nnine enrolments at once: 6 in, 3 over the limit, {retries(api):.0f} decided again")
 
 
 def test_a_lost_race_is_decided_again_and_the_409_names_what_exists(app: Frispor) -> None:
