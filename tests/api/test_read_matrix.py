@@ -213,3 +213,29 @@ def test_an_inclusion_proof_shows_a_leaf_only_to_who_may_read_it(signed_api: Api
     beyond = {"position": world.positions["B-by-oim"], "size": 10**6}
     assert api.get("/ledger/proofs/inclusion", who="frb", **beyond).status_code == 404
     assert api.get("/ledger/proofs/inclusion", who="oim", **beyond).status_code == 422
+
+
+def test_an_export_is_for_its_authority_and_its_area(signed_api: Api) -> None:
+    """Issue 19 item 4: main let Ankestyrelsen/botilbud download Ankestyrelsen/aeldre's bag."""
+    api = signed_api
+    world = build_world(api)
+    url = f"/exports/{world.export}"
+    assert api.get(url, who="authority").status_code == 200
+    assert api.get(url, who="auditor").status_code == 200
+    for who in ("botilbud", "stps"):  # same organisation, other area; same area, other one
+        response = api.get(url, who=who)
+        assert response.status_code == 404 and response.json()["rule"] == "not-found"
+        assert api.get("/exports", who=who).json()["items"] == []
+
+
+def test_one_answer_outside_the_area(signed_api: Api) -> None:
+    """Issue 19 item 7: main answered /review?trial=<other area> with 200 and an empty list."""
+    api = signed_api
+    world = build_world(api, export=False)
+    a, missing = world.ids["A"], str(uuid4())
+    for path, query in [("/review", {"trial": a}), ("/exemptions", {"trial": a})]:
+        outside = api.get(path, who="botilbud", **query)
+        absent = api.get(path, who="botilbud", **(query | {"trial": missing}))
+        assert outside.status_code == absent.status_code == 404, outside.text
+        assert outside.json()["rule"] == absent.json()["rule"] == "not-found"
+        assert api.get(path, who="authority", **query).status_code == 200
