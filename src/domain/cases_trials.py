@@ -90,8 +90,9 @@ class TrialCases(Core):
         purpose: str,
         period: Period,
         municipalities: tuple[str, ...],
+        areas: tuple[Area, ...] = (),
     ) -> Written:
-        """Approve a trial in a network."""
+        """Approve a trial in a network (about its theme and any areas declared with it)."""
         network = self.get(Network, network_id)
         programme = self.get(Programme, network.programme_id)
         trial = Trial.approve(
@@ -102,6 +103,7 @@ class TrialCases(Core):
             purpose=purpose,
             period=period,
             municipalities=municipalities,
+            areas=areas,
         )
         return self._write(trial)
 

@@ -1,4 +1,5 @@
-"""Which areas a trial is about: its network's theme and the areas of the institutions it enrols.
+"""Which areas a trial is about: its network's theme, the areas declared when it was approved,
+and the areas of the kinds of institution it enrols.
 
 An area belongs to what a trial is about, not only to the theme of its network: København's
 trial of announced nursing-home inspections runs in a network about coherent services
@@ -10,6 +11,7 @@ valid time): what the record said the trial was about, not what it was about on 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,7 +49,7 @@ def trial_areas(
     with db.read() as cur:
         tables = active_tables(cur)
         trials = cur.execute(
-            f"SELECT DISTINCT aggregate_id, area FROM {tables['trials']} WHERE {when}{one}",
+            f"SELECT aggregate_id, area, data FROM {tables['trials']} WHERE {when}{one}",
             [*params, *key],
         )
         kinds = cur.execute(
@@ -55,8 +57,10 @@ def trial_areas(
             [*params, *trial_key],
         )
     areas: dict[str, set[str]] = {}
-    for trial, area in trials:
-        areas.setdefault(str(trial), set()).add(str(area))
+    for trial, area, data in trials:
+        found = areas.setdefault(str(trial), set())
+        found.add(str(area))
+        found.update(json.loads(data).get("declared_areas", ()))
     for trial, kind in kinds:
         if str(trial) in areas and str(kind) in KIND_AREAS:
             areas[str(trial)].add(KIND_AREAS[str(kind)])

@@ -31,6 +31,11 @@ def test_an_elderly_care_authority_sees_the_nursing_home_inspection_trial(api: A
     trial = inspection["aggregate_id"]
     seen = {t["aggregate_id"] for t in _items(api, "/trials", "authority", as_of="2018-01-01")}
     assert trial in seen  # main: 404, the trial is in a network about coherent services
+    later = {t["data"]["title"]: t for t in _items(api, "/trials", "auditor", as_of="2018-06-01")}
+    seen_later = _items(api, "/trials", "authority", as_of="2018-06-01")
+    ids_later = {t["aggregate_id"] for t in seen_later}
+    assert later["Tilkøbsydelser i hjemmeplejen"]["aggregate_id"] in ids_later  # declared aeldre
+    assert later["Deleboliger"]["aggregate_id"] not in ids_later
     assert api.get(f"/trials/{trial}", who="authority").status_code == 200
     assert api.get(f"/trials/{trial}", who="botilbud").status_code == 404
     findings = _items(api, "/review", "authority", trial=trial)
@@ -96,3 +101,41 @@ def test_a_trial_is_about_an_area_from_when_the_record_says_so(api: Api) -> None
 
 def _created(api: Api, path: str, who: str = "oim", **fields: Any) -> dict[str, Any]:
     return created(api.post(path, decision("2017-06-20", **fields), who=who))
+
+
+def test_areas_declared_on_approval(api: Api) -> None:
+    add_callers(api)  # `botilbud`: Ankestyrelsen for botilbud
+    programme = _created(
+        api,
+        "/programmes",
+        name="Frikommuneforsøg II",
+        kind="frikommune",
+        enabling_act=BASIS,
+        period={"start": "2016-10-10", "end": "2021-12-31"},
+        ministry="Økonomi- og Indenrigsministeriet",
+        protected_categories=["magtanvendelse", "tilsyn"],
+    )
+    network = _created(
+        api,
+        f"/programmes/{programme['id']}/networks",
+        name="Bolig",
+        kind="network",
+        area="bolig",
+        municipalities=["101"],
+    )
+    body = decision(
+        "2017-06-20",
+        network_id=network["id"],
+        title="Bofællesskaber",
+        purpose="Læring",
+        period={"start": "2017-09-01", "end": "2018-04-30"},
+        municipalities=["101"],
+        areas=["botilbud"],
+    )
+    unknown = api.post("/trials", body | {"areas": ["everything"]})
+    assert unknown.status_code == 422 and unknown.json()["field"].endswith("areas.0")
+    trial = created(api.post("/trials", body))
+    url, wait = f"/trials/{trial['id']}", {"min_position": trial["position"]}
+    shown = api.get(url, who="botilbud", **wait)
+    assert shown.status_code == 200 and shown.json()["data"]["declared_areas"] == ["botilbud"]
+    assert api.get(url, who="authority").status_code == 404  # aeldre
