@@ -14,7 +14,7 @@ from typing import Any
 import jwt
 
 from frispor.api.settings import Settings, TokenEntry
-from frispor.domain.values import Actor, Role
+from frispor.domain.values import Actor, Area, Role
 
 
 class AuthError(Exception):
@@ -102,7 +102,9 @@ class Authenticator:
             raise AuthError("unknown token")
         if entry.expires is not None and entry.expires <= datetime.now(UTC):
             raise AuthError("token expired")
-        return Principal(entry.subject, entry.role, entry.organisation, entry.area, entry.mandate)
+        return _complete(
+            Principal(entry.subject, entry.role, entry.organisation, entry.area, entry.mandate)
+        )
 
     def _from_jwt(self, token: str) -> Principal:
         assert self._jwks is not None
@@ -118,22 +120,38 @@ class Authenticator:
                 algorithms=["RS256", "ES256", "EdDSA"],
                 audience=self.settings.jwt_audience,
                 issuer=self.settings.jwt_issuer,
-                options={"require": ["exp", "sub"]},
+                options={"require": ["exp", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired") from None
         except (jwt.PyJWTError, StopIteration, KeyError):
             raise AuthError("token signature or claims invalid") from None
+        # Only the configured role claim counts: a generic `role` may mean anything elsewhere.
+        claim = self.settings.jwt_role_claim
         try:
-            role = Role(str(claims.get("frispor_role") or claims.get("role")))
+            role = Role(_text(claims.get(claim)) or "")
         except ValueError:
-            raise AuthError("token carries no frispor role") from None
-        organisation = claims.get("organisation") or claims.get("org")
+            raise AuthError(f"token carries no frispor role in the claim '{claim}'") from None
+        organisation = _text(claims.get("organisation"))
         if not organisation:
             raise AuthError("token carries no organisation")
-        return Principal(
-            str(claims["sub"]), role, str(organisation), claims.get("area"), claims.get("mandate")
-        )
+        area, mandate = _text(claims.get("area")), _text(claims.get("mandate"))
+        return _complete(Principal(str(claims["sub"]), role, organisation, area, mandate))
+
+
+def _text(value: object) -> str | None:
+    """A claim's value if it is a non-empty string; anything else counts as missing."""
+    return value if isinstance(value, str) and value else None
+
+
+def _complete(principal: Principal) -> Principal:
+    """Deny by default: credentials without what their role needs are no credentials (401)."""
+    if principal.role is Role.AUTHORITY:
+        if principal.area is None:
+            raise AuthError("an authority's credentials must name its area")
+        if principal.area not in {a.value for a in Area}:
+            raise AuthError(f"unknown area {principal.area!r} in the credentials")
+    return principal
 
 
 def _bearer(header: str | None) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from frispor.api.affinity import parse_cpus
@@ -22,7 +22,7 @@ class TokenEntry(BaseModel):
     subject: str = Field(min_length=1, max_length=200)
     role: Role
     organisation: str = Field(min_length=1, max_length=500)
-    area: str | None = None  # an authority's area; None reads everything it may read
+    area: str | None = None  # an authority's area: required for that role (else 401)
     mandate: str | None = None
     expires: datetime | None = None
 
@@ -42,7 +42,16 @@ class Settings(BaseSettings):
     tokens_file: Path | None = Field(default=None, description="JSON file of TokenEntry items")
     jwks: str | None = Field(default=None, description="JWKS file path or https URL for OIDC")
     jwt_issuer: str | None = None
-    jwt_audience: str | None = None
+    jwt_audience: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="the audience a JWT must name; required whenever FRISPOR_JWKS is set",
+    )
+    jwt_role_claim: str = Field(
+        default="frispor_role",
+        min_length=1,
+        description="the JWT claim that holds the frispor role; no other claim counts",
+    )
     max_body_bytes: int = Field(default=256_000, ge=1_000)
     wait_timeout: float = Field(default=5.0, ge=0, le=60)
     run_projections: bool = True
@@ -66,6 +75,17 @@ class Settings(BaseSettings):
     @classmethod
     def _tokens_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("jwt_audience")
+    @classmethod
+    def _audience_with_oidc(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Without an audience, a token the identity provider issued for any other service of
+        # the same issuer would be accepted here.
+        if info.data.get("jwks") and not value:
+            raise ValueError(
+                "required when FRISPOR_JWKS is set (the audience frispor's tokens name)"
+            )
+        return value
 
     @field_validator("cpus", mode="before")
     @classmethod

@@ -7,11 +7,16 @@ from datetime import date as D
 from frispor.demo.actors import CASEWORKER, COUNCIL
 from frispor.demo.script import SERVICELOVEN, Script
 from frispor.domain.values import (
+    Area,
     LegalReference,
     Period,
     RuleCategory,
     RuleLevel,
 )
+
+# Add-on services are sold by home care (hjemmepleje): a trial of elderly care, too, though its
+# network is about coherent services and it enrols no institution.
+DECLARED_AREAS = {"tilkoeb": (Area.AELDRE,)}
 
 
 def script(s: Script) -> None:
@@ -86,6 +91,7 @@ def script(s: Script) -> None:
                     purpose=purpose,
                     period=period,
                     municipalities=("101",),
+                    areas=DECLARED_AREAS.get(key, ()),
                 ),
             )
             s.keep(

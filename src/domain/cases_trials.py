@@ -99,8 +99,9 @@ class TrialCases(Core):
         purpose: str,
         period: Period,
         municipalities: tuple[str, ...],
+        areas: tuple[Area, ...] = (),
     ) -> Written:
-        """Approve a trial in a network (by the network's ministries)."""
+        """Approve a trial in a network (by its ministries; about its theme and declared areas)."""
         network = self.get(Network, network_id)
         programme = self.get(Programme, network.programme_id)
         require(envelope.actor.organisation, ministries(programme, network), "approve its trials")
@@ -112,6 +113,7 @@ class TrialCases(Core):
             purpose=purpose,
             period=period,
             municipalities=municipalities,
+            areas=areas,
         )
         return self._write(trial)
 

@@ -36,11 +36,14 @@ class Trial(Aggregate):
         purpose: Text
         period: Period
         municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
+        # Areas the trial is about beyond its network's theme, declared on approval.
+        areas: tuple[Area, ...] = ()
 
         def apply(self, trial: Trial) -> None:
             trial.programme_id = self.programme_id
             trial.network_id = self.network_id
             trial.area = self.area
+            trial.areas = self.areas
             trial.title = self.title
             trial.purpose = self.purpose
             trial.period = self.period
@@ -124,6 +127,7 @@ class Trial(Aggregate):
     purpose: str
     period: Period
     municipalities: tuple[str, ...]
+    areas: tuple[Area, ...]
     status: TrialStatus
     ended_on: date | None
     exemption_ids: list[UUID]
@@ -139,6 +143,7 @@ class Trial(Aggregate):
         purpose: str,
         period: Period,
         municipalities: tuple[str, ...],
+        areas: tuple[Area, ...] = (),
     ) -> Trial:
         """Approve a trial in a network for the given municipalities and period."""
         outsiders = [m for m in municipalities if m not in network.municipalities]
@@ -165,6 +170,7 @@ class Trial(Aggregate):
             purpose=purpose,
             period=period,
             municipalities=tuple(dict.fromkeys(municipalities)),
+            areas=tuple(a for a in dict.fromkeys(areas) if a is not network.area),
         )
 
     @property

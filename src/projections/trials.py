@@ -23,6 +23,7 @@ def status_rows(t: Trial) -> list[StatusRow]:
         "period": {"start": t.period.start, "end": t.period.end},
         "ended_on": t.ended_on,
         "municipalities": list(t.municipalities),
+        "declared_areas": [a.value for a in t.areas],
     }
     return [("trial", columns, data)]
 

@@ -10,14 +10,17 @@ from typing import Annotated
 from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
 from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
+from frispor.api.exports import stored_export, stored_exports
 from frispor.api.ledger_service import signer_of
 from frispor.api.schemas.common import BODY_ERRORS, Strict
+from frispor.api.scope import ReadScope, sees_export
 from frispor.domain.aggregate import Envelope
 from frispor.domain.errors import NotFoundError
 from frispor.domain.values import Area, Role
@@ -54,15 +57,17 @@ def inclusion(
     position: Annotated[int, Query(ge=1, description="the event's global position")],
     size: Annotated[int, Query(ge=1, description="the tree size of a checkpoint")],
 ) -> JSONResponse:
-    """Proof that the event at a position is in the tree of a given size (RFC 9162)."""
+    """Proof that the event at a position is in the tree (its leaf: only for who may read it)."""
+    scope = ReadScope(principal, services.db)
     with TreeStore.open(services.settings.database_url) as store:
         index = store.leaf_index_of(position)
-        if index is None:
+        leaf = store.leaves(index, index + 1)[0] if index is not None else None
+        # Before the size check, so that a leaf out of reach answers as a missing one does.
+        if index is None or leaf is None or not scope.sees_leaf(leaf.leaf):
             raise NotFoundError(f"no leaf for position {position} yet", field="position")
         if not index < size <= store.size():
             raise ApiError(422, "tree-size", f"size must lie in {index + 1}..{store.size()}")
         proof = store.inclusion_proof(index, size)
-        leaf = store.leaves(index, index + 1)[0]
         root = store.root_at(size)
     return JSONResponse(
         {
@@ -149,6 +154,17 @@ def create_export(
     )
 
 
+@router.get("/exports")
+def list_exports(
+    services: ServicesDep,
+    principal: Annotated[Principal, Depends(allowed(Role.AUTHORITY, Role.AUDITOR))],
+) -> JSONResponse:
+    """The exports the caller may download: an authority's own, of its area; all for an auditor."""
+    found = stored_exports(services.settings.exports_dir)
+    items = [e.public() for e in found if sees_export(principal, e.scope)]
+    return JSONResponse(jsonable_encoder({"items": items}))
+
+
 @router.get("/exports/{export_id}")
 def get_export(
     export_id: int,
@@ -157,13 +173,9 @@ def get_export(
 ) -> Response:
     """The export bag as a .tar.gz, for the authority it was made for (or an auditor)."""
     root = services.settings.exports_dir
-    bag, owner = root / str(export_id), root / f"{export_id}.owner"
-    if not bag.is_dir() or not owner.exists():
-        raise NotFoundError(f"no export {export_id}", field="export_id")
-    if (
-        principal.role is Role.AUTHORITY
-        and owner.read_text(encoding="utf-8") != principal.organisation
-    ):
+    bag = root / str(export_id)
+    found = stored_export(root, export_id)
+    if found is None or not sees_export(principal, found.scope):
         raise NotFoundError(f"no export {export_id}", field="export_id")
     return StreamingResponse(
         _tar(bag, f"frispor-export-{export_id}"),

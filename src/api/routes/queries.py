@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,12 +14,12 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from frispor.api.auth import Principal
-from frispor.api.deps import AuditorDep, ReaderDep, ReviewerDep, ServicesDep
+from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
 from frispor.api.errors import ApiError
+from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
 from frispor.domain.topics import all_event_topics
-from frispor.domain.values import Role
 from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import review
 from frispor.projections.history import describe, feed, history
@@ -64,17 +65,9 @@ def _answer(request: Request, body: dict[str, Any]) -> Response:
     return Response(data, media_type="application/json", headers={"ETag": etag})
 
 
-def _sees(principal: Principal, area: str | None) -> bool:
-    return principal.role is not Role.AUTHORITY or principal.area in (None, area)
-
-
-def _sees_trial(principal: Principal, services: Services, trial_id: str) -> bool:
-    """Whether the caller may see what belongs to this trial (an authority: its area only)."""
-    if principal.role is not Role.AUTHORITY or principal.area is None:
-        return True
-    return principal.area in {
-        t["area"] for t in services.read.trials() if t["aggregate_id"] == trial_id
-    }
+def _scope(principal: Principal, services: Services, known_at: datetime | None = None) -> ReadScope:
+    """What this caller may read (see `api.scope`): the one area rule of every read route."""
+    return ReadScope(principal, services.db, _utc(known_at))
 
 
 @router.get("/trials")
@@ -88,7 +81,8 @@ def list_trials(
 ) -> Response:
     """Every trial with its status, phase and counts, as of a day and as known at a moment."""
     _ready(services, min_position)
-    items = [t for t in services.read.trials(as_of, known_at) if _sees(principal, t["area"])]
+    scope = _scope(principal, services, known_at)
+    items = scope.keep(services.read.trials(as_of, known_at), lambda t: t["aggregate_id"])
     return _answer(request, {"as_of": as_of, "known_at": known_at, "items": items})
 
 
@@ -105,8 +99,7 @@ def get_trial(
     """One trial with its institutions, exemptions and goals."""
     _ready(services, min_position)
     found = services.read.trial(str(trial_id), as_of, known_at)
-    if found is None or not _sees(principal, found["area"]):
-        raise NotFoundError(f"no trial with id {trial_id} as of that day", field="trial_id")
+    found = _scope(principal, services, known_at).found(found, str(trial_id), "trial", trial_id)
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
@@ -123,8 +116,8 @@ def get_institution(
     """One institution: its trial, exemptions in force, latest inspection, open orders."""
     _ready(services, min_position)
     found = services.read.institution(str(institution_id), as_of, known_at)
-    if found is None or not _sees_trial(principal, services, found["trial_id"]):
-        raise NotFoundError(f"no institution with id {institution_id}", field="institution_id")
+    trial = found["trial_id"] if found else None
+    found = _scope(principal, services, known_at).found(found, trial, "institution", institution_id)
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
@@ -142,12 +135,13 @@ def list_exemptions(
 ) -> Response:
     """The exemptions register; with `in_force_on`, what was in force that day."""
     _ready(services, min_position)
+    scope = _scope(principal, services, known_at)
+    if trial is not None:
+        scope.require_trial(trial)
     rows = services.read.exemptions(
         in_force_on, municipality, str(trial) if trial else None, category, known_at
     )
-    if principal.role is Role.AUTHORITY and principal.area is not None:
-        areas = {t["aggregate_id"]: t["area"] for t in services.read.trials(known_at=known_at)}
-        rows = [r for r in rows if areas.get(r["trial_id"]) == principal.area]
+    rows = scope.keep(rows, lambda r: r["trial_id"])
     return _answer(request, {"in_force_on": in_force_on, "known_at": known_at, "items": rows})
 
 
@@ -164,16 +158,17 @@ def get_goal(
     """A goal with its measurements against baseline and target."""
     _ready(services, min_position)
     found = services.read.goal(str(goal_id), as_of, known_at)
-    if found is None or not _sees_trial(principal, services, found["trial_id"]):
-        raise NotFoundError(f"no goal with id {goal_id}", field="goal_id")
+    trial = found["trial_id"] if found else None
+    found = _scope(principal, services, known_at).found(found, trial, "goal", goal_id)
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
 @router.get("/history/{aggregate_id}")
 def get_history(
-    aggregate_id: UUID, request: Request, services: ServicesDep, principal: AuditorDep
+    aggregate_id: UUID, request: Request, services: ServicesDep, principal: ReviewerDep
 ) -> Response:
-    """Every event of one aggregate, oldest first, with its envelope and position."""
+    """Every event of one aggregate, oldest first (an authority: of its area's trials)."""
+    _scope(principal, services).require_aggregate(aggregate_id)
     events = history(services.db, aggregate_id)
     if not events:
         raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
@@ -184,7 +179,7 @@ def get_history(
 def get_events(
     request: Request,
     services: ServicesDep,
-    principal: AuditorDep,
+    principal: ReviewerDep,
     after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
@@ -195,7 +190,11 @@ def get_events(
 ) -> JSONResponse:
     """The global feed after a position, in order; resume exactly with `after=next_after`."""
     topics = event_topics(type, aggregate_type)
-    ids = services.read.aggregates_of_trial(str(trial)) if trial else None
+    scope = _scope(principal, services)
+    if trial is not None:
+        scope.require_trial(trial)
+    readable = [trial] if trial else scope.readable_trials()
+    ids = None if readable is None else _aggregates(services, readable)
     rows, last = feed(
         services.db, after, limit, topics, ids, (_utc(recorded_from), _utc(recorded_to))
     )
@@ -214,15 +213,24 @@ def get_review(
     known_at: KnownAt = None,
 ) -> Response:
     """The legal-certainty review: findings, each with its events' positions."""
+    scope = _scope(principal, services, known_at)
+    if trial is not None:
+        scope.require_trial(trial)
     record = load_record(services.app, _utc(known_at))
     findings = review(
         record, to, services.settings.late_recording_days, str(trial) if trial else None, from_
     )
-    if principal.role is Role.AUTHORITY and principal.area is not None:
-        areas = {t["aggregate_id"]: t["area"] for t in services.read.trials(known_at=known_at)}
-        findings = [f for f in findings if areas.get(f.trial_id or "") == principal.area]
+    findings = scope.keep(findings, lambda f: f.trial_id)
     body = {"as_of": to, "known_at": known_at, "items": [f.as_dict() for f in findings]}
     return _answer(request, body)
+
+
+def _aggregates(services: Services, trials: Iterable[UUID | str]) -> list[UUID]:
+    """Every aggregate filed under these trials, the trials included."""
+    ids: set[UUID] = set()
+    for trial in trials:
+        ids.update(services.read.aggregates_of_trial(str(trial)))
+    return sorted(ids)
 
 
 def _utc(moment: datetime | None) -> datetime | None:

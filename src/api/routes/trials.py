@@ -36,6 +36,7 @@ def approve_trial(body: TrialCreate, cmd: CommandDep) -> JSONResponse:
             purpose=body.purpose,
             period=body.period,
             municipalities=tuple(body.municipalities),
+            areas=tuple(body.areas),
         ),
     )
 

@@ -61,6 +61,11 @@ class TrialCreate(DecisionIn):
     purpose: Text
     period: Period
     municipalities: Municipalities = Field(min_length=1, max_length=98)
+    areas: list[Area] = Field(
+        default=[],
+        max_length=len(Area),
+        description="areas the trial is about beyond its network's theme (authorities read it)",
+    )
 
 
 class InstitutionCreate(DecisionIn):
