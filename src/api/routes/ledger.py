@@ -17,6 +17,7 @@ from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
 from frispor.api.ledger_service import signer_of
+from frispor.api.params import Position
 from frispor.api.schemas.common import BODY_ERRORS, Strict
 from frispor.domain.aggregate import Envelope
 from frispor.domain.errors import NotFoundError
@@ -51,8 +52,8 @@ def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
 def inclusion(
     services: ServicesDep,
     principal: ReaderDep,
-    position: Annotated[int, Query(ge=1, description="the event's global position")],
-    size: Annotated[int, Query(ge=1, description="the tree size of a checkpoint")],
+    position: Annotated[Position, Query(description="the event's global position")],
+    size: Annotated[Position, Query(description="the tree size of a checkpoint")],
 ) -> JSONResponse:
     """Proof that the event at a position is in the tree of a given size (RFC 9162)."""
     with TreeStore.open(services.settings.database_url) as store:
@@ -80,8 +81,8 @@ def inclusion(
 def consistency(
     services: ServicesDep,
     principal: ReaderDep,
-    from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    from_: Annotated[Position, Query(alias="from")],
+    to: Annotated[Position, Query()],
 ) -> JSONResponse:
     """Proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162)."""
     with TreeStore.open(services.settings.database_url) as store:
