@@ -60,8 +60,8 @@ def _answer(request: Request, body: dict[str, Any]) -> Response:
         # ~20 µs, for a trial's answer of a few kB.
         data = orjson.dumps(body, default=jsonable, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
-        data = json.dumps(body, ensure_ascii=False, default=jsonable, separators=(",", ":"))
-        data = data.encode()
+        text = json.dumps(body, ensure_ascii=False, default=jsonable, separators=(",", ":"))
+        data = text.encode()
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
