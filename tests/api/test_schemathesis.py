@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -85,6 +86,11 @@ class Served:
     def __init__(self, url: str, callers: Callers, ids: dict[str, str]) -> None:
         self.url, self.callers, self.ids = url, callers, ids
         self.session = requests.Session()  # schemathesis's transport; one connection, reused
+        self.answers: Counter[str] = Counter()  # by class: 2xx, 4xx, 5xx
+        self.session.hooks["response"].append(self._count)
+
+    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.answers[f"{response.status_code // 100}xx"] += 1
 
     def headers(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.callers.tokens[who]}"}
@@ -166,6 +172,10 @@ def served(
         served = Served(server.url, callers, ids)
         stack.callback(served.session.close)
         yield served
+        print(  # the figures, for `pytest -s` and docs/reliability.md
+            f"\nschemathesis on {request.param}: {sum(served.answers.values())} requests, "
+            f"answers {dict(sorted(served.answers.items()))}"
+        )
 
 
 def aimed(case: Any, ids: dict[str, str]) -> Any:
