@@ -2,6 +2,8 @@
 
 The PostgreSQL suite gets its own database for the whole run (created here, dropped at the end).
 With CI=true an unreachable server fails the run; elsewhere those tests skip with the reason.
+With CI=true nothing may skip at all: a skipped test or module (a missing tool such as openssl
+or sha256sum, a missing package such as schemathesis) is reported as a failure, with its reason.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from _pytest.reports import CollectReport, TestReport
+
+CI = os.environ.get("CI") == "true"
 
 PG_ADMIN_URL = os.environ.get("FRISPOR_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -51,3 +56,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'frispor.sqlite'}"
     return str(request.getfixturevalue("pg_url"))
+
+
+def _fail_if_skipped(report: CollectReport | TestReport) -> None:
+    """Under CI=true a skip is a failure: what it lacked is missing from CI, not optional."""
+    if not (CI and report.skipped) or hasattr(report, "wasxfail"):
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"CI=true, so nothing may skip: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A test that skips fails under CI=true."""
+    outcome = yield
+    _fail_if_skipped(outcome.get_result())  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[None]:
+    """A module that skips as a whole (`importorskip`) fails under CI=true."""
+    outcome = yield
+    _fail_if_skipped(outcome.get_result())  # type: ignore[attr-defined]

@@ -40,6 +40,9 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 async def get_principal(request: Request) -> Principal:
     """The authenticated caller (401 without valid credentials)."""
+    known: Principal | None = request.scope.get("state", {}).get("principal")
+    if known is not None:  # a write's caller, authenticated before its body was read
+        return known
     auth = (await get_services(request)).auth
     header = request.headers.get("authorization")
     if auth.may_block(header):  # a key to fetch from the identity provider

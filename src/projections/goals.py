@@ -55,15 +55,8 @@ def _filed_under(g: Goal) -> tuple[str, str | None]:
     return filed
 
 
-def measurement_rows(g: Goal) -> list[FactRow]:
-    """A row per measurement, valid over the period it measures."""
-    return [
-        _row(g, m.recorded_version, m.period, m.value, m.source, m.quality) for m in g.measurements
-    ]
-
-
 def new_measurement(g: Goal, event: Event) -> list[FactRow]:
-    """The row of one measurement, made from its event as `measurement_rows` makes it."""
+    """The row of one measurement, keyed by its event's own version, whenever it was recorded."""
     assert isinstance(event, Goal.MeasurementRecorded)
     return [
         _row(g, event.originator_version, event.period, event.value, event.source, event.quality)
@@ -78,24 +71,13 @@ def _row(
     return (f"m{version}", period.start, period.end, columns, data)
 
 
-def forget_measurements(g: Goal) -> None:
-    """A view's replayed copy of a goal keeps no measurements: later ones come from events.
-
-    Kept, they would be most of what a catch-up caches, and the collector's passes over them
-    a tenth of its CPU.
-    """
-    g.measurements.clear()
-
-
 VIEW = View(
     name="goals",
     aggregates=(Goal,),
     columns=(("kind", "TEXT"), ("trial_id", "TEXT"), ("institution_id", "TEXT")),
     status_rows=status_rows,
-    fact_rows=measurement_rows,
     indexes=("trial_id",),
     fact_events=(Goal.MeasurementRecorded,),
     new_facts=new_measurement,
     time_index=False,  # goals are asked for by goal or by trial, never all as of a day
-    forget=forget_measurements,
 )

@@ -17,7 +17,7 @@ import orjson
 from eventsourcing.utils import get_topic
 
 from frispor.domain.aggregate import Aggregate, Corrected, Event
-from frispor.projections.timeline import segments
+from frispor.projections.timeline import corrected, segments
 
 END_DAY = "9999-12-31"
 END_TIME = "9999-12-31T23:59:59.999999+00:00"
@@ -89,17 +89,14 @@ class View:
     fact_rows: Callable[[Any], list[FactRow]] | None = None
     indexes: tuple[str, ...] = field(default=())
     # Events that only add facts (a measurement): `new_facts` makes their rows from the event
-    # itself, they change no status row, and the view's copy of a state counts them without
-    # applying them. A view with them gets its facts from them alone (and from `fact_rows` in a
-    # replay); one without gets them from `fact_rows` of the state after every event.
+    # itself, keyed by its own version, they change no status row, and the view's copy of a
+    # state never sees them. A view with them gets its facts from them alone, in a replay too;
+    # one without gets them from `fact_rows` of the state after every event.
     fact_events: tuple[type[Event], ...] = ()
     new_facts: Callable[[Any, Event], list[FactRow]] | None = None
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
     # a view queried only by aggregate or by an indexed column does without its upkeep.
     time_index: bool = True
-    # What its copy of a state, replayed, need not keep once the rows are made (with
-    # `fact_events` only: later facts are made from their events).
-    forget: Callable[[Any], None] | None = None
 
     def topics(self) -> tuple[str, ...]:
         """Topic prefixes of the events of its aggregates."""
@@ -143,15 +140,26 @@ class View:
     def rebuild(self, events: list[Event]) -> Tracked:
         """Derive all rows of an aggregate from its events, in one pass over valid time."""
         tracked = Tracked(version=events[-1].originator_version if events else 0)
+        facts: list[Event] = []
+        if self.new_facts is not None:
+            # Facts change no status row: the valid-time pass goes without them, and each
+            # fact's row comes from its own event, keyed by its own version (a replay
+            # renumbers the versions it applies, so one recorded late would shift the keys
+            # of every fact after it, and each such fact would copy the whole series).
+            story = corrected(events)
+            facts = [e for e in story if isinstance(e, self.fact_events)]
+            events = [e for e in story if not isinstance(e, self.fact_events)]
         for day, state in segments(events):
             self._step(tracked, day, state)
             tracked.state, tracked.last_day = state, day
         _forget_log(tracked.state)
-        if tracked.state is not None and self.fact_rows is not None:
+        if tracked.state is not None and self.new_facts is not None:
+            for event in facts:
+                for row in self.new_facts(tracked.state, event):
+                    self._fact(tracked, row)
+        elif tracked.state is not None and self.fact_rows is not None:
             for row in self.fact_rows(tracked.state):
                 self._fact(tracked, row)
-        if tracked.state is not None and self.forget is not None:
-            self.forget(tracked.state)
         return tracked
 
     def advance(
@@ -165,11 +173,12 @@ class View:
         the aggregate's events up to and with this one, which `history` reads back.
         """
         state, last_day = tracked.state, tracked.last_day
+        fact = self.new_facts is not None and isinstance(event, self.fact_events)
         if (
             state is None
             or last_day is None
             or isinstance(event, Corrected)
-            or event.effective_on < last_day
+            or (event.effective_on < last_day and not fact)
         ):
             fresh = self.rebuild(history())
             old, new = tracked.rows, fresh.rows
@@ -178,14 +187,15 @@ class View:
             }
             return fresh
         tracked.delta, tracked.version = {}, event.originator_version
-        if event.originator_version != state.version + 1:  # after a correction, say
-            event = event.model_copy(update={"originator_version": state.version + 1})
-        tracked.last_day = event.effective_on
-        if self.new_facts is not None and isinstance(event, self.fact_events):
-            state.pass_over(event)
+        if fact and self.new_facts is not None:
+            # Its own row, whenever it takes effect; the state (which counts only the events
+            # that change it, as a replay does) and its last day stay as they are.
             for row in self.new_facts(state, event):
                 self._fact(tracked, row)
             return tracked
+        if event.originator_version != state.version + 1:  # after facts or a correction
+            event = event.model_copy(update={"originator_version": state.version + 1})
+        tracked.last_day = event.effective_on
         event.mutate(state)
         _forget_log(state)
         self._step(tracked, event.effective_on, state)

@@ -140,6 +140,26 @@ def frispor_env(database_url: str, **extra: str) -> dict[str, str]:
     return env | {"DATABASE_URL": database_url, "COLUMNS": "200"} | extra
 
 
+def _default_signals() -> None:
+    """In the child, before exec: SIGINT and SIGTERM as a fresh process has them.
+
+    A shell that starts the test runner in the background sets SIGINT to "ignore", and an
+    ignored signal stays ignored across exec: Python would then install no KeyboardInterrupt
+    handler, and a child asked to stop with SIGINT would run on until killed.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def spawn(args: list[str], **options: Any) -> subprocess.Popen[bytes]:
+    """Start a child that stops on SIGINT or SIGTERM however the test runner was started.
+
+    In a session of its own, so a Ctrl-C at the terminal reaches only the runner, which then
+    stops its children itself.
+    """
+    return subprocess.Popen(args, start_new_session=True, preexec_fn=_default_signals, **options)
+
+
 class ServerProcess:
     """`frispor serve` as its own process; its stdout and stderr are drained into a log file."""
 
@@ -159,7 +179,7 @@ class ServerProcess:
 
     def start(self, timeout: float = 60) -> None:
         # A pipe, not a file: the server's own file writes may be what a test makes fail.
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [frispor_exe(), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=self.workdir,
             env=self.env,

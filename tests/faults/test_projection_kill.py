@@ -29,7 +29,13 @@ from frispor.projections.db import Database
 from frispor.projections.runner import CORRECTED_TOPIC
 from frispor.store.env import store_env
 from frispor.store.open import open_app
-from tests.faults.support import fill_with_measurements, frispor_env, frispor_exe, wait_until
+from tests.faults.support import (
+    fill_with_measurements,
+    frispor_env,
+    frispor_exe,
+    spawn,
+    wait_until,
+)
 
 KILLS = 3
 BATCH = 500  # the runner's batch size (projections.runner.Runner): events of its view
@@ -105,7 +111,7 @@ def active_table(conn: Any, name: str) -> str:
 def start(store: Store, *args: str) -> subprocess.Popen[bytes]:
     log = (store.workdir / "frispor.log").open("ab")
     try:
-        return subprocess.Popen(
+        return spawn(
             [frispor_exe(), *args],
             cwd=store.workdir,
             env=frispor_env(store.url),
@@ -263,3 +269,29 @@ def test_project_killed_in_mid_batch_catches_up_and_equals_a_replay(store: Store
     assert check.returncode == 0, check.stdout + check.stderr
     for name in ["ledger", *VIEWS]:
         assert f"{name}: consistent" in check.stdout
+
+
+def test_project_stops_on_sigint_when_the_test_runner_ignores_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Started from a shell that ignores SIGINT (a background job), a child still stops on it."""
+    store = Store(database_url, 0, tmp_path, set())
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `pytest &` inherits it
+    try:
+        process = start(store, "project", "goals")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    try:
+        log = tmp_path / "frispor.log"
+        wait_until(
+            "frispor project to follow the log",
+            lambda: "Following the event log" in log.read_text(errors="replace"),
+            60,
+        )
+        process.send_signal(signal.SIGINT)
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        pytest.fail("frispor project ignored SIGINT")
+    finally:
+        stop(process)
+    assert process.returncode == 0, log.read_text(errors="replace")

@@ -19,6 +19,7 @@ from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
 from frispor.api.exports import stored_export, stored_exports
 from frispor.api.ledger_service import signer_of
+from frispor.api.params import Position
 from frispor.api.schemas.common import BODY_ERRORS, Strict
 from frispor.api.scope import ReadScope, sees_export
 from frispor.domain.aggregate import Envelope
@@ -54,8 +55,8 @@ def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
 def inclusion(
     services: ServicesDep,
     principal: ReaderDep,
-    position: Annotated[int, Query(ge=1, description="the event's global position")],
-    size: Annotated[int, Query(ge=1, description="the tree size of a checkpoint")],
+    position: Annotated[Position, Query(description="the event's global position")],
+    size: Annotated[Position, Query(description="the tree size of a checkpoint")],
 ) -> JSONResponse:
     """Proof that the event at a position is in the tree (its leaf: only for who may read it)."""
     scope = ReadScope(principal, services.db)
@@ -85,8 +86,8 @@ def inclusion(
 def consistency(
     services: ServicesDep,
     principal: ReaderDep,
-    from_: Annotated[int, Query(alias="from", ge=1)],
-    to: Annotated[int, Query(ge=1)],
+    from_: Annotated[Position, Query(alias="from")],
+    to: Annotated[Position, Query()],
 ) -> JSONResponse:
     """Proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162)."""
     with TreeStore.open(services.settings.database_url) as store:

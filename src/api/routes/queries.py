@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
 from frispor.api.errors import ApiError
+from frispor.api.params import Day, Instant, PositionOrZero, jsonable
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
@@ -26,12 +27,14 @@ from frispor.projections.history import describe, feed, history
 
 router = APIRouter(tags=["queries"])
 
-AsOf = Annotated[date | None, Query(description="valid time: what was in force that day")]
+AsOf = Annotated[Day | None, Query(description="valid time: what was in force that day")]
 KnownAt = Annotated[
-    datetime | None, Query(description="recorded time: what the record said at that moment")
+    Instant | None,
+    Query(description="recorded time: what the record said at that moment (no zone: Danish)"),
 ]
 MinPosition = Annotated[
-    int | None, Query(ge=0, description="wait until the read models have applied this position")
+    PositionOrZero | None,
+    Query(description="wait until the read models have applied this position"),
 ]
 
 
@@ -56,9 +59,10 @@ def _answer(request: Request, body: dict[str, Any]) -> Response:
     try:
         # orjson writes compact UTF-8 as json.dumps(ensure_ascii=False) does: ~1 µs, not
         # ~20 µs, for a trial's answer of a few kB.
-        data = orjson.dumps(body, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        data = orjson.dumps(body, default=jsonable, option=orjson.OPT_PASSTHROUGH_DATETIME)
     except orjson.JSONEncodeError:  # an integer beyond 64 bits, say
-        data = json.dumps(body, ensure_ascii=False, default=str, separators=(",", ":")).encode()
+        text = json.dumps(body, ensure_ascii=False, default=jsonable, separators=(",", ":"))
+        data = text.encode()
     etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -180,13 +184,13 @@ def get_events(
     request: Request,
     services: ServicesDep,
     principal: ReviewerDep,
-    after: Annotated[int, Query(ge=0, description="the last position already read")] = 0,
+    after: Annotated[PositionOrZero, Query(description="the last position already read")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     type: Annotated[str | None, Query(description="event type, e.g. Exemption.Granted")] = None,
     aggregate_type: Annotated[str | None, Query(description="e.g. Exemption, Trial")] = None,
     trial: Annotated[UUID | None, Query(description="events of a trial and what it holds")] = None,
-    recorded_from: Annotated[datetime | None, Query()] = None,
-    recorded_to: Annotated[datetime | None, Query()] = None,
+    recorded_from: Annotated[Instant | None, Query()] = None,
+    recorded_to: Annotated[Instant | None, Query()] = None,
 ) -> JSONResponse:
     """The global feed after a position, in order; resume exactly with `after=next_after`."""
     topics = event_topics(type, aggregate_type)
@@ -208,8 +212,8 @@ def get_review(
     services: ServicesDep,
     principal: ReviewerDep,
     trial: UUID | None = None,
-    from_: Annotated[date | None, Query(alias="from", description="findings from this day")] = None,
-    to: Annotated[date | None, Query(description="review as of this day (default today)")] = None,
+    from_: Annotated[Day | None, Query(alias="from", description="findings from this day")] = None,
+    to: Annotated[Day | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
 ) -> Response:
     """The legal-certainty review: findings, each with its events' positions."""
