@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives import serialization
 
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.domain.values import Area
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
-from frispor.ledger.checkpoint import SigningError
+from frispor.ledger.checkpoint import SigningError, format_verifier_key
+from frispor.ledger.checkpoint_file import CheckpointFile
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
+from frispor.ledger.keys import load_public_key
 from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.ledger.verify import verify_bag
@@ -53,11 +56,28 @@ def _signer() -> Signer:
         raise _fail(f"cannot use the signing key: {error}", 2) from None
 
 
+def verifier_key_of(settings: Settings) -> str | None:
+    """The log's verifier key from FRISPOR_PUBLIC_KEY (or SIGNING_KEY.pub), if one is set."""
+    path = settings.public_key
+    if path is None and settings.signing_key is not None:
+        path = public_key_path(settings.signing_key)
+    if path is None:
+        return None
+    try:
+        public = load_public_key(path.read_bytes())
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return format_verifier_key(settings.ledger_origin, raw)
+    except OSError as error:
+        raise _fail(f"cannot read the log's public key {path}: {error.strerror}", 2) from None
+    except SigningError as error:
+        raise _fail(f"cannot use the log's public key {path}: {error}", 2) from None
+
+
 @contextmanager
 def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, TreeStore]]:
     app = open_app(env)
     try:
-        store = TreeStore.open(database_url)
+        store = TreeStore.open(database_url, Settings().checkpoint_file)
         try:
             yield app, store
         finally:
@@ -68,8 +88,11 @@ def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, T
 
 def ledger_check(database_url: str) -> list[str]:
     """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
+    settings = Settings()
+    key = verifier_key_of(settings)
+    filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
     with _opened(database_url, store_env(database_url)) as (app, store):
-        return check_ledger(store, app.recorder)
+        return check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
 
 
 def keys_generate(

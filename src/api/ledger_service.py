@@ -9,6 +9,7 @@ import time
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
+from frispor.ledger.privileges import privilege_warning
 from frispor.ledger.signer import Signer
 from frispor.ledger.store import TreeStore
 
@@ -43,12 +44,20 @@ class LedgerService:
         last_cut = 0.0
         store: TreeStore | None = None
         signer = None
+        warned = False
         while not self.stop_event.is_set():
             try:
                 # One connection for as long as it works, not a new one every second.
                 if store is None:
-                    store = TreeStore.open(self.settings.database_url)
+                    store = TreeStore.open(
+                        self.settings.database_url, self.settings.checkpoint_file
+                    )
                     signer = signer_of(self.settings)
+                if not warned:
+                    warned = True
+                    warning = privilege_warning(store.db)
+                    if warning is not None:
+                        log.warning(warning)
                 sync(store, self.app.recorder)
                 latest = store.latest_checkpoint()
                 grown = latest is None or latest.size < store.size()

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     signing_key: Path | None = Field(
         default=None, description="PKCS8 PEM private key; its public key is PATH.pub"
     )
+    public_key: Path | None = Field(
+        default=None, description="the log's public key (PEM) for check; default SIGNING_KEY.pub"
+    )
+    checkpoint_file: Path | None = Field(
+        default=None, description="every signed checkpoint is appended here too; check reads it"
+    )
     ledger_origin: str = Field(
         default="frispor.example/trail", description="the log's name in signed checkpoints"
     )

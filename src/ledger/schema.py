@@ -1,11 +1,14 @@
 """The ledger's tables, created beside the events (same SQLite file, same PostgreSQL schema).
 
-ledger_state        one row: tree size and the position of the last leaf's event
 ledger_leaves       leaf index -> event position, canonical leaf bytes, recorded time, scope
 ledger_nodes        (level, index) -> hash of that complete subtree; level 0 are leaf hashes
 ledger_aggregates   aggregate id -> aggregate type and area, for resolving export scope
 ledger_checkpoints  every signed checkpoint cut: size, root, signed note, time
 ledger_exports      every bag made: for whom, scope, checkpoint, previous size, count
+
+Every table is append-only, in the database too: triggers refuse UPDATE and DELETE (and
+TRUNCATE on PostgreSQL). The tree's size and last position are read from its last leaf, so no
+row is ever changed; a table `ledger_state` left by an older version is no longer read.
 """
 
 from __future__ import annotations
@@ -17,16 +20,16 @@ __all__ = [
     "APPEND_SQL",
     "EVENTS_AFTER_SQL",
     "EVENTS_JOIN",
+    "GUARDED",
     "NODES_SQL",
+    "POSTGRES_GUARD",
+    "POSTGRES_GUARDED",
+    "SQLITE_GUARD",
     "TABLES",
     "TYPES",
 ]
 
 TABLES = [
-    """CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1),
-    size BIGINT NOT NULL, last_position BIGINT NOT NULL)""",
-    """INSERT INTO ledger_state (id, size, last_position) VALUES (1, 0, 0)
-    ON CONFLICT DO NOTHING""",
     """CREATE TABLE IF NOT EXISTS ledger_leaves (leaf_index {int_pk}, position BIGINT NOT NULL
     UNIQUE, leaf {blob} NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL, area TEXT)""",
     "CREATE INDEX IF NOT EXISTS ledger_leaves_recorded_at ON ledger_leaves (recorded_at)",
@@ -41,6 +44,45 @@ TABLES = [
     checkpoint_id BIGINT NOT NULL REFERENCES ledger_checkpoints (id), previous_size BIGINT,
     event_count BIGINT NOT NULL, created_at TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ledger_exports_authority ON ledger_exports (authority, id)",
+]
+GUARDED = (
+    "ledger_leaves",
+    "ledger_nodes",
+    "ledger_aggregates",
+    "ledger_checkpoints",
+    "ledger_exports",
+)
+_REFUSE = "frispor_ledger_refuse_change"
+POSTGRES_GUARD = [
+    f"""CREATE OR REPLACE FUNCTION {_REFUSE}() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'the ledger is append-only: % refused on %', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql""",
+    *(
+        statement
+        for table in GUARDED
+        for statement in (
+            f"""CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {_REFUSE}()""",
+            f"""CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {_REFUSE}()""",
+            f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only",
+            f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_truncate",
+        )
+    ),
+]
+# The guard is installed only when a trigger is missing or disabled: replacing triggers locks
+# the tables, and every ledger request opens the store.
+_TRIGGERS = ", ".join(f"'{t}_append_only', '{t}_no_truncate'" for t in GUARDED)
+POSTGRES_GUARDED = f"""SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+AND t.tgenabled <> 'D' AND t.tgname = ANY(ARRAY[{_TRIGGERS}])"""
+SQLITE_GUARD = [
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {op} refused on {table}'); END"""
+    for table in GUARDED
+    for op in ("UPDATE", "DELETE")
 ]
 TYPES = {
     "sqlite": {

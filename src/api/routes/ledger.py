@@ -114,7 +114,7 @@ def create_export(
     scope = Scope(principal.organisation, area, body.period_from, body.period_to)
     root = services.settings.exports_dir
     staging = root / f"staging-{uuid4().hex}"
-    with TreeStore.open(services.settings.database_url) as store:
+    with TreeStore.open(services.settings.database_url, services.settings.checkpoint_file) as store:
         sync(store, services.app.recorder)
         try:
             result = export_bag(store, services.app.recorder, signer, staging, scope)
