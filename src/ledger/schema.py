@@ -5,6 +5,7 @@ ledger_nodes        (level, index) -> hash of that complete subtree; level 0 are
 ledger_aggregates   aggregate id -> aggregate type and area, for resolving export scope
 ledger_checkpoints  every signed checkpoint cut: size, root, signed note, time
 ledger_exports      every bag made: for whom, scope, checkpoint, previous size, count
+ledger_timestamps   checkpoint -> its RFC 3161 time-stamp response (DER), time and TSA
 
 Every table is append-only, in the database too: triggers refuse UPDATE and DELETE (and
 TRUNCATE on PostgreSQL). The tree's size and last position are read from its last leaf, so no
@@ -44,6 +45,9 @@ TABLES = [
     checkpoint_id BIGINT NOT NULL REFERENCES ledger_checkpoints (id), previous_size BIGINT,
     event_count BIGINT NOT NULL, created_at TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ledger_exports_authority ON ledger_exports (authority, id)",
+    """CREATE TABLE IF NOT EXISTS ledger_timestamps (checkpoint_id BIGINT NOT NULL UNIQUE
+    REFERENCES ledger_checkpoints (id), token {blob} NOT NULL, stamped_at TEXT NOT NULL,
+    tsa TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
 ]
 GUARDED = (
     "ledger_leaves",
@@ -51,6 +55,7 @@ GUARDED = (
     "ledger_aggregates",
     "ledger_checkpoints",
     "ledger_exports",
+    "ledger_timestamps",
 )
 _REFUSE = "frispor_ledger_refuse_change"
 POSTGRES_GUARD = [

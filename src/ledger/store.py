@@ -31,7 +31,7 @@ from frispor.ledger.schema import (
 )
 from frispor.ledger.tree import MemoryNodeStore, Node, NodeKey
 
-__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore"]
+__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore", "checkpoint_row"]
 
 ExportRow = tuple[int, int, bytes, str, bytes | None]
 """(leaf index, position, canonical leaf, aggregate type, stored event state or None)."""
@@ -70,7 +70,8 @@ def _leaf(row: Sequence[Any]) -> LeafRow:
     return LeafRow(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
 
 
-def _checkpoint(row: Sequence[Any]) -> StoredCheckpoint:
+def checkpoint_row(row: Sequence[Any]) -> StoredCheckpoint:
+    """A StoredCheckpoint from a row of its columns."""
     return StoredCheckpoint(row[0], row[1], bytes(row[2]), row[3], row[4])
 
 
@@ -238,12 +239,12 @@ class TreeStore:
         rows = self.db.query(
             f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id DESC LIMIT 1"
         )
-        return _checkpoint(rows[0]) if rows else None
+        return checkpoint_row(rows[0]) if rows else None
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Return every stored checkpoint, oldest first."""
         rows = self.db.query(f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id")
-        return [_checkpoint(r) for r in rows]
+        return [checkpoint_row(r) for r in rows]
 
     def last_delivery(self, authority: str) -> StoredCheckpoint | None:
         """Return the checkpoint of the last export made for an authority, if any."""
@@ -253,7 +254,7 @@ class TreeStore:
             "ON c.id = e.checkpoint_id WHERE e.authority = ? ORDER BY e.id DESC LIMIT 1",
             [authority],
         )
-        return _checkpoint(rows[0]) if rows else None
+        return checkpoint_row(rows[0]) if rows else None
 
     def record_export(
         self,
