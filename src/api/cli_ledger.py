@@ -16,6 +16,7 @@ import typer
 from cryptography.hazmat.primitives import serialization
 
 from frispor.api.settings import Settings
+from frispor.api.timestamp_service import stamp_once
 from frispor.domain.application import Frispor
 from frispor.domain.values import Area
 from frispor.ledger.bag import BagError, Scope
@@ -27,6 +28,7 @@ from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
 from frispor.ledger.keys import load_public_key
 from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
+from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.verify import verify_bag
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -132,7 +134,7 @@ def export(
     settings = Settings()
     try:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
-            result = export_bag(store, app.recorder, signer, out, scope)
+            result = export_bag(store, app.recorder, signer, out, scope, stamp=stamp_once(settings))
     except (ExportError, LedgerError) as error:
         raise _fail(f"export failed: {error}") from None
     typer.echo(
@@ -149,15 +151,37 @@ def verify(
         Path | None, typer.Option(help="The checkpoint note you received last")
     ] = None,
     origin: Annotated[str | None, typer.Option(help="Expected log origin")] = None,
+    tsa_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tsa-cert",
+            envvar="FRISPOR_TSA_CERT",
+            help="PEM: the TSA's certificate and its root CA, to check time-stamp tokens",
+        ),
+    ] = None,
+    require_timestamp: Annotated[
+        bool, typer.Option(help="Fail when the checkpoint's time-stamp token is missing or bad")
+    ] = False,
 ) -> None:
     """Verify an export bag offline with the public key alone; exit 1 naming the first failure."""
+    if require_timestamp and tsa_cert is None:
+        raise _fail("--require-timestamp needs --tsa-cert (or FRISPOR_TSA_CERT)", 2)
     try:
         key_bytes = key.read_bytes()
         previous_note = previous.read_text(encoding="utf-8") if previous else None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _fail(f"cannot read the key or previous checkpoint: {error}", 2) from None
+        trust = TsaTrust.from_pem(tsa_cert.read_bytes()) if tsa_cert else None
+    except (OSError, UnicodeDecodeError, TimestampError) as error:
+        message = f"cannot read the key, previous checkpoint or TSA certificate: {error}"
+        raise _fail(message, 2) from None
     try:
-        result = verify_bag(bag, key_bytes, previous=previous_note, origin=origin)
+        result = verify_bag(
+            bag,
+            key_bytes,
+            previous=previous_note,
+            origin=origin,
+            tsa=trust,
+            require_timestamp=require_timestamp,
+        )
     except BagError as error:
         raise _fail(f"FAILED: {error}") from None
     since = f", consistent with size {result.previous_size}" if result.previous_size else ""
@@ -165,6 +189,8 @@ def verify(
         f"OK: {result.kind} export of {result.event_count} events verified against "
         f"checkpoint {result.checkpoint.origin} size {result.checkpoint.size}{since}"
     )
+    for report in result.stamps:
+        typer.echo(f"timestamp: {report.statement}")
 
 
 def checkpoint() -> None:
@@ -175,6 +201,9 @@ def checkpoint() -> None:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
             sync(store, app.recorder)
             cut = cut_checkpoint(store, signer)
+            stamp = stamp_once(settings)
+            if stamp is not None:
+                stamp(store, cut)
     except LedgerError as error:
         raise _fail(f"checkpoint failed: {error}") from None
     typer.echo(cut.note, nl=False)

@@ -7,6 +7,7 @@ import threading
 import time
 
 from frispor.api.settings import Settings
+from frispor.api.timestamp_service import Timestamper
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.privileges import privilege_warning
@@ -30,15 +31,26 @@ class LedgerService:
         self.app, self.settings, self.every = app, settings, every
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+        self.timestamper = Timestamper(settings, self.stop_event) if settings.tsa_url else None
 
     def start(self) -> None:
-        """Start following."""
+        """Start following (and stamping checkpoints, with a TSA configured)."""
         self.thread.start()
+        if self.timestamper is not None:
+            self.timestamper.start()
 
     def stop(self) -> None:
         """Stop and wait."""
         self.stop_event.set()
         self.thread.join(10)
+        if self.timestamper is not None:
+            self.timestamper.thread.join(10)
+
+    def status(self) -> dict[str, object]:
+        """The ledger's background work for /health: how far timestamping lags."""
+        if self.timestamper is None:
+            return {"timestamps": "no TSA configured (FRISPOR_TSA_URL)"}
+        return {"timestamps": self.timestamper.status()}
 
     def _run(self) -> None:
         last_cut = 0.0

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from frispor.api.affinity import parse_cpus
@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     checkpoint_file: Path | None = Field(
         default=None, description="every signed checkpoint is appended here too; check reads it"
     )
+    tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamping authority: every checkpoint is stamped"
+    )
+    tsa_cert: Path | None = Field(
+        default=None, description="PEM: the TSA's certificate and its root CA (and any between)"
+    )
+    tsa_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per TSA request")
     ledger_origin: str = Field(
         default="frispor.example/trail", description="the log's name in signed checkpoints"
     )
@@ -67,6 +74,12 @@ class Settings(BaseSettings):
     cpus: Annotated[frozenset[int] | None, NoDecode] = Field(
         default=None, description="serve and project on these CPUs only: 0, 0,2 or 0-3"
     )
+
+    @model_validator(mode="after")
+    def _tsa_needs_its_certificate(self) -> Settings:
+        if self.tsa_url is not None and self.tsa_cert is None:
+            raise ValueError("FRISPOR_TSA_URL needs FRISPOR_TSA_CERT, to check every token")
+        return self
 
     @field_validator("tokens", mode="before")
     @classmethod

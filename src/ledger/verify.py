@@ -11,7 +11,7 @@ the remaining payload checksums. Needs only the pure ledger modules.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -28,7 +28,9 @@ from frispor.ledger.keys import (
     verify_bytes,
 )
 from frispor.ledger.merkle import ProofError, verify_consistency
+from frispor.ledger.timestamp import TsaTrust
 from frispor.ledger.verify_lines import check_evidence, check_lines
+from frispor.ledger.verify_stamps import StampReport, check_stamps
 
 __all__ = ["BagError", "VerifiedBag", "verify_bag"]
 
@@ -54,6 +56,7 @@ class VerifiedBag:
     event_count: int
     previous_size: int | None
     info: dict[str, str]
+    stamps: list[StampReport] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,16 @@ def _files(root: Path, under: Path) -> set[str]:
 
 class _Verifier:
     def __init__(
-        self, root: Path, key: bytes | str, previous: str | None, origin: str | None
+        self,
+        root: Path,
+        key: bytes | str,
+        previous: str | None,
+        origin: str | None,
+        tsa: TsaTrust | None = None,
+        require_timestamp: bool = False,
     ) -> None:
         self.root, self.key, self.previous, self.origin = root, key, previous, origin
+        self.tsa, self.require_timestamp = tsa, require_timestamp
 
     def run(self) -> VerifiedBag:
         key = _Key.load(self.key)
@@ -130,8 +140,14 @@ class _Verifier:
                 raise BagError(f"{path} does not match its checksum in {bag.MANIFEST}")
         # Last: the lines and checksums above name a difference more precisely.
         self._oxum(info)
+        previous_note = None
+        if (self.root / bag.PREVIOUS_CHECKPOINT).is_file():
+            previous_note = _read_text(self.root, bag.PREVIOUS_CHECKPOINT)
+        stamps = check_stamps(
+            self.root, note, previous_note, self.tsa, require=self.require_timestamp
+        )
         kind = "full" if full else "subset"
-        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info)
+        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info, stamps)
 
     def _layout(self) -> None:
         if not self.root.is_dir():
@@ -277,7 +293,17 @@ def _head(checkpoint: Checkpoint) -> tuple[int, str]:
 
 
 def verify_bag(
-    path: Path, key: bytes | str, *, previous: str | None = None, origin: str | None = None
+    path: Path,
+    key: bytes | str,
+    *,
+    previous: str | None = None,
+    origin: str | None = None,
+    tsa: TsaTrust | None = None,
+    require_timestamp: bool = False,
 ) -> VerifiedBag:
-    """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError."""
-    return _Verifier(path, key, previous, origin).run()
+    """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError.
+
+    With the TSA's certificate the bag's time-stamp tokens are checked too; with
+    require_timestamp a missing or bad token of the bag's checkpoint is a failure.
+    """
+    return _Verifier(path, key, previous, origin, tsa, require_timestamp).run()

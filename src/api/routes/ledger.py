@@ -18,6 +18,7 @@ from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
 from frispor.api.ledger_service import signer_of
 from frispor.api.schemas.common import BODY_ERRORS, Strict
+from frispor.api.timestamp_service import stamp_once
 from frispor.domain.aggregate import Envelope
 from frispor.domain.errors import NotFoundError
 from frispor.domain.values import Area, Role
@@ -117,7 +118,14 @@ def create_export(
     with TreeStore.open(services.settings.database_url, services.settings.checkpoint_file) as store:
         sync(store, services.app.recorder)
         try:
-            result = export_bag(store, services.app.recorder, signer, staging, scope)
+            result = export_bag(
+                store,
+                services.app.recorder,
+                signer,
+                staging,
+                scope,
+                stamp=stamp_once(services.settings),
+            )
         except ExportError as error:
             raise ApiError(422, "export", str(error)) from None
     final = root / str(result.export_id)
