@@ -160,7 +160,17 @@ def test_the_database_refuses_to_change_ledger_rows(
         "'2026-12-05T00:00:00Z', '00')",
         (),
     )
-    column = {"ledger_nodes": "hash", "ledger_leaves": "leaf", "ledger_checkpoints": "note"}
+    run(
+        "INSERT INTO ledger_timestamps (checkpoint_id, token, stamped_at, tsa, fetched_at) "
+        "VALUES ((SELECT min(id) FROM ledger_checkpoints), ?, 'x', 'x', 'x')",
+        (b"\x00",),
+    )
+    column = {
+        "ledger_nodes": "hash",
+        "ledger_leaves": "leaf",
+        "ledger_checkpoints": "note",
+        "ledger_timestamps": "tsa",
+    }
     set_ = f"{column.get(table, 'kind')} = {column.get(table, 'kind')}"
     statements = [f"UPDATE {table} SET {set_}", f"DELETE FROM {table}"]
     if not database_url.startswith("sqlite"):
