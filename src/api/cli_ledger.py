@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 from cryptography.hazmat.primitives import serialization
 
+from frispor.api.cli_witness import register as register_witness
 from frispor.api.settings import Settings
 from frispor.api.timestamp_service import stamp_once
 from frispor.domain.application import Frispor
@@ -23,6 +24,7 @@ from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
 from frispor.ledger.checkpoint import SigningError, format_verifier_key
 from frispor.ledger.checkpoint_file import CheckpointFile
+from frispor.ledger.cosign import CosignError, WitnessKey
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
 from frispor.ledger.keys import load_public_key
@@ -162,10 +164,25 @@ def verify(
     require_timestamp: Annotated[
         bool, typer.Option(help="Fail when the checkpoint's time-stamp token is missing or bad")
     ] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="A witness's verifier key (repeat for each witness you trust)"),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(min=1, help="Cosignatures of those witnesses required (default: all)"),
+    ] = None,
 ) -> None:
     """Verify an export bag offline with the public key alone; exit 1 naming the first failure."""
     if require_timestamp and tsa_cert is None:
         raise _fail("--require-timestamp needs --tsa-cert (or FRISPOR_TSA_CERT)", 2)
+    try:
+        witnesses = [WitnessKey.parse(vkey) for vkey in witness or []]
+    except CosignError as error:
+        raise _fail(f"--witness: {error}", 2) from None
+    needed = len(witnesses) if quorum is None else quorum
+    if needed > len(witnesses):
+        raise _fail(f"--quorum {needed} needs at least {needed} --witness keys", 2)
     try:
         key_bytes = key.read_bytes()
         previous_note = previous.read_text(encoding="utf-8") if previous else None
@@ -181,6 +198,8 @@ def verify(
             origin=origin,
             tsa=trust,
             require_timestamp=require_timestamp,
+            witnesses=witnesses,
+            quorum=needed,
         )
     except BagError as error:
         raise _fail(f"FAILED: {error}") from None
@@ -191,6 +210,9 @@ def verify(
     )
     for report in result.stamps:
         typer.echo(f"timestamp: {report.statement}")
+    if witnesses:
+        cosigned = ", ".join(sorted(result.cosigners))
+        typer.echo(f"witnesses: {len(result.cosigners)} of {len(witnesses)} cosigned ({cosigned})")
 
 
 def checkpoint() -> None:
@@ -222,3 +244,4 @@ def register(cli: typer.Typer) -> None:
     cli.command("export")(export)
     cli.command("verify")(verify)
     cli.command("checkpoint")(checkpoint)
+    register_witness(cli)

@@ -8,6 +8,7 @@ import time
 
 from frispor.api.settings import Settings
 from frispor.api.timestamp_service import Timestamper
+from frispor.api.witness_service import WitnessSender
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.privileges import privilege_warning
@@ -32,25 +33,34 @@ class LedgerService:
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
         self.timestamper = Timestamper(settings, self.stop_event) if settings.tsa_url else None
+        self.witnesses = WitnessSender(settings, self.stop_event) if settings.witnesses else None
 
     def start(self) -> None:
         """Start following (and stamping checkpoints, with a TSA configured)."""
         self.thread.start()
         if self.timestamper is not None:
             self.timestamper.start()
+        if self.witnesses is not None:
+            self.witnesses.start()
 
     def stop(self) -> None:
         """Stop and wait."""
         self.stop_event.set()
         self.thread.join(10)
-        if self.timestamper is not None:
-            self.timestamper.thread.join(10)
+        for helper in (self.timestamper, self.witnesses):
+            if helper is not None:
+                helper.thread.join(10)
 
     def status(self) -> dict[str, object]:
-        """The ledger's background work for /health: how far timestamping lags."""
-        if self.timestamper is None:
-            return {"timestamps": "no TSA configured (FRISPOR_TSA_URL)"}
-        return {"timestamps": self.timestamper.status()}
+        """The ledger's background work for /health: how far timestamps and witnesses lag."""
+        return {
+            "timestamps": self.timestamper.status()
+            if self.timestamper
+            else "no TSA configured (FRISPOR_TSA_URL)",
+            "witnesses": self.witnesses.status()
+            if self.witnesses
+            else "no witnesses configured (FRISPOR_WITNESSES)",
+        }
 
     def _run(self) -> None:
         last_cut = 0.0

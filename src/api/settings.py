@@ -27,6 +27,14 @@ class TokenEntry(BaseModel):
     expires: datetime | None = None
 
 
+class WitnessEntry(BaseModel):
+    """A witness the log sends its checkpoints to (C2SP tlog-witness)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(pattern=r"^https?://", description="its add-checkpoint URL")
+    key: str = Field(min_length=1, description="its verifier key <name>+<id>+<base64>")
+
+
 class Settings(BaseSettings):
     """frispor's settings: `DATABASE_URL` and `FRISPOR_*` variables."""
 
@@ -61,6 +69,10 @@ class Settings(BaseSettings):
     tsa_cert: Path | None = Field(
         default=None, description="PEM: the TSA's certificate and its root CA (and any between)"
     )
+    witnesses: list[WitnessEntry] = Field(
+        default_factory=list, description="JSON list of {name, url, key}: cosigning witnesses"
+    )
+    witness_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds a request")
     tsa_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per TSA request")
     ledger_origin: str = Field(
         default="frispor.example/trail", description="the log's name in signed checkpoints"
@@ -81,7 +93,7 @@ class Settings(BaseSettings):
             raise ValueError("FRISPOR_TSA_URL needs FRISPOR_TSA_CERT, to check every token")
         return self
 
-    @field_validator("tokens", mode="before")
+    @field_validator("tokens", "witnesses", mode="before")
     @classmethod
     def _tokens_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value

@@ -10,7 +10,7 @@ Layout (paths relative to the bag)::
     data/events.jsonl               one line per event (see ledger.bag for the format)
     data/events.csv                 the same events for people (RFC 4180)
     data/status.json                a status summary of the exported events
-    ledger/checkpoint.txt           the signed checkpoint the bag was cut at
+    ledger/checkpoint.txt           the signed checkpoint the bag was cut at, with cosignatures
     ledger/leaf-hashes.txt          full export: every leaf hash of the tree, hex, in order
     ledger/inclusion-proofs.jsonl   subset export: {"index", "proof"} per line of events.jsonl
     ledger/previous-checkpoint.txt  the checkpoint this authority received last, if any
@@ -42,6 +42,7 @@ from frispor.ledger.signer import Signer
 from frispor.ledger.stamps import token_of
 from frispor.ledger.status import StatusFactory, StatusTally
 from frispor.ledger.store import StoredCheckpoint, TreeStore
+from frispor.ledger.witnessing import cosigned_note
 
 __all__ = ["ExportError", "ExportResult", "export_bag"]
 
@@ -154,7 +155,7 @@ def export_bag(
             tally.write(status_file.write)
             status_file.write(b"\n")
         data.append(StreamedFile(bag.STATUS_JSON, status_file.hexdigest(), status_file.size))
-        tags.append(_write(tmp, bag.CHECKPOINT, checkpoint.note.encode()))
+        tags.append(_write(tmp, bag.CHECKPOINT, cosigned_note(store, checkpoint).encode()))
         token = token_of(store, checkpoint.id)
         if token is not None:
             tags.append(_write(tmp, bag.CHECKPOINT_TSR, token))

@@ -6,6 +6,7 @@ ledger_aggregates   aggregate id -> aggregate type and area, for resolving expor
 ledger_checkpoints  every signed checkpoint cut: size, root, signed note, time
 ledger_exports      every bag made: for whom, scope, checkpoint, previous size, count
 ledger_timestamps   checkpoint -> its RFC 3161 time-stamp response (DER), time and TSA
+ledger_cosignatures checkpoint, witness -> the witness's cosignature line (C2SP tlog-cosignature)
 
 Every table is append-only, in the database too: triggers refuse UPDATE and DELETE (and
 TRUNCATE on PostgreSQL). The tree's size and last position are read from its last leaf, so no
@@ -48,6 +49,9 @@ TABLES = [
     """CREATE TABLE IF NOT EXISTS ledger_timestamps (checkpoint_id BIGINT NOT NULL UNIQUE
     REFERENCES ledger_checkpoints (id), token {blob} NOT NULL, stamped_at TEXT NOT NULL,
     tsa TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_cosignatures (checkpoint_id BIGINT NOT NULL
+    REFERENCES ledger_checkpoints (id), witness TEXT NOT NULL, line TEXT NOT NULL,
+    received_at TEXT NOT NULL, UNIQUE (checkpoint_id, witness))""",
 ]
 GUARDED = (
     "ledger_leaves",
@@ -56,6 +60,7 @@ GUARDED = (
     "ledger_checkpoints",
     "ledger_exports",
     "ledger_timestamps",
+    "ledger_cosignatures",
 )
 _REFUSE = "frispor_ledger_refuse_change"
 POSTGRES_GUARD = [

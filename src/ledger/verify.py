@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope, parse_bag_info, parse_manifest, sha256_file
 from frispor.ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
+from frispor.ledger.cosign import WitnessKey, as_cut, valid_cosigners
 from frispor.ledger.keys import (
     SigningError,
     format_verifier_key,
@@ -57,6 +58,7 @@ class VerifiedBag:
     previous_size: int | None
     info: dict[str, str]
     stamps: list[StampReport] = field(default_factory=list)
+    cosigners: dict[str, int] = field(default_factory=dict)  # witness name -> cosigning time
 
 
 @dataclass(frozen=True)
@@ -107,9 +109,11 @@ class _Verifier:
         origin: str | None,
         tsa: TsaTrust | None = None,
         require_timestamp: bool = False,
+        witnesses: tuple[list[WitnessKey], int] = ([], 0),
     ) -> None:
         self.root, self.key, self.previous, self.origin = root, key, previous, origin
         self.tsa, self.require_timestamp = tsa, require_timestamp
+        self.witnesses, self.quorum = witnesses
 
     def run(self) -> VerifiedBag:
         key = _Key.load(self.key)
@@ -120,6 +124,14 @@ class _Verifier:
         note = _read_text(self.root, bag.CHECKPOINT)
         vkey = key.verifier_key(note)
         checkpoint = self._checkpoint(note, vkey, info)
+        cosigners = valid_cosigners(note, self.witnesses)
+        if len(cosigners) < self.quorum:
+            names = ", ".join(sorted(cosigners)) or "none"
+            raise BagError(
+                f"{bag.CHECKPOINT}: {len(cosigners)} valid cosignatures of the named witnesses "
+                f"({names}), {self.quorum} required: no quorum vouches that this history is the "
+                "one they saw"
+            )
         scope = Scope.from_info(info)
         full = info["Frispor-Export-Kind"] == "full"
         if full != scope.is_full or info["Frispor-Export-Kind"] not in ("full", "subset"):
@@ -144,10 +156,10 @@ class _Verifier:
         if (self.root / bag.PREVIOUS_CHECKPOINT).is_file():
             previous_note = _read_text(self.root, bag.PREVIOUS_CHECKPOINT)
         stamps = check_stamps(
-            self.root, note, previous_note, self.tsa, require=self.require_timestamp
+            self.root, as_cut(note), previous_note, self.tsa, require=self.require_timestamp
         )
         kind = "full" if full else "subset"
-        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info, stamps)
+        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info, stamps, cosigners)
 
     def _layout(self) -> None:
         if not self.root.is_dir():
@@ -300,10 +312,14 @@ def verify_bag(
     origin: str | None = None,
     tsa: TsaTrust | None = None,
     require_timestamp: bool = False,
+    witnesses: list[WitnessKey] | None = None,
+    quorum: int = 0,
 ) -> VerifiedBag:
     """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError.
 
     With the TSA's certificate the bag's time-stamp tokens are checked too; with
-    require_timestamp a missing or bad token of the bag's checkpoint is a failure.
+    require_timestamp a missing or bad token of the bag's checkpoint is a failure. With
+    witness keys, fewer than quorum valid cosignatures of them is a failure.
     """
-    return _Verifier(path, key, previous, origin, tsa, require_timestamp).run()
+    named = (witnesses or [], quorum)
+    return _Verifier(path, key, previous, origin, tsa, require_timestamp, named).run()
