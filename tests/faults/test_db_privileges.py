@@ -166,7 +166,12 @@ def test_the_app_records_decisions_as_the_limited_role(
 
 def test_the_limited_role_may_not_change_ledger_rows(limited: Limited) -> None:
     """INSERT and SELECT only on the ledger's tables; the triggers stay out of its reach."""
-    column = {"ledger_nodes": "hash", "ledger_checkpoints": "note", "ledger_timestamps": "tsa"}
+    column = {
+        "ledger_nodes": "hash",
+        "ledger_checkpoints": "note",
+        "ledger_timestamps": "tsa",
+        "ledger_cosignatures": "line",
+    }
     with psycopg.connect(limited.app_url, autocommit=True) as conn:
         for table in GUARDED:
             conn.execute(f"SELECT count(*) FROM {table}")

@@ -165,7 +165,13 @@ def test_the_database_refuses_to_change_ledger_rows(
         "VALUES ((SELECT min(id) FROM ledger_checkpoints), ?, 'x', 'x', 'x')",
         (b"\x00",),
     )
+    run(
+        "INSERT INTO ledger_cosignatures (checkpoint_id, witness, line, received_at) "
+        "VALUES ((SELECT min(id) FROM ledger_checkpoints), 'w', 'x', 'x')",
+        (),
+    )
     column = {
+        "ledger_cosignatures": "line",
         "ledger_nodes": "hash",
         "ledger_leaves": "leaf",
         "ledger_checkpoints": "note",

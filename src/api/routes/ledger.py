@@ -26,6 +26,7 @@ from frispor.ledger.bag import Scope
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.follow import sync
 from frispor.ledger.store import TreeStore
+from frispor.ledger.witnessing import cosigned_note
 
 router = APIRouter(tags=["ledger"])
 
@@ -40,12 +41,13 @@ class ExportCreate(Strict):
 
 @router.get("/ledger/checkpoint")
 def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
-    """The latest signed checkpoint (C2SP signed note: origin, tree size, root)."""
+    """The latest signed checkpoint (C2SP signed note: origin, tree size, root; cosignatures)."""
     with TreeStore.open(services.settings.database_url) as store:
         latest = store.latest_checkpoint()
-    if latest is None:
+        note = cosigned_note(store, latest) if latest is not None else None
+    if note is None:
         raise NotFoundError("no checkpoint has been cut yet", field="checkpoint")
-    return Response(latest.note, media_type="text/plain; charset=utf-8")
+    return Response(note, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/ledger/proofs/inclusion")
