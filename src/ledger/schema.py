@@ -15,6 +15,7 @@ row is ever changed; a table `ledger_state` left by an older version is no longe
 
 from __future__ import annotations
 
+from frispor.ledger.db import LedgerDB
 from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SQLITE_GUARD",
     "TABLES",
     "TYPES",
+    "create_tables",
 ]
 
 TABLES = [
@@ -138,3 +140,24 @@ APPEND_SQL = [
     """INSERT INTO ledger_aggregates (aggregate_id, kind, area)
     SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING""",
 ]
+
+
+def create_tables(db: LedgerDB) -> None:
+    """Create the tables and their append-only triggers where missing (unless a limited role)."""
+    if db.is_postgres:
+        with db.transaction():
+            [(may_create,)] = db.query("SELECT has_schema_privilege(current_schema(), 'CREATE')")
+        if not may_create:
+            return  # the application's role: the schema was migrated by its owner
+    with db.transaction(write=True):
+        if db.is_postgres:
+            # Serialise with other processes creating the same tables at the same moment.
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
+        for statement in TABLES:
+            db.execute(statement.format(**TYPES[db.backend]))
+        if not db.is_postgres:
+            for statement in SQLITE_GUARD:
+                db.execute(statement)
+        elif db.query(POSTGRES_GUARDED)[0][0] < 2 * len(GUARDED):
+            for statement in POSTGRES_GUARD:
+                db.execute(statement)

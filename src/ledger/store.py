@@ -21,13 +21,8 @@ from frispor.ledger.schema import (
     APPEND_SQL,
     EVENTS_AFTER_SQL,
     EVENTS_JOIN,
-    GUARDED,
     NODES_SQL,
-    POSTGRES_GUARD,
-    POSTGRES_GUARDED,
-    SQLITE_GUARD,
-    TABLES,
-    TYPES,
+    create_tables,
 )
 from frispor.ledger.tree import MemoryNodeStore, Node, NodeKey
 
@@ -83,26 +78,7 @@ class TreeStore:
         self.db = db
         # Every checkpoint stored is appended here too, after its commit.
         self.checkpoint_file = CheckpointFile(checkpoint_file) if checkpoint_file else None
-        types = TYPES[db.backend]
-        if db.is_postgres:
-            with db.transaction():
-                [(may_create,)] = db.query(
-                    "SELECT has_schema_privilege(current_schema(), 'CREATE')"
-                )
-            if not may_create:
-                return  # the application's role: the schema was migrated by its owner
-        with db.transaction(write=True):
-            if db.is_postgres:
-                # Serialise with other processes creating the same tables at the same moment.
-                db.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
-            for statement in TABLES:
-                db.execute(statement.format(**types))
-            if not db.is_postgres:
-                for statement in SQLITE_GUARD:
-                    db.execute(statement)
-            elif db.query(POSTGRES_GUARDED)[0][0] < 2 * len(GUARDED):
-                for statement in POSTGRES_GUARD:
-                    db.execute(statement)
+        create_tables(db)
 
     @classmethod
     def open(cls, database_url: str, checkpoint_file: Path | None = None) -> TreeStore:
