@@ -22,6 +22,7 @@ from frispor.domain.application import Frispor
 from frispor.domain.values import Area
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
+from frispor.ledger.check_checkpoints import outside_problems
 from frispor.ledger.checkpoint import SigningError, format_verifier_key
 from frispor.ledger.checkpoint_file import CheckpointFile
 from frispor.ledger.cosign import CosignError, WitnessKey
@@ -95,8 +96,14 @@ def ledger_check(database_url: str) -> list[str]:
     settings = Settings()
     key = verifier_key_of(settings)
     filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
+    try:
+        trust = TsaTrust.from_pem(settings.tsa_cert.read_bytes()) if settings.tsa_cert else None
+        witnesses = [WitnessKey.parse(w.key) for w in settings.witnesses]
+    except (OSError, TimestampError, CosignError) as error:
+        raise _fail(f"cannot use FRISPOR_TSA_CERT or FRISPOR_WITNESSES: {error}", 2) from None
     with _opened(database_url, store_env(database_url)) as (app, store):
-        return check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
+        problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
+        return problems + outside_problems(store, trust, witnesses)
 
 
 def keys_generate(

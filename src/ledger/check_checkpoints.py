@@ -11,11 +11,13 @@ from dataclasses import dataclass
 
 from frispor.ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
 from frispor.ledger.checkpoint_file import CheckpointFile, CheckpointFileError
+from frispor.ledger.cosign import WitnessKey, valid_cosigners
 from frispor.ledger.keys import SigningError, decode_base64_strict
 from frispor.ledger.merkle import ProofError, verify_consistency
 from frispor.ledger.store import StoredCheckpoint, TreeStore
+from frispor.ledger.timestamp import TimestampError, TsaTrust, verify_token
 
-__all__ = ["checkpoint_problems"]
+__all__ = ["checkpoint_problems", "outside_problems"]
 
 
 @dataclass(frozen=True)
@@ -130,4 +132,30 @@ def checkpoint_problems(
     problems = _stored_problems(store, stored, size, verifier_key)
     if file is not None:
         problems += _file_problems(store, stored, size, verifier_key, file)
+    return problems
+
+
+def outside_problems(
+    store: TreeStore, trust: TsaTrust | None, witnesses: list[WitnessKey]
+) -> list[str]:
+    """Stored time-stamp tokens and cosignatures that do not verify over their checkpoint."""
+    notes = {cp.id: cp.note for cp in store.checkpoints()}
+    problems: list[str] = []
+    if trust is not None:
+        for checkpoint_id, token in store.db.query(
+            "SELECT checkpoint_id, token FROM ledger_timestamps ORDER BY checkpoint_id"
+        ):
+            try:
+                verify_token(bytes(token), notes[checkpoint_id], trust)
+            except TimestampError as error:
+                problems.append(f"checkpoint {checkpoint_id}: {error}")
+    known = {key.name: key for key in witnesses}
+    for checkpoint_id, name, line in store.db.query(
+        "SELECT checkpoint_id, witness, line FROM ledger_cosignatures ORDER BY checkpoint_id"
+    ):
+        key = known.get(name)
+        if key is not None and name not in valid_cosigners(notes[checkpoint_id] + line, [key]):
+            problems.append(
+                f"checkpoint {checkpoint_id}: the cosignature of {name} does not verify"
+            )
     return problems

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 import typer
 from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, reseal
+from ledger_testkit import ORIGIN, add_programme, raw_sql, reseal, unguard
 from tsa_testkit import Tsa, running_tsa
 from typer.testing import CliRunner
 
 from frispor.api.app import create_app
-from frispor.api.cli_ledger import register
+from frispor.api.cli_ledger import ledger_check, register
 from frispor.api.settings import Settings
 from frispor.api.timestamp_service import Timestamper, stamp_once
 from frispor.domain.application import Frispor
@@ -184,3 +184,32 @@ def test_verify_cli_says_when(stamped_bag: Path, signer: Signer, tsa: Tsa, tmp_p
     assert ok.exit_code == 0, ok.output
     assert "timestamp: position 56 and every event before it existed no later than" in ok.output
     assert ORIGIN in ok.output
+
+
+def test_check_names_a_token_swapped_in_the_database(
+    stamped_bag: Path,
+    store: TreeStore,
+    app: Frispor,
+    signer: Signer,
+    tsa: Tsa,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FRISPOR_TSA_CERT", str(tsa.trust))
+    assert ledger_check(database_url) == []
+    add_programme(app)
+    sync(store, app.recorder)
+    later = cut_checkpoint(store, signer)
+    stamp = stamp_once(_settings(database_url, tsa))
+    assert stamp is not None
+    stamp(store, later)
+    first = store.checkpoints()[0]
+    unguard(database_url, "ledger_timestamps")
+    raw_sql(database_url)(
+        "UPDATE ledger_timestamps SET token = ? WHERE checkpoint_id = ?",
+        (token_of(store, later.id), first.id),
+    )
+    assert ledger_check(database_url) == [
+        f"checkpoint {first.id}: time-stamp token does not verify: the token is for another "
+        "message, not this checkpoint"
+    ]

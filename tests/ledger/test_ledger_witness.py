@@ -3,6 +3,7 @@ restart that keeps state, a witness down that blocks nothing and shows in /healt
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import urllib.error
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from ledger_testkit import ORIGIN, add_programme, raw_sql, stored_state, tamper_event_state, unguard
 
 from frispor.api.app import create_app
+from frispor.api.cli_ledger import ledger_check
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.ledger.bag import BagError, Scope
@@ -192,3 +194,26 @@ def test_a_witness_down_blocks_nothing_and_shows_in_health(
         assert "did not answer" in str(report["nede.test/w"]["last_error"])
         assert report["nede.test/w"]["behind"] == 56
         assert add_programme(app) == 57  # decisions go on
+
+
+def test_check_names_a_forged_cosignature(
+    store: TreeStore,
+    app: Frispor,
+    signer: Signer,
+    witnesses: list[WitnessTarget],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _cut_and_send(store, app, signer, witnesses)
+    entries = [{"name": w.name, "url": w.url, "key": VKEYS[w.name]} for w in witnesses]
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("FRISPOR_WITNESSES", json.dumps(entries))
+    assert ledger_check(database_url) == []
+    unguard(database_url, "ledger_cosignatures")
+    run = raw_sql(database_url)
+    [(line,)] = run("SELECT line FROM ledger_cosignatures WHERE witness = ?", (witnesses[0].name,))
+    assert isinstance(line, str)
+    forged = line[:-6] + ("AAAA==\n" if not line.endswith("AAAA==\n") else "BBBB==\n")
+    run("UPDATE ledger_cosignatures SET line = ? WHERE witness = ?", (forged, witnesses[0].name))
+    [problem] = ledger_check(database_url)
+    assert problem.endswith(f"the cosignature of {witnesses[0].name} does not verify")
