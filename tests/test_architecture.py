@@ -20,6 +20,7 @@ LEDGER_CORE = {
     "timestamp",
     "verify_stamps",
     "cosign",
+    "verify_key",
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
 # Modules that still talk to a driver outside frispor.store (issue 18 moves them there).

@@ -14,22 +14,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope, parse_bag_info, parse_manifest, sha256_file
 from frispor.ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
 from frispor.ledger.cosign import WitnessKey, as_cut, valid_cosigners
-from frispor.ledger.keys import (
-    SigningError,
-    format_verifier_key,
-    load_public_key,
-    parse_verifier_key,
-    verify_bytes,
-)
+from frispor.ledger.keys import SigningError, verify_bytes
 from frispor.ledger.merkle import ProofError, verify_consistency
 from frispor.ledger.timestamp import TsaTrust
+from frispor.ledger.verify_key import LogKey
 from frispor.ledger.verify_lines import check_evidence, check_lines
 from frispor.ledger.verify_stamps import StampReport, check_stamps
 
@@ -61,34 +55,6 @@ class VerifiedBag:
     cosigners: dict[str, int] = field(default_factory=dict)  # witness name -> cosigning time
 
 
-@dataclass(frozen=True)
-class _Key:
-    """The log's public key; a PEM key has no name, so the checkpoint's origin names it."""
-
-    public: Ed25519PublicKey
-    name: str | None
-
-    @classmethod
-    def load(cls, key: bytes | str) -> _Key:
-        try:
-            if isinstance(key, bytes) and key.lstrip().startswith(b"-----BEGIN"):
-                return cls(load_public_key(key), None)
-            text = (key.decode() if isinstance(key, bytes) else key).strip()
-            return cls(load_public_key(text), parse_verifier_key(text).name)
-        except (SigningError, UnicodeDecodeError) as error:
-            raise BagError(
-                f"the key is not an Ed25519 public key or verifier key: {error}"
-            ) from None
-
-    def verifier_key(self, note: str) -> str:
-        name = self.name or note.split("\n", 1)[0]
-        raw = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        try:
-            return format_verifier_key(name, raw)
-        except SigningError:
-            raise BagError(f"{bag.CHECKPOINT}: bad format: {name!r} is not a log origin") from None
-
-
 def _read_text(root: Path, path: str) -> str:
     try:
         return (root / path).read_text(encoding="utf-8")
@@ -116,7 +82,7 @@ class _Verifier:
         self.witnesses, self.quorum = witnesses
 
     def run(self) -> VerifiedBag:
-        key = _Key.load(self.key)
+        key = LogKey.load(self.key)
         self._layout()
         self._signature(key.public)
         self._tagmanifest()
