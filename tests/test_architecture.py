@@ -17,6 +17,10 @@ LEDGER_CORE = {
     "keys",
     "compact",
     "tree",
+    "timestamp",
+    "verify_stamps",
+    "cosign",
+    "verify_key",
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
 # Modules that still talk to a driver outside frispor.store (issue 18 moves them there).

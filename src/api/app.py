@@ -77,6 +77,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
             services.projections.start()
             follower = LedgerService(services.app, settings, settings.checkpoint_every)
             follower.start()
+            services.ledger_status = follower.status
         api.state.services = services
         try:
             yield

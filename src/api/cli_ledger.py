@@ -13,17 +13,25 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives import serialization
 
+from frispor.api.cli_witness import register as register_witness
 from frispor.api.settings import Settings
+from frispor.api.timestamp_service import stamp_once
 from frispor.domain.application import Frispor
 from frispor.domain.values import Area
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
-from frispor.ledger.checkpoint import SigningError
+from frispor.ledger.check_checkpoints import outside_problems
+from frispor.ledger.checkpoint import SigningError, format_verifier_key
+from frispor.ledger.checkpoint_file import CheckpointFile
+from frispor.ledger.cosign import CosignError, WitnessKey
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
+from frispor.ledger.keys import load_public_key
 from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
+from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.verify import verify_bag
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -53,11 +61,28 @@ def _signer() -> Signer:
         raise _fail(f"cannot use the signing key: {error}", 2) from None
 
 
+def verifier_key_of(settings: Settings) -> str | None:
+    """The log's verifier key from FRISPOR_PUBLIC_KEY (or SIGNING_KEY.pub), if one is set."""
+    path = settings.public_key
+    if path is None and settings.signing_key is not None:
+        path = public_key_path(settings.signing_key)
+    if path is None:
+        return None
+    try:
+        public = load_public_key(path.read_bytes())
+        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return format_verifier_key(settings.ledger_origin, raw)
+    except OSError as error:
+        raise _fail(f"cannot read the log's public key {path}: {error.strerror}", 2) from None
+    except SigningError as error:
+        raise _fail(f"cannot use the log's public key {path}: {error}", 2) from None
+
+
 @contextmanager
 def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, TreeStore]]:
     app = open_app(env)
     try:
-        store = TreeStore.open(database_url)
+        store = TreeStore.open(database_url, Settings().checkpoint_file)
         try:
             yield app, store
         finally:
@@ -68,8 +93,17 @@ def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, T
 
 def ledger_check(database_url: str) -> list[str]:
     """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
+    settings = Settings()
+    key = verifier_key_of(settings)
+    filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
+    try:
+        trust = TsaTrust.from_pem(settings.tsa_cert.read_bytes()) if settings.tsa_cert else None
+        witnesses = [WitnessKey.parse(w.key) for w in settings.witnesses]
+    except (OSError, TimestampError, CosignError) as error:
+        raise _fail(f"cannot use FRISPOR_TSA_CERT or FRISPOR_WITNESSES: {error}", 2) from None
     with _opened(database_url, store_env(database_url)) as (app, store):
-        return check_ledger(store, app.recorder)
+        problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
+        return problems + outside_problems(store, trust, witnesses)
 
 
 def keys_generate(
@@ -109,7 +143,7 @@ def export(
     settings = Settings()
     try:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
-            result = export_bag(store, app.recorder, signer, out, scope)
+            result = export_bag(store, app.recorder, signer, out, scope, stamp=stamp_once(settings))
     except (ExportError, LedgerError) as error:
         raise _fail(f"export failed: {error}") from None
     typer.echo(
@@ -126,15 +160,54 @@ def verify(
         Path | None, typer.Option(help="The checkpoint note you received last")
     ] = None,
     origin: Annotated[str | None, typer.Option(help="Expected log origin")] = None,
+    tsa_cert: Annotated[
+        Path | None,
+        typer.Option(
+            "--tsa-cert",
+            envvar="FRISPOR_TSA_CERT",
+            help="PEM: the TSA's certificate and its root CA, to check time-stamp tokens",
+        ),
+    ] = None,
+    require_timestamp: Annotated[
+        bool, typer.Option(help="Fail when the checkpoint's time-stamp token is missing or bad")
+    ] = False,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="A witness's verifier key (repeat for each witness you trust)"),
+    ] = None,
+    quorum: Annotated[
+        int | None,
+        typer.Option(min=1, help="Cosignatures of those witnesses required (default: all)"),
+    ] = None,
 ) -> None:
     """Verify an export bag offline with the public key alone; exit 1 naming the first failure."""
+    if require_timestamp and tsa_cert is None:
+        raise _fail("--require-timestamp needs --tsa-cert (or FRISPOR_TSA_CERT)", 2)
+    try:
+        witnesses = [WitnessKey.parse(vkey) for vkey in witness or []]
+    except CosignError as error:
+        raise _fail(f"--witness: {error}", 2) from None
+    needed = len(witnesses) if quorum is None else quorum
+    if needed > len(witnesses):
+        raise _fail(f"--quorum {needed} needs at least {needed} --witness keys", 2)
     try:
         key_bytes = key.read_bytes()
         previous_note = previous.read_text(encoding="utf-8") if previous else None
-    except (OSError, UnicodeDecodeError) as error:
-        raise _fail(f"cannot read the key or previous checkpoint: {error}", 2) from None
+        trust = TsaTrust.from_pem(tsa_cert.read_bytes()) if tsa_cert else None
+    except (OSError, UnicodeDecodeError, TimestampError) as error:
+        message = f"cannot read the key, previous checkpoint or TSA certificate: {error}"
+        raise _fail(message, 2) from None
     try:
-        result = verify_bag(bag, key_bytes, previous=previous_note, origin=origin)
+        result = verify_bag(
+            bag,
+            key_bytes,
+            previous=previous_note,
+            origin=origin,
+            tsa=trust,
+            require_timestamp=require_timestamp,
+            witnesses=witnesses,
+            quorum=needed,
+        )
     except BagError as error:
         raise _fail(f"FAILED: {error}") from None
     since = f", consistent with size {result.previous_size}" if result.previous_size else ""
@@ -142,6 +215,11 @@ def verify(
         f"OK: {result.kind} export of {result.event_count} events verified against "
         f"checkpoint {result.checkpoint.origin} size {result.checkpoint.size}{since}"
     )
+    for report in result.stamps:
+        typer.echo(f"timestamp: {report.statement}")
+    if witnesses:
+        cosigned = ", ".join(sorted(result.cosigners))
+        typer.echo(f"witnesses: {len(result.cosigners)} of {len(witnesses)} cosigned ({cosigned})")
 
 
 def checkpoint() -> None:
@@ -152,6 +230,9 @@ def checkpoint() -> None:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
             sync(store, app.recorder)
             cut = cut_checkpoint(store, signer)
+            stamp = stamp_once(settings)
+            if stamp is not None:
+                stamp(store, cut)
     except LedgerError as error:
         raise _fail(f"checkpoint failed: {error}") from None
     typer.echo(cut.note, nl=False)
@@ -170,3 +251,4 @@ def register(cli: typer.Typer) -> None:
     cli.command("export")(export)
     cli.command("verify")(verify)
     cli.command("checkpoint")(checkpoint)
+    register_witness(cli)

@@ -7,8 +7,11 @@ import threading
 import time
 
 from frispor.api.settings import Settings
+from frispor.api.timestamp_service import Timestamper
+from frispor.api.witness_service import WitnessSender
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
+from frispor.ledger.privileges import privilege_warning
 from frispor.ledger.signer import Signer
 from frispor.ledger.store import TreeStore
 
@@ -29,26 +32,54 @@ class LedgerService:
         self.app, self.settings, self.every = app, settings, every
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+        self.timestamper = Timestamper(settings, self.stop_event) if settings.tsa_url else None
+        self.witnesses = WitnessSender(settings, self.stop_event) if settings.witnesses else None
 
     def start(self) -> None:
-        """Start following."""
+        """Start following (and stamping checkpoints, with a TSA configured)."""
         self.thread.start()
+        if self.timestamper is not None:
+            self.timestamper.start()
+        if self.witnesses is not None:
+            self.witnesses.start()
 
     def stop(self) -> None:
         """Stop and wait."""
         self.stop_event.set()
         self.thread.join(10)
+        for helper in (self.timestamper, self.witnesses):
+            if helper is not None:
+                helper.thread.join(10)
+
+    def status(self) -> dict[str, object]:
+        """The ledger's background work for /health: how far timestamps and witnesses lag."""
+        return {
+            "timestamps": self.timestamper.status()
+            if self.timestamper
+            else "no TSA configured (FRISPOR_TSA_URL)",
+            "witnesses": self.witnesses.status()
+            if self.witnesses
+            else "no witnesses configured (FRISPOR_WITNESSES)",
+        }
 
     def _run(self) -> None:
         last_cut = 0.0
         store: TreeStore | None = None
         signer = None
+        warned = False
         while not self.stop_event.is_set():
             try:
                 # One connection for as long as it works, not a new one every second.
                 if store is None:
-                    store = TreeStore.open(self.settings.database_url)
+                    store = TreeStore.open(
+                        self.settings.database_url, self.settings.checkpoint_file
+                    )
                     signer = signer_of(self.settings)
+                if not warned:
+                    warned = True
+                    warning = privilege_warning(store.db)
+                    if warning is not None:
+                        log.warning(warning)
                 sync(store, self.app.recorder)
                 latest = store.latest_checkpoint()
                 grown = latest is None or latest.size < store.size()

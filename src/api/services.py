@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from frispor.api.auth import Authenticator
@@ -26,6 +27,7 @@ class Services:
     idempotency: IdempotencyStore
     metrics: Metrics
     projections: ProjectionService | None = field(default=None)
+    ledger_status: Callable[[], dict[str, object]] | None = field(default=None)
 
     def close(self) -> None:
         """Stop the runners and close connections."""

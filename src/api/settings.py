@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from frispor.api.affinity import parse_cpus
@@ -25,6 +25,14 @@ class TokenEntry(BaseModel):
     area: str | None = None  # an authority's area: required for that role (else 401)
     mandate: str | None = None
     expires: datetime | None = None
+
+
+class WitnessEntry(BaseModel):
+    """A witness the log sends its checkpoints to (C2SP tlog-witness)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(pattern=r"^https?://", description="its add-checkpoint URL")
+    key: str = Field(min_length=1, description="its verifier key <name>+<id>+<base64>")
 
 
 class Settings(BaseSettings):
@@ -58,6 +66,23 @@ class Settings(BaseSettings):
     signing_key: Path | None = Field(
         default=None, description="PKCS8 PEM private key; its public key is PATH.pub"
     )
+    public_key: Path | None = Field(
+        default=None, description="the log's public key (PEM) for check; default SIGNING_KEY.pub"
+    )
+    checkpoint_file: Path | None = Field(
+        default=None, description="every signed checkpoint is appended here too; check reads it"
+    )
+    tsa_url: str | None = Field(
+        default=None, description="RFC 3161 timestamping authority: every checkpoint is stamped"
+    )
+    tsa_cert: Path | None = Field(
+        default=None, description="PEM: the TSA's certificate and its root CA (and any between)"
+    )
+    witnesses: list[WitnessEntry] = Field(
+        default_factory=list, description="JSON list of {name, url, key}: cosigning witnesses"
+    )
+    witness_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds a request")
+    tsa_timeout: float = Field(default=10.0, gt=0, le=120, description="seconds per TSA request")
     ledger_origin: str = Field(
         default="frispor.example/trail", description="the log's name in signed checkpoints"
     )
@@ -71,7 +96,13 @@ class Settings(BaseSettings):
         default=None, description="serve and project on these CPUs only: 0, 0,2 or 0-3"
     )
 
-    @field_validator("tokens", mode="before")
+    @model_validator(mode="after")
+    def _tsa_needs_its_certificate(self) -> Settings:
+        if self.tsa_url is not None and self.tsa_cert is None:
+            raise ValueError("FRISPOR_TSA_URL needs FRISPOR_TSA_CERT, to check every token")
+        return self
+
+    @field_validator("tokens", "witnesses", mode="before")
     @classmethod
     def _tokens_from_json(cls, value: object) -> object:
         return json.loads(value) if isinstance(value, str) else value

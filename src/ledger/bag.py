@@ -54,6 +54,8 @@ PREVIOUS_CHECKPOINT = "ledger/previous-checkpoint.txt"
 CONSISTENCY = "ledger/consistency.json"
 LEAF_HASHES = "ledger/leaf-hashes.txt"
 INCLUSION_PROOFS = "ledger/inclusion-proofs.jsonl"
+CHECKPOINT_TSR = "ledger/checkpoint.tsr"  # RFC 3161 time-stamp response over checkpoint.txt
+PREVIOUS_TSR = "ledger/previous-checkpoint.tsr"
 
 _LINE_START = b'{"index":'
 _LEAF_KEY = b',"leaf":'

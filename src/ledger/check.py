@@ -15,6 +15,8 @@ from itertools import zip_longest
 from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from frispor.ledger import tree
+from frispor.ledger.check_checkpoints import checkpoint_problems
+from frispor.ledger.checkpoint_file import CheckpointFile
 from frispor.ledger.compact import CompactRange
 from frispor.ledger.follow import Known, LedgerError, event_facts, resolve_scope
 from frispor.ledger.merkle import leaf_hash
@@ -145,7 +147,18 @@ class _Checker:
 
 
 def check_ledger(
-    store: TreeStore, recorder: ApplicationRecorder, *, batch: int = 1000
+    store: TreeStore,
+    recorder: ApplicationRecorder,
+    *,
+    batch: int = 1000,
+    verifier_key: str | None = None,
+    checkpoint_file: CheckpointFile | None = None,
 ) -> list[str]:
-    """Recompute leaves, nodes and checkpoint roots from the events; return the problems found."""
-    return _Checker(store, recorder, batch).run()
+    """Recompute the tree from the events, then check the checkpoints; return the problems.
+
+    With the log's verifier key every checkpoint's signature is checked; with the checkpoint
+    file the database must still hold every checkpoint filed there, in the same tree.
+    """
+    checker = _Checker(store, recorder, batch)
+    problems = checker.run()
+    return problems + checkpoint_problems(store, checker.size, verifier_key, checkpoint_file)

@@ -82,7 +82,9 @@ class LedgerDB:
     def execute(self, statement: str, params: Sequence[Any] = (), *, binary: bool = False) -> None:
         """Run one statement; binary=True sends PostgreSQL its parameters in binary format."""
         if self._pg is not None:
-            self._pg.execute(self._pg_query(statement, "%b" if binary else "%s"), params)
+            # No parameters, no placeholder parsing: DDL may hold a literal '%'.
+            query = self._pg_query(statement, "%b" if binary else "%s")
+            self._pg.execute(query, params or None)
         else:
             assert self._sqlite is not None
             self._sqlite.execute(statement, params)

@@ -10,11 +10,13 @@ Layout (paths relative to the bag)::
     data/events.jsonl               one line per event (see ledger.bag for the format)
     data/events.csv                 the same events for people (RFC 4180)
     data/status.json                a status summary of the exported events
-    ledger/checkpoint.txt           the signed checkpoint the bag was cut at
+    ledger/checkpoint.txt           the signed checkpoint the bag was cut at, with cosignatures
     ledger/leaf-hashes.txt          full export: every leaf hash of the tree, hex, in order
     ledger/inclusion-proofs.jsonl   subset export: {"index", "proof"} per line of events.jsonl
     ledger/previous-checkpoint.txt  the checkpoint this authority received last, if any
     ledger/consistency.json         the consistency proof from that checkpoint to this one
+    ledger/checkpoint.tsr           RFC 3161 time-stamp response over checkpoint.txt, if stamped
+    ledger/previous-checkpoint.tsr  the same for the previous checkpoint, if stamped
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import base64
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,8 +39,10 @@ from frispor.ledger.export_stream import ExportError, StreamedFile, write_events
 from frispor.ledger.follow import ensure_checkpoint, sync
 from frispor.ledger.leaf import format_recorded_at
 from frispor.ledger.signer import Signer
+from frispor.ledger.stamps import token_of
 from frispor.ledger.status import StatusFactory, StatusTally
 from frispor.ledger.store import StoredCheckpoint, TreeStore
+from frispor.ledger.witnessing import cosigned_note
 
 __all__ = ["ExportError", "ExportResult", "export_bag"]
 
@@ -125,13 +130,20 @@ def export_bag(
     now: datetime | None = None,
     status: StatusFactory = StatusTally,
     batch: int = 2000,
+    stamp: Callable[[TreeStore, StoredCheckpoint], None] | None = None,
 ) -> ExportResult:
-    """Bring the tree up to date, cut (or reuse) a checkpoint and write a signed bag to out."""
+    """Bring the tree up to date, cut (or reuse) a checkpoint and write a signed bag to out.
+
+    stamp, if given, tries once to fetch a time-stamp token for a checkpoint without one;
+    the bag carries the tokens its checkpoints have.
+    """
     if scope.period_from and scope.period_to and scope.period_from > scope.period_to:
         raise ExportError(f"the period starts {scope.period_from}, after it ends")
     sync(store, recorder)
     created = now or datetime.now(UTC)
     checkpoint = ensure_checkpoint(store, signer, now=created)
+    if stamp is not None and token_of(store, checkpoint.id) is None:
+        stamp(store, checkpoint)
     previous = store.last_delivery(scope.authority) if scope.authority else None
     if previous is not None and previous.size > checkpoint.size:
         raise ExportError(f"{scope.authority} already has a checkpoint of size {previous.size}")
@@ -143,10 +155,16 @@ def export_bag(
             tally.write(status_file.write)
             status_file.write(b"\n")
         data.append(StreamedFile(bag.STATUS_JSON, status_file.hexdigest(), status_file.size))
-        tags.append(_write(tmp, bag.CHECKPOINT, checkpoint.note.encode()))
+        tags.append(_write(tmp, bag.CHECKPOINT, cosigned_note(store, checkpoint).encode()))
+        token = token_of(store, checkpoint.id)
+        if token is not None:
+            tags.append(_write(tmp, bag.CHECKPOINT_TSR, token))
         if previous is not None:
             tags.append(_write(tmp, bag.PREVIOUS_CHECKPOINT, previous.note.encode()))
             tags.append(_write(tmp, bag.CONSISTENCY, _consistency(store, previous, checkpoint)))
+            previous_token = token_of(store, previous.id)
+            if previous_token is not None:
+                tags.append(_write(tmp, bag.PREVIOUS_TSR, previous_token))
         manifest = bag.format_manifest({f.path: f.sha256 for f in data})
         info = _bag_info(scope, checkpoint, signer, previous, count, data, created)
         tags.append(_write(tmp, bag.MANIFEST, manifest))

@@ -1,15 +1,21 @@
 """The ledger's tables, created beside the events (same SQLite file, same PostgreSQL schema).
 
-ledger_state        one row: tree size and the position of the last leaf's event
 ledger_leaves       leaf index -> event position, canonical leaf bytes, recorded time, scope
 ledger_nodes        (level, index) -> hash of that complete subtree; level 0 are leaf hashes
 ledger_aggregates   aggregate id -> aggregate type and area, for resolving export scope
 ledger_checkpoints  every signed checkpoint cut: size, root, signed note, time
 ledger_exports      every bag made: for whom, scope, checkpoint, previous size, count
+ledger_timestamps   checkpoint -> its RFC 3161 time-stamp response (DER), time and TSA
+ledger_cosignatures checkpoint, witness -> the witness's cosignature line (C2SP tlog-cosignature)
+
+Every table is append-only, in the database too: triggers refuse UPDATE and DELETE (and
+TRUNCATE on PostgreSQL). The tree's size and last position are read from its last leaf, so no
+row is ever changed; a table `ledger_state` left by an older version is no longer read.
 """
 
 from __future__ import annotations
 
+from frispor.ledger.db import LedgerDB
 from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
 
 __all__ = [
@@ -17,16 +23,17 @@ __all__ = [
     "APPEND_SQL",
     "EVENTS_AFTER_SQL",
     "EVENTS_JOIN",
+    "GUARDED",
     "NODES_SQL",
+    "POSTGRES_GUARD",
+    "POSTGRES_GUARDED",
+    "SQLITE_GUARD",
     "TABLES",
     "TYPES",
+    "create_tables",
 ]
 
 TABLES = [
-    """CREATE TABLE IF NOT EXISTS ledger_state (id INTEGER PRIMARY KEY CHECK (id = 1),
-    size BIGINT NOT NULL, last_position BIGINT NOT NULL)""",
-    """INSERT INTO ledger_state (id, size, last_position) VALUES (1, 0, 0)
-    ON CONFLICT DO NOTHING""",
     """CREATE TABLE IF NOT EXISTS ledger_leaves (leaf_index {int_pk}, position BIGINT NOT NULL
     UNIQUE, leaf {blob} NOT NULL, recorded_at TEXT NOT NULL, kind TEXT NOT NULL, area TEXT)""",
     "CREATE INDEX IF NOT EXISTS ledger_leaves_recorded_at ON ledger_leaves (recorded_at)",
@@ -41,6 +48,53 @@ TABLES = [
     checkpoint_id BIGINT NOT NULL REFERENCES ledger_checkpoints (id), previous_size BIGINT,
     event_count BIGINT NOT NULL, created_at TEXT NOT NULL, tagmanifest_sha256 TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ledger_exports_authority ON ledger_exports (authority, id)",
+    """CREATE TABLE IF NOT EXISTS ledger_timestamps (checkpoint_id BIGINT NOT NULL UNIQUE
+    REFERENCES ledger_checkpoints (id), token {blob} NOT NULL, stamped_at TEXT NOT NULL,
+    tsa TEXT NOT NULL, fetched_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_cosignatures (checkpoint_id BIGINT NOT NULL
+    REFERENCES ledger_checkpoints (id), witness TEXT NOT NULL, line TEXT NOT NULL,
+    received_at TEXT NOT NULL, UNIQUE (checkpoint_id, witness))""",
+]
+GUARDED = (
+    "ledger_leaves",
+    "ledger_nodes",
+    "ledger_aggregates",
+    "ledger_checkpoints",
+    "ledger_exports",
+    "ledger_timestamps",
+    "ledger_cosignatures",
+)
+_REFUSE = "frispor_ledger_refuse_change"
+POSTGRES_GUARD = [
+    f"""CREATE OR REPLACE FUNCTION {_REFUSE}() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION 'the ledger is append-only: % refused on %', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = 'insufficient_privilege';
+END $$ LANGUAGE plpgsql""",
+    *(
+        statement
+        for table in GUARDED
+        for statement in (
+            f"""CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {_REFUSE}()""",
+            f"""CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION {_REFUSE}()""",
+            f"ALTER TABLE {table} ENABLE TRIGGER {table}_append_only",
+            f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_truncate",
+        )
+    ),
+]
+# The guard is installed only when a trigger is missing or disabled: replacing triggers locks
+# the tables, and every ledger request opens the store.
+_TRIGGERS = ", ".join(f"'{t}_append_only', '{t}_no_truncate'" for t in GUARDED)
+POSTGRES_GUARDED = f"""SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+WHERE c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
+AND t.tgenabled <> 'D' AND t.tgname = ANY(ARRAY[{_TRIGGERS}])"""
+SQLITE_GUARD = [
+    f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table}
+    BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {op} refused on {table}'); END"""
+    for table in GUARDED
+    for op in ("UPDATE", "DELETE")
 ]
 TYPES = {
     "sqlite": {
@@ -86,3 +140,24 @@ APPEND_SQL = [
     """INSERT INTO ledger_aggregates (aggregate_id, kind, area)
     SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING""",
 ]
+
+
+def create_tables(db: LedgerDB) -> None:
+    """Create the tables and their append-only triggers where missing (unless a limited role)."""
+    if db.is_postgres:
+        with db.transaction():
+            [(may_create,)] = db.query("SELECT has_schema_privilege(current_schema(), 'CREATE')")
+        if not may_create:
+            return  # the application's role: the schema was migrated by its owner
+    with db.transaction(write=True):
+        if db.is_postgres:
+            # Serialise with other processes creating the same tables at the same moment.
+            db.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
+        for statement in TABLES:
+            db.execute(statement.format(**TYPES[db.backend]))
+        if not db.is_postgres:
+            for statement in SQLITE_GUARD:
+                db.execute(statement)
+        elif db.query(POSTGRES_GUARDED)[0][0] < 2 * len(GUARDED):
+            for statement in POSTGRES_GUARD:
+                db.execute(statement)

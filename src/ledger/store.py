@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from frispor.ledger import tree
 from frispor.ledger.bag import Scope
+from frispor.ledger.checkpoint_file import CheckpointFile
 from frispor.ledger.db import LedgerDB
 from frispor.ledger.schema import (
     AGGREGATES_SQL,
@@ -20,12 +22,11 @@ from frispor.ledger.schema import (
     EVENTS_AFTER_SQL,
     EVENTS_JOIN,
     NODES_SQL,
-    TABLES,
-    TYPES,
+    create_tables,
 )
 from frispor.ledger.tree import MemoryNodeStore, Node, NodeKey
 
-__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore"]
+__all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore", "checkpoint_row"]
 
 ExportRow = tuple[int, int, bytes, str, bytes | None]
 """(leaf index, position, canonical leaf, aggregate type, stored event state or None)."""
@@ -64,37 +65,27 @@ def _leaf(row: Sequence[Any]) -> LeafRow:
     return LeafRow(row[0], row[1], bytes(row[2]), row[3], row[4], row[5])
 
 
-def _checkpoint(row: Sequence[Any]) -> StoredCheckpoint:
+def checkpoint_row(row: Sequence[Any]) -> StoredCheckpoint:
+    """A StoredCheckpoint from a row of its columns."""
     return StoredCheckpoint(row[0], row[1], bytes(row[2]), row[3], row[4])
 
 
 class TreeStore:
     """The ledger's tables in the events' database; created when missing."""
 
-    def __init__(self, db: LedgerDB) -> None:
+    def __init__(self, db: LedgerDB, checkpoint_file: Path | None = None) -> None:
         """Use an open connection and create the tables if they are missing."""
         self.db = db
-        types = TYPES[db.backend]
-        if db.is_postgres:
-            with db.transaction():
-                [(may_create,)] = db.query(
-                    "SELECT has_schema_privilege(current_schema(), 'CREATE')"
-                )
-            if not may_create:
-                return  # the application's role: the schema was migrated by its owner
-        with db.transaction(write=True):
-            if db.is_postgres:
-                # Serialise with other processes creating the same tables at the same moment.
-                db.execute("SELECT pg_advisory_xact_lock(hashtext('frispor-ddl'))")
-            for statement in TABLES:
-                db.execute(statement.format(**types))
+        # Every checkpoint stored is appended here too, after its commit.
+        self.checkpoint_file = CheckpointFile(checkpoint_file) if checkpoint_file else None
+        create_tables(db)
 
     @classmethod
-    def open(cls, database_url: str) -> TreeStore:
+    def open(cls, database_url: str, checkpoint_file: Path | None = None) -> TreeStore:
         """Connect to DATABASE_URL's database and return its store (close it when done)."""
         db = LedgerDB(database_url)
         try:
-            return cls(db)
+            return cls(db, checkpoint_file)
         except BaseException:
             db.close()
             raise
@@ -110,9 +101,11 @@ class TreeStore:
         self.close()
 
     def state(self) -> tuple[int, int]:
-        """Return (tree size, position of the last leaf's event)."""
-        [(size, last)] = self.db.query("SELECT size, last_position FROM ledger_state WHERE id = 1")
-        return int(size), int(last)
+        """Return (tree size, position of the last leaf's event), read from the last leaf."""
+        rows = self.db.query(
+            "SELECT leaf_index, position FROM ledger_leaves ORDER BY leaf_index DESC LIMIT 1"
+        )
+        return (int(rows[0][0]) + 1, int(rows[0][1])) if rows else (0, 0)
 
     def size(self) -> int:
         """Return the number of leaves in the stored tree."""
@@ -176,7 +169,7 @@ class TreeStore:
         nodes: Sequence[Node],
         aggregates: dict[str, tuple[str, str | None]],
     ) -> None:
-        """Write a batch of leaves, their new nodes and the new size (inside a transaction)."""
+        """Write a batch of leaves and their new nodes (inside a transaction)."""
         leaves = [(r.leaf_index, r.position, r.leaf, r.recorded_at, r.kind, r.area) for r in rows]
         known = [(key, kind, area) for key, (kind, area) in aggregates.items()]
         if self.db.is_postgres:
@@ -203,10 +196,6 @@ class TreeStore:
                 "ON CONFLICT DO NOTHING",
                 known,
             )
-        self.db.execute(
-            "UPDATE ledger_state SET size = ?, last_position = ? WHERE id = 1",
-            [rows[-1].leaf_index + 1, rows[-1].position],
-        )
 
     def add_checkpoint(self, size: int, root: bytes, note: str, cut_at: str) -> StoredCheckpoint:
         """Store a signed checkpoint and return it."""
@@ -216,6 +205,9 @@ class TreeStore:
                 "RETURNING id",
                 [size, root, note, cut_at],
             )
+        if self.checkpoint_file is not None:
+            # After the commit: the file never names a checkpoint the database lacks.
+            self.checkpoint_file.append(note, cut_at)
         return StoredCheckpoint(int(checkpoint_id), size, root, note, cut_at)
 
     def latest_checkpoint(self) -> StoredCheckpoint | None:
@@ -223,12 +215,12 @@ class TreeStore:
         rows = self.db.query(
             f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id DESC LIMIT 1"
         )
-        return _checkpoint(rows[0]) if rows else None
+        return checkpoint_row(rows[0]) if rows else None
 
     def checkpoints(self) -> list[StoredCheckpoint]:
         """Return every stored checkpoint, oldest first."""
         rows = self.db.query(f"SELECT {_CHECKPOINT_COLUMNS} FROM ledger_checkpoints ORDER BY id")
-        return [_checkpoint(r) for r in rows]
+        return [checkpoint_row(r) for r in rows]
 
     def last_delivery(self, authority: str) -> StoredCheckpoint | None:
         """Return the checkpoint of the last export made for an authority, if any."""
@@ -238,7 +230,7 @@ class TreeStore:
             "ON c.id = e.checkpoint_id WHERE e.authority = ? ORDER BY e.id DESC LIMIT 1",
             [authority],
         )
-        return _checkpoint(rows[0]) if rows else None
+        return checkpoint_row(rows[0]) if rows else None
 
     def record_export(
         self,

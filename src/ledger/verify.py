@@ -11,24 +11,21 @@ the remaining payload checksums. Needs only the pure ledger modules.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope, parse_bag_info, parse_manifest, sha256_file
 from frispor.ledger.checkpoint import Checkpoint, CheckpointError, parse_and_verify_checkpoint
-from frispor.ledger.keys import (
-    SigningError,
-    format_verifier_key,
-    load_public_key,
-    parse_verifier_key,
-    verify_bytes,
-)
+from frispor.ledger.cosign import WitnessKey, as_cut, valid_cosigners
+from frispor.ledger.keys import SigningError, verify_bytes
 from frispor.ledger.merkle import ProofError, verify_consistency
+from frispor.ledger.timestamp import TsaTrust
+from frispor.ledger.verify_key import LogKey
 from frispor.ledger.verify_lines import check_evidence, check_lines
+from frispor.ledger.verify_stamps import StampReport, check_stamps
 
 __all__ = ["BagError", "VerifiedBag", "verify_bag"]
 
@@ -54,34 +51,8 @@ class VerifiedBag:
     event_count: int
     previous_size: int | None
     info: dict[str, str]
-
-
-@dataclass(frozen=True)
-class _Key:
-    """The log's public key; a PEM key has no name, so the checkpoint's origin names it."""
-
-    public: Ed25519PublicKey
-    name: str | None
-
-    @classmethod
-    def load(cls, key: bytes | str) -> _Key:
-        try:
-            if isinstance(key, bytes) and key.lstrip().startswith(b"-----BEGIN"):
-                return cls(load_public_key(key), None)
-            text = (key.decode() if isinstance(key, bytes) else key).strip()
-            return cls(load_public_key(text), parse_verifier_key(text).name)
-        except (SigningError, UnicodeDecodeError) as error:
-            raise BagError(
-                f"the key is not an Ed25519 public key or verifier key: {error}"
-            ) from None
-
-    def verifier_key(self, note: str) -> str:
-        name = self.name or note.split("\n", 1)[0]
-        raw = self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        try:
-            return format_verifier_key(name, raw)
-        except SigningError:
-            raise BagError(f"{bag.CHECKPOINT}: bad format: {name!r} is not a log origin") from None
+    stamps: list[StampReport] = field(default_factory=list)
+    cosigners: dict[str, int] = field(default_factory=dict)  # witness name -> cosigning time
 
 
 def _read_text(root: Path, path: str) -> str:
@@ -97,12 +68,21 @@ def _files(root: Path, under: Path) -> set[str]:
 
 class _Verifier:
     def __init__(
-        self, root: Path, key: bytes | str, previous: str | None, origin: str | None
+        self,
+        root: Path,
+        key: bytes | str,
+        previous: str | None,
+        origin: str | None,
+        tsa: TsaTrust | None = None,
+        require_timestamp: bool = False,
+        witnesses: tuple[list[WitnessKey], int] = ([], 0),
     ) -> None:
         self.root, self.key, self.previous, self.origin = root, key, previous, origin
+        self.tsa, self.require_timestamp = tsa, require_timestamp
+        self.witnesses, self.quorum = witnesses
 
     def run(self) -> VerifiedBag:
-        key = _Key.load(self.key)
+        key = LogKey.load(self.key)
         self._layout()
         self._signature(key.public)
         self._tagmanifest()
@@ -110,6 +90,14 @@ class _Verifier:
         note = _read_text(self.root, bag.CHECKPOINT)
         vkey = key.verifier_key(note)
         checkpoint = self._checkpoint(note, vkey, info)
+        cosigners = valid_cosigners(note, self.witnesses)
+        if len(cosigners) < self.quorum:
+            names = ", ".join(sorted(cosigners)) or "none"
+            raise BagError(
+                f"{bag.CHECKPOINT}: {len(cosigners)} valid cosignatures of the named witnesses "
+                f"({names}), {self.quorum} required: no quorum vouches that this history is the "
+                "one they saw"
+            )
         scope = Scope.from_info(info)
         full = info["Frispor-Export-Kind"] == "full"
         if full != scope.is_full or info["Frispor-Export-Kind"] not in ("full", "subset"):
@@ -130,8 +118,14 @@ class _Verifier:
                 raise BagError(f"{path} does not match its checksum in {bag.MANIFEST}")
         # Last: the lines and checksums above name a difference more precisely.
         self._oxum(info)
+        previous_note = None
+        if (self.root / bag.PREVIOUS_CHECKPOINT).is_file():
+            previous_note = _read_text(self.root, bag.PREVIOUS_CHECKPOINT)
+        stamps = check_stamps(
+            self.root, as_cut(note), previous_note, self.tsa, require=self.require_timestamp
+        )
         kind = "full" if full else "subset"
-        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info)
+        return VerifiedBag(checkpoint, scope, kind, count, previous_size, info, stamps, cosigners)
 
     def _layout(self) -> None:
         if not self.root.is_dir():
@@ -277,7 +271,21 @@ def _head(checkpoint: Checkpoint) -> tuple[int, str]:
 
 
 def verify_bag(
-    path: Path, key: bytes | str, *, previous: str | None = None, origin: str | None = None
+    path: Path,
+    key: bytes | str,
+    *,
+    previous: str | None = None,
+    origin: str | None = None,
+    tsa: TsaTrust | None = None,
+    require_timestamp: bool = False,
+    witnesses: list[WitnessKey] | None = None,
+    quorum: int = 0,
 ) -> VerifiedBag:
-    """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError."""
-    return _Verifier(path, key, previous, origin).run()
+    """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError.
+
+    With the TSA's certificate the bag's time-stamp tokens are checked too; with
+    require_timestamp a missing or bad token of the bag's checkpoint is a failure. With
+    witness keys, fewer than quorum valid cosignatures of them is a failure.
+    """
+    named = (witnesses or [], quorum)
+    return _Verifier(path, key, previous, origin, tsa, require_timestamp, named).run()

@@ -4,13 +4,15 @@ A database of the test's own on the shared server; its schema is created by a se
 step run as `postgres` (the app started once and stopped). A login role of this run's own gets
 what the runtime needs: INSERT and SELECT on the events table and nothing more on it, and full
 use of the read side's own tables (read models, idempotency keys, ledger). Then the app runs as
-that role. The role and the database are dropped at the end, also on failure.
+that role. The ledger's tables are append-only like the events: INSERT and SELECT only. The role
+and the database are dropped at the end, also on failure.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -24,6 +26,7 @@ from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
 from frispor.api.settings import Settings
+from frispor.ledger.schema import GUARDED
 from frispor.ledger.store import TreeStore
 from frispor.store.env import APP_NAME, EVENTS_TABLE_POSTGRES, store_env
 from tests.api.conftest import Api
@@ -72,13 +75,14 @@ def limited() -> Iterator[Limited]:
                     pass
                 TreeStore.open(owner_url).close()
                 admin.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
-                admin.execute(f"GRANT SELECT, INSERT ON {EVENTS_TABLE_POSTGRES} TO {role}")
+                for table in (EVENTS_TABLE_POSTGRES, *GUARDED):
+                    admin.execute(f"GRANT SELECT, INSERT ON {table} TO {role}")
                 others = [
                     row[0]
                     for row in admin.execute(
                         "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                        "AND tablename <> %s",
-                        (EVENTS_TABLE_POSTGRES,),
+                        "AND tablename <> ALL(%s)",
+                        ([EVENTS_TABLE_POSTGRES, *GUARDED],),
                     )
                 ]
                 for table in others:  # the read side's own tables may change
@@ -157,3 +161,49 @@ def test_the_app_records_decisions_as_the_limited_role(
         assert wait.status_code == 200, "the read models did not follow as the limited role"
     failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert not failures, failures  # the runners and the ledger follower ran as the role too
+    assert not [r for r in caplog.records if "can change or remove" in r.getMessage()]
+
+
+def test_the_limited_role_may_not_change_ledger_rows(limited: Limited) -> None:
+    """INSERT and SELECT only on the ledger's tables; the triggers stay out of its reach."""
+    column = {
+        "ledger_nodes": "hash",
+        "ledger_checkpoints": "note",
+        "ledger_timestamps": "tsa",
+        "ledger_cosignatures": "line",
+    }
+    with psycopg.connect(limited.app_url, autocommit=True) as conn:
+        for table in GUARDED:
+            conn.execute(f"SELECT count(*) FROM {table}")
+            name = column.get(table, "kind")
+            for statement in (
+                f"UPDATE {table} SET {name} = {name}",
+                f"DELETE FROM {table}",
+                f"TRUNCATE {table} CASCADE",
+                f"ALTER TABLE {table} DISABLE TRIGGER USER",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+                    conn.execute(statement)
+
+
+def _serve_warnings(url: str, caplog: pytest.LogCaptureFixture) -> list[str]:
+    settings = Settings.model_validate({"DATABASE_URL": url})
+    with caplog.at_level(logging.WARNING, "frispor.ledger"), TestClient(create_app(settings)):
+        for _ in range(50):  # the follower checks on its first connection, within a second
+            found = [
+                r.getMessage() for r in caplog.records if "can change or remove" in r.getMessage()
+            ]
+            if found:
+                return found
+            time.sleep(0.1)
+    return []
+
+
+def test_serve_warns_when_its_role_could_unguard_the_tables(
+    limited: Limited, caplog: pytest.LogCaptureFixture
+) -> None:
+    [warning] = _serve_warnings(limited.owner_url, caplog)
+    assert "the database role postgres can change or remove stored events or ledger rows" in warning
+    assert "superuser" in warning and "docs/operations-postgres.md" in warning
+    caplog.clear()
+    assert _serve_warnings(limited.app_url, caplog) == []

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from ledger_testkit import ORIGIN
+from tsa_testkit import Tsa, running_tsa
 
 from frispor.demo import load_demo
 from frispor.domain.application import Frispor
@@ -43,3 +45,10 @@ def store(database_url: str, app: Frispor) -> Iterator[TreeStore]:
     tree_store = TreeStore.open(database_url)
     yield tree_store
     tree_store.close()
+
+
+@pytest.fixture
+def tsa(tmp_path: Path) -> Iterator[Tsa]:
+    """A real RFC 3161 TSA on loopback (openssl ts -reply), with a test CA of its own."""
+    with running_tsa(tmp_path / "tsa") as authority:
+        yield authority

@@ -50,6 +50,17 @@ def raw_sql(database_url: str) -> Callable[[str, tuple[object, ...]], list[tuple
     return run
 
 
+def unguard(database_url: str, *tables: str) -> None:
+    """Take the append-only triggers off ledger tables, as the database superuser can."""
+    run = raw_sql(database_url)
+    for table in tables:
+        if database_url.startswith("sqlite"):
+            run(f"DROP TRIGGER IF EXISTS {table}_no_update", ())
+            run(f"DROP TRIGGER IF EXISTS {table}_no_delete", ())
+        else:
+            run(f"ALTER TABLE {table} DISABLE TRIGGER USER", ())
+
+
 def tamper_event_state(database_url: str, position: int, state: bytes) -> None:
     """Overwrite a stored event as a malicious operator would: disable the guard first."""
     run = raw_sql(database_url)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from ledger_testkit import raw_sql, stored_state, tamper_event_state
+from ledger_testkit import raw_sql, stored_state, tamper_event_state, unguard
 
 from frispor.api.cli_ledger import ledger_check
 from frispor.domain.application import Frispor
@@ -71,6 +71,7 @@ def test_removed_event_is_named(synced: TreeStore, app: Frispor, database_url: s
 
 def test_edited_ledger_tables_are_found(synced: TreeStore, app: Frispor, database_url: str) -> None:
     run = raw_sql(database_url)
+    unguard(database_url, "ledger_leaves")
     run("UPDATE ledger_leaves SET area = 'skole' WHERE leaf_index = 12", ())
     [problem] = check_ledger(synced, app.recorder)
     assert problem.startswith("position 13 (leaf 12): the ledger files it under ")
@@ -81,6 +82,7 @@ def test_edited_node_and_checkpoint_are_found(
     synced: TreeStore, app: Frispor, database_url: str
 ) -> None:
     run = raw_sql(database_url)
+    unguard(database_url, "ledger_nodes", "ledger_checkpoints")
     [(good,)] = run("SELECT hash FROM ledger_nodes WHERE level = 2 AND idx = 3", ())
     run("UPDATE ledger_nodes SET hash = ? WHERE level = 2 AND idx = 3", (b"\x00" * 32,))
     assert check_ledger(synced, app.recorder) == [

@@ -22,6 +22,7 @@ from frispor.api.ledger_service import signer_of
 from frispor.api.params import Position
 from frispor.api.schemas.common import BODY_ERRORS, Strict
 from frispor.api.scope import ReadScope, sees_export
+from frispor.api.timestamp_service import stamp_once
 from frispor.domain.aggregate import Envelope
 from frispor.domain.errors import NotFoundError
 from frispor.domain.values import Area, Role
@@ -29,6 +30,7 @@ from frispor.ledger.bag import Scope
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.follow import sync
 from frispor.ledger.store import TreeStore
+from frispor.ledger.witnessing import cosigned_note
 
 router = APIRouter(tags=["ledger"])
 
@@ -43,12 +45,13 @@ class ExportCreate(Strict):
 
 @router.get("/ledger/checkpoint")
 def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
-    """The latest signed checkpoint (C2SP signed note: origin, tree size, root)."""
+    """The latest signed checkpoint (C2SP signed note: origin, tree size, root; cosignatures)."""
     with TreeStore.open(services.settings.database_url) as store:
         latest = store.latest_checkpoint()
-    if latest is None:
+        note = cosigned_note(store, latest) if latest is not None else None
+    if note is None:
         raise NotFoundError("no checkpoint has been cut yet", field="checkpoint")
-    return Response(latest.note, media_type="text/plain; charset=utf-8")
+    return Response(note, media_type="text/plain; charset=utf-8")
 
 
 @router.get("/ledger/proofs/inclusion")
@@ -120,10 +123,17 @@ def create_export(
     scope = Scope(principal.organisation, area, body.period_from, body.period_to)
     root = services.settings.exports_dir
     staging = root / f"staging-{uuid4().hex}"
-    with TreeStore.open(services.settings.database_url) as store:
+    with TreeStore.open(services.settings.database_url, services.settings.checkpoint_file) as store:
         sync(store, services.app.recorder)
         try:
-            result = export_bag(store, services.app.recorder, signer, staging, scope)
+            result = export_bag(
+                store,
+                services.app.recorder,
+                signer,
+                staging,
+                scope,
+                stamp=stamp_once(services.settings),
+            )
         except ExportError as error:
             raise ApiError(422, "export", str(error)) from None
     final = root / str(result.export_id)

@@ -27,7 +27,10 @@ def health(services: ServicesDep) -> JSONResponse:
     for name, report in projections.items():
         services.metrics.lag_events.labels(name).set(report["behind"])
         services.metrics.lag_seconds.labels(name).set(report["seconds_behind"])
-    return JSONResponse({"status": "ok", "database": "ok", "projections": projections})
+    answer: dict[str, object] = {"status": "ok", "database": "ok", "projections": projections}
+    if services.ledger_status is not None:
+        answer["ledger"] = services.ledger_status()  # timestamping's lag; never blocks "ok"
+    return JSONResponse(answer)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)
