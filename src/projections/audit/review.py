@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -196,10 +197,19 @@ class Reviewer:
 
     def goals_and_measurements(self) -> None:
         """Goals measured less often than promised; measurements outside the trial period."""
+        self.goal_gaps()
+        self.measurements_outside()
+
+    def goals(self) -> Iterator[tuple[Goal, Trial]]:
+        """Every goal with its trial as they stand."""
         for goal in self.record.of_type(Goal):
             trial = self.record.state(goal.trial_id)
-            if not isinstance(trial, Trial):
-                continue
+            if isinstance(trial, Trial):
+                yield goal, trial
+
+    def goal_gaps(self) -> None:
+        """Goals measured less often than promised, up to the review's day."""
+        for goal, trial in self.goals():
             period = trial.in_force
             months = goal.terms.frequency.months
             ends = sorted(m.period.end for m in goal.measurements if m.period.end <= self.as_of)
@@ -208,7 +218,7 @@ class Reviewer:
             gaps = [
                 (a, b)
                 for a, b in zip(checkpoints, [*ends, last_day], strict=True)
-                if b > _add_months(a, months) + timedelta(days=31)
+                if b > measure_by(a, months)
             ]
             for start, end in gaps:
                 self.add(
@@ -222,6 +232,11 @@ class Reviewer:
                     self.pos(goal.id, Goal.Set, Goal.Revised),
                     end,
                 )
+
+    def measurements_outside(self) -> None:
+        """Measurements of a period outside the trial's."""
+        for goal, trial in self.goals():
+            period = trial.in_force
             for m in goal.measurements:
                 if not period.contains(m.period):
                     self.add(
@@ -312,14 +327,24 @@ def review(
     trial: str | None = None,
     since: date | None = None,
 ) -> list[Finding]:
-    """The findings of the record as of a day (today if None), for one trial, since a day."""
+    """The findings of the record as of a day (today if None), for one trial, since a day.
+
+    A finding about a day after `as_of` has not arisen yet as of that day.
+    """
     day = as_of or datetime.now(UTC).date()
     findings = Reviewer(record, day, late_after_days).run()
     return [
         f
         for f in findings
-        if (trial is None or f.trial_id == trial) and (since is None or f.day >= since.isoformat())
+        if (trial is None or f.trial_id == trial)
+        and (since is None or f.day >= since.isoformat())
+        and f.day <= day.isoformat()
     ]
+
+
+def measure_by(day: date, months: int) -> date:
+    """The last day a measurement after one ending `day` is not yet overdue."""
+    return _add_months(day, months) + timedelta(days=31)
 
 
 def _add_months(day: date, months: int) -> date:
