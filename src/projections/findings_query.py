@@ -27,6 +27,7 @@ class ReviewQuery:
     institution: str | None = None
     municipality: str | None = None
     area: str | None = None
+    within: frozenset[str] | None = None  # only these trials (None: every one)
     severity: str | None = None
     kind: str | None = None
     since: date | None = None
@@ -52,6 +53,11 @@ def review_page(
         if value is not None:
             where.append(f"{column} = %s")
             params.append(value)
+    if q.within is not None:
+        if not q.within:
+            return [], None
+        where.append(f"trial_id IN ({', '.join(['%s'] * len(q.within))})")
+        params += sorted(q.within)
     shown = "(CASE WHEN floating = 1 AND day > %s THEN %s ELSE day END)"
     if q.since is not None:
         where.append(f"{shown} >= %s")

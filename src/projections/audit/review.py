@@ -21,6 +21,16 @@ from frispor.domain.values import RuleCategory
 from frispor.projections.audit.record import Record
 
 SEVERITY = ("high", "medium", "low")
+KINDS = (
+    "announced-without-exemption",
+    "exemption-outside-trial",
+    "incompetent-grantor",
+    "goal-not-measured",
+    "measurement-outside-trial",
+    "order-overdue",
+    "retroactive-correction",
+    "late-recording",
+)
 
 
 @dataclass(frozen=True)
