@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -17,9 +16,7 @@ from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
 from frispor.projections.audit.diff import diff as diff_record
-from frispor.projections.audit.html import render
 from frispor.projections.audit.record import Record, load_record
-from frispor.projections.audit.review import review as review_record
 from frispor.projections.audit.status import (
     differences,
     institution_from_events,
@@ -112,46 +109,6 @@ def register(cli: typer.Typer) -> None:
             )
         console.print(table)
         console.print(f"{len(changes)} fields differ")
-
-    @cli.command()
-    def review(
-        format: Annotated[str, typer.Option(help="table, json or html")] = "table",
-        as_of: Annotated[str | None, typer.Option(help="review as of this day")] = None,
-        known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
-        trial: Annotated[str | None, typer.Option(help="only this trial")] = None,
-        out: Annotated[Path | None, typer.Option(help="write to this file")] = None,
-    ) -> None:
-        """The legal-certainty review: findings, each naming the events behind it."""
-        settings = Settings()
-        app = open_app(settings.eventsourcing_env())
-        try:
-            record = _load(app, moment(known_at))
-        finally:
-            app.close()
-        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
-        findings = review_record(record, day, settings.late_recording_days, trial)
-        if format == "json":
-            text = json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2)
-        elif format == "html":
-            text = render(record, findings, day, "Retssikkerhedsmæssig gennemgang")
-        else:
-            table = Table(title=f"Legal-certainty review as of {day}")
-            for col in ("severity", "finding", "day", "explanation", "events"):
-                table.add_column(col, overflow="fold")
-            for f in findings:
-                table.add_row(
-                    f.severity, f.code, f.day, f.explanation, ", ".join(map(str, f.positions))
-                )
-            if out is None:
-                console.print(table)
-                console.print(f"{len(findings)} findings")
-                return
-            text = "\n".join(f"{f.severity}\t{f.code}\t{f.day}\t{f.explanation}" for f in findings)
-        if out is not None:
-            out.write_text(text, encoding="utf-8")
-            console.print(f"{len(findings)} findings written to {out}")
-        else:
-            typer.echo(text)
 
 
 def _short(value: Any) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
+from frispor.projections.audit.review import Finding
 from frispor.projections.audit.spans import AS_OF, DAY
 from frispor.projections.catalog import active_tables
 from frispor.projections.db import Database
@@ -15,6 +16,7 @@ from frispor.projections.queries import _when
 # The review's order: severity, then the first event behind a finding; then a total order.
 ORDER = ("severity_rank", "first_position", "kind", "row_key", "valid_from")
 Cursor = tuple[int, int, str, str, str]
+KEYS = ("id", *(f.name for f in fields(Finding)))
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def review_all(db: Database, q: ReviewQuery) -> list[dict[str, Any]]:
 
 
 def _finding(data: dict[str, Any], shown: str, as_of: str) -> dict[str, Any]:
-    """A stored finding with the day asked filled in."""
+    """A stored finding with the day asked filled in, its keys in the review's order."""
     data["day"] = shown
     data["explanation"] = data["explanation"].replace(DAY, shown).replace(AS_OF, as_of)
-    return data
+    return {key: data[key] for key in KEYS}

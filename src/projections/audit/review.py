@@ -56,6 +56,11 @@ class Finding:
         """The finding as JSON-able data."""
         return {"id": self.id, **asdict(self)}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding from its JSON form (as the read model answers it)."""
+        return cls(**{k: v for k, v in data.items() if k != "id"})
+
 
 def in_force_days(x: Exemption) -> tuple[date, date] | None:
     """First and last day an exemption is in force as its state stands (None if never).
