@@ -16,6 +16,7 @@ from rich.table import Table
 
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
+from frispor.projections.areas import trial_areas
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import Finding
@@ -92,15 +93,19 @@ def register(cli: typer.Typer) -> None:
         db = Database(settings.database_url)
         try:
             catch_up_findings(app, db)
+            within = None
+            if area is not None:  # a trial's areas: its network's theme and its institutions'
+                areas = trial_areas(db, moment)
+                within = frozenset(t for t, of in areas.items() if area in of)
             query = ReviewQuery(
                 day,
                 moment,
                 trial,
                 institution,
                 municipality,
-                area,
-                severity,
-                kind,
+                within=within,
+                severity=severity,
+                kind=kind,
                 late_after_days=settings.late_recording_days,
             )
             findings = review_all(db, query)

@@ -28,7 +28,6 @@ class ReviewQuery:
     trial: str | None = None
     institution: str | None = None
     municipality: str | None = None
-    area: str | None = None
     within: frozenset[str] | None = None  # only these trials (None: every one)
     severity: str | None = None
     kind: str | None = None
@@ -48,7 +47,6 @@ def review_page(
         ("trial_id", q.trial),
         ("institution_id", q.institution),
         ("municipality", q.municipality),
-        ("area", q.area),
         ("severity", q.severity),
         ("kind", q.kind),
     ):

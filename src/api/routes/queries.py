@@ -21,6 +21,7 @@ from frispor.api.params import Day, Instant, PositionOrZero, jsonable
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
+from frispor.domain.exemption import ExemptionStatus
 from frispor.domain.topics import all_event_topics
 from frispor.domain.values import Area
 from frispor.projections.areas import trial_areas
@@ -95,12 +96,19 @@ def list_trials(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """Every trial with its status, phase and counts, as of a day and as known at a moment."""
+    """Trials with their status, phase and counts, as of a day and as known at a moment; paged."""
     _ready(services, min_position)
     scope = _scope(principal, services, known_at)
-    items = scope.keep(services.read.trials(as_of, known_at), lambda t: t["aggregate_id"])
-    return _answer(request, {"as_of": as_of, "known_at": known_at, "items": items})
+    after = decode(cursor, (str, str))
+    within = scope.readable_trials()  # paged in the database: the caller's reach as a filter
+    found = services.read.trials(as_of, known_at, within, after, limit + 1)
+    items, next_at = found[:limit], None
+    if len(found) > limit:
+        next_at = (items[-1]["period_start"], items[-1]["aggregate_id"])
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
 @router.get("/trials/{trial_id}")
@@ -147,19 +155,34 @@ def list_exemptions(
     municipality: str | None = None,
     trial: UUID | None = None,
     category: str | None = None,
+    status: ExemptionStatus | None = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """The exemptions register; with `in_force_on`, what was in force that day."""
+    """The exemptions register by status; with `in_force_on`, what was in force that day."""
     _ready(services, min_position)
     scope = _scope(principal, services, known_at)
     if trial is not None:
         scope.require_trial(trial)
+    after = decode(cursor, (str, str))
     rows = services.read.exemptions(
-        in_force_on, municipality, str(trial) if trial else None, category, known_at
+        in_force_on,
+        municipality,
+        str(trial) if trial else None,
+        category,
+        known_at,
+        status.value if status else None,
+        scope.readable_trials(),
+        after,
+        limit + 1,
     )
-    rows = scope.keep(rows, lambda r: r["trial_id"])
-    return _answer(request, {"in_force_on": in_force_on, "known_at": known_at, "items": rows})
+    items, next_at = rows[:limit], None
+    if len(rows) > limit:
+        next_at = (items[-1]["in_force_from"] or "", items[-1]["aggregate_id"])
+    body = {"in_force_on": in_force_on, "known_at": known_at, **page(items, next_at)}
+    return _answer(request, body)
 
 
 @router.get("/goals/{goal_id}")
@@ -182,14 +205,24 @@ def get_goal(
 
 @router.get("/history/{aggregate_id}")
 def get_history(
-    aggregate_id: UUID, request: Request, services: ServicesDep, principal: ReviewerDep
+    aggregate_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: ReviewerDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """Every event of one aggregate, oldest first (an authority: of its area's trials)."""
+    """The events of one aggregate, oldest first (an authority: of its area's trials); paged."""
     _scope(principal, services).require_aggregate(aggregate_id)
-    events = history(services.db, aggregate_id)
-    if not events:
+    after = decode(cursor, (int,))
+    start = after[0] if after else 0
+    events = history(services.db, aggregate_id, limit + 1, start)
+    if not events and not start:
         raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
-    return _answer(request, {"aggregate_id": aggregate_id, "items": [describe(e) for e in events]})
+    shown = events[:limit]
+    next_at = (shown[-1].position,) if len(events) > limit else None
+    items = [describe(e) for e in shown]
+    return _answer(request, {"aggregate_id": aggregate_id, **page(items, next_at)})
 
 
 @router.get("/events")
