@@ -39,3 +39,17 @@ def test_review_formats_on_a_pipe(database_url: str, tmp_path: Path) -> None:
     assert "announced-without-exemption" in (tmp_path / "r.html").read_text()
     wrong = run("--format", "xml")
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
+
+
+def test_diff_as_json_shows_the_correction_whole(database_url: str, tmp_path: Path) -> None:
+    assert frispor("demo", cwd=tmp_path, database_url=database_url).returncode == 0
+    moments = ("--known-at", "2018-09-01", "--known-at", "2018-10-01")
+    result = frispor("diff", *moments, "--format", "json", cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    changes = json.loads(result.stdout)
+    [goal] = [c for c in changes if c["kind"] == "Goal" and c["field"] == "measurements"]
+    assert goal["changed"] == [{"path": "measurements[1].value", "before": "70", "after": "68"}]
+    assert [e["type"] for e in goal["events"]] == ["Corrected"]
+    assert len(json.dumps(goal["before"])) > 80  # the whole value, not cut at 77 characters
+    table = frispor("diff", *moments, cwd=tmp_path, database_url=database_url)
+    assert "measurements[1].value" in table.stdout and '"68"' in table.stdout

@@ -354,6 +354,8 @@ def test_diff_names_the_correction(demo: tuple[Frispor, Database]) -> None:
     assert any(c.field == "(record)" and c.after == "created" for c in changes)
     assert corrected[0].before[-1]["value"] == "70" and corrected[0].after[-1]["value"] == "68"
     assert [e["type"] for e in corrected[0].events] == ["Corrected"]
+    assert corrected[0].details == [("measurements[1].value", "70", "68")]
+    assert corrected[0].as_dict()["before"] == corrected[0].before  # whole, not cut short
 
 
 def test_html_report_is_self_contained(demo: tuple[Frispor, Database]) -> None:
