@@ -1,4 +1,9 @@
-"""Keeps the findings read model: per event, the findings of the groups it belongs to again."""
+"""Keeps the findings read model: per event, its own findings and its trial's again.
+
+A trial's group (the trial and every aggregate in it) is recomputed from its events as they
+come; its network and programme are read, not copied: their events are kept once, shared by
+every group of theirs, so a network's enrolment count does not touch its hundreds of trials.
+"""
 
 from __future__ import annotations
 
@@ -9,32 +14,37 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from frispor.domain.aggregate import Event
+from frispor.domain.aggregate import Aggregate, Corrected, Event
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
+from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.projections.audit.record import Record
-from frispor.projections.audit.spans import spans_of
+from frispor.projections.audit.record import Record, _replay_all
+from frispor.projections.audit.spans import event_spans, state_spans
 from frispor.projections.db import Cursor, Database
 from frispor.projections.findings import VIEW, version_of
 from frispor.projections.history import feed
 from frispor.projections.rows import Change, write_batch
-from frispor.projections.runner import Runner
+from frispor.projections.runner import CORRECTED_TOPIC, Runner
+from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
 
 Rows = dict[tuple[str, str], Version]
+Delta = dict[tuple[str, str], Version | None]
+PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
 
 
 @dataclass
 class Group:
-    """A group's events so far (as a record) and the rows they make."""
+    """A group's events so far (as a record) and the state findings they make."""
 
     record: Record = field(default_factory=lambda: Record(None))
+    parents: tuple[UUID, ...] = ()  # a trial's network and programme
     rows: Rows = field(default_factory=dict)
 
 
 class FindingsRunner(Runner):
-    """A runner whose rows are a group's findings, recomputed for each event of the group."""
+    """A runner whose rows are findings, kept per group of aggregates."""
 
     def __init__(
         self,
@@ -48,13 +58,16 @@ class FindingsRunner(Runner):
         super().__init__(app, db, view, table, batch_size, cache_size)
         self.wanted = []  # every event: any of them may have been recorded late
         self._groups: OrderedDict[UUID, Group] = OrderedDict()
-        self._member_of: dict[UUID, list[UUID]] = {}  # aggregate → its groups
+        self._home: dict[UUID, UUID] = {}  # aggregate → its group
         self._joined: list[tuple[str, str]] = []  # (aggregate, group) found in this batch
+        self._parent: dict[UUID, bool] = {}  # whether an aggregate is a programme or network
+        self._shared: dict[UUID, Record] = {}  # a programme's or network's events
+        self._latest: dict[UUID, Aggregate] = {}  # its state after them
 
     def _reset(self) -> None:
         super()._reset()
-        self._groups.clear()
-        self._member_of.clear()
+        for cache in (self._groups, self._home, self._parent, self._shared, self._latest):
+            cache.clear()
         self._joined.clear()
 
     def _concerns(self, n: Notification) -> bool:
@@ -72,80 +85,134 @@ class FindingsRunner(Runner):
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = UUID(str(n.originator_id))
         event = decode_event(n.topic, agg, n.originator_version, n.state)
-        for group_id in self._groups_of(agg, event, n.id):
-            group = self._group(group_id, n.id)
-            group.record.events.setdefault(agg, []).append(event)
-            group.record.positions[event.event_id] = n.id
-            rows = rows_of(group.record, group_id)
-            old = group.rows
-            delta = {i: rows.get(i) for i in old.keys() | rows.keys() if old.get(i) != rows.get(i)}
-            group.rows = rows
-            recorded = iso_time(event.timestamp)
-            # Version 2: the table may hold rows of the group already (its first event is
-            # another aggregate's), so the batch writer reads them.
-            changes.setdefault(group_id, []).append((recorded, n.id, 2, delta))
+        recorded = iso_time(event.timestamp)
+        if self._is_parent(agg, n.topic):
+            record = self._parent_record(agg, n.id)
+            record.events.setdefault(agg, []).append(event)
+            record.positions[event.event_id] = n.id
+            self._latest.pop(agg, None)
+            if event.originator_version == 1:
+                self._join(agg, agg)
+            delta: Delta = {v.identity: v for v in _versions(event_spans(record, event))}
+            changes.setdefault(agg, []).append((recorded, n.id, 2, delta))
+            if isinstance(event, Corrected):  # its trials' grantors may be judged anew
+                for trial in self._trials_of(agg):
+                    group = self._group(trial, n.id + 1)
+                    changes.setdefault(trial, []).append((recorded, n.id, 2, self._state(group)))
+            return
+        home = self._home_of(agg, event)
+        group = self._group(home, n.id)
+        group.record.events.setdefault(agg, []).append(event)
+        group.record.positions[event.event_id] = n.id
+        if isinstance(event, Trial.Approved):
+            group.parents = (event.network_id, event.programme_id)
+            for parent in group.parents:
+                self._join(parent, agg)
+        delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
+        if group.parents:
+            delta |= self._state(group)
+        changes.setdefault(home, []).append((recorded, n.id, 2, delta))
 
-    def _groups_of(self, agg: UUID, event: Event, position: int) -> list[UUID]:
-        """The groups an aggregate belongs to; on its first event, which it joins."""
-        if event.originator_version == 1:
-            home = _home(agg, event)
-            self._join(agg, home)
-            if isinstance(event, Trial.Approved):
-                # A grantor's competence is judged against the trial's network and programme.
-                for parent in (event.network_id, event.programme_id):
-                    self._member_of.setdefault(parent, self._stored_groups(parent))
-                    self._join(parent, agg)
-            return [home]
-        if agg not in self._member_of:
-            self._member_of[agg] = self._stored_groups(agg)
-        return list(self._member_of[agg])
+    def _state(self, group: Group) -> Delta:
+        """Recompute a trial's state findings; what changed."""
+        record = group.record
+        for parent in group.parents:
+            record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
+        # Within one computation every state is asked for many times: computed once.
+        record.cache = {("state", p, None): self._parent_state(p) for p in group.parents}
+        try:
+            trial = next(iter(record.events))  # the group's id: the trial, first in
+            rows = {v.identity: v for v in _versions(state_spans(record, trial))}
+        finally:
+            record.cache = None
+        old, group.rows = group.rows, rows
+        return {i: rows.get(i) for i in old.keys() | rows.keys() if old.get(i) != rows.get(i)}
+
+    def _is_parent(self, agg: UUID, topic: str) -> bool:
+        if agg not in self._parent:
+            if topic and topic != CORRECTED_TOPIC:  # an event's topic names its aggregate's kind
+                self._parent[agg] = topic.startswith(PARENTS)
+            else:
+                first = self.app.recorder.select_events(agg, limit=1)
+                self._parent[agg] = bool(first) and first[0].topic.startswith(PARENTS)
+        return self._parent[agg]
+
+    def _parent_record(self, agg: UUID, position: int | None) -> Record:
+        """A programme's or network's events so far (read back before `position`)."""
+        record = self._shared.get(agg)
+        if record is None:
+            record = self._shared[agg] = Record(None)
+            logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=[agg])
+            for entry in logged:
+                if position is None or entry.position < position:
+                    record.events.setdefault(agg, []).append(entry.event)
+                    record.positions[entry.event.event_id] = entry.position
+        return record
+
+    def _parent_state(self, agg: UUID) -> Aggregate | None:
+        if agg not in self._latest:
+            events = self._parent_record(agg, None).events.get(agg)
+            if not events:
+                return None
+            self._latest[agg] = _replay_all(corrected(events))
+        return self._latest[agg]
+
+    def _home_of(self, agg: UUID, event: Event) -> UUID:
+        """The group an aggregate belongs to; on its first event, it joins it."""
+        if agg not in self._home:
+            if event.originator_version == 1:
+                self._join(agg, _home(agg, event))
+            else:
+                rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", agg)
+                self._home[agg] = UUID(rows[0]) if rows else agg
+        return self._home[agg]
 
     def _join(self, agg: UUID, group_id: UUID) -> None:
-        groups = self._member_of.setdefault(agg, [])
-        if group_id not in groups:
-            groups.append(group_id)
-            self._joined.append((str(agg), str(group_id)))
+        if not self._is_parent(agg, ""):
+            self._home[agg] = group_id
+        self._joined.append((str(agg), str(group_id)))
 
-    def _stored_groups(self, agg: UUID) -> list[UUID]:
-        rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", str(agg))
-        return [UUID(r) for r in rows]
+    def _trials_of(self, parent: UUID) -> list[UUID]:
+        rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
+        stored = {UUID(r) for r in rows} | {UUID(g) for a, g in self._joined if a == str(parent)}
+        return sorted(stored - {parent})
 
-    def _read(self, sql: str, value: str) -> list[str]:
+    def _read(self, sql: str, value: UUID) -> list[str]:
         with self.db.transaction() as cur:
             table = self._at[0] if self._at else ""
-            return [str(r[0]) for r in cur.execute(sql.format(table), (value,))]
+            return [str(r[0]) for r in cur.execute(sql.format(table), (str(value),))]
 
     def _group(self, group_id: UUID, position: int) -> Group:
-        """The group as followed so far, or read back from the log up to `position`."""
+        """The group as followed so far, or read back from the log before `position`."""
         group = self._groups.get(group_id)
         if group is None:
-            members = {
-                UUID(a)
-                for a in self._read(
-                    "SELECT aggregate_id FROM {}_members WHERE group_id = %s", str(group_id)
-                )
-            }
-            members |= {UUID(a) for a, g in self._joined if g == str(group_id)}
-            group = Group()
-            logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=sorted(members))
-            for entry in logged:
-                if entry.position < position:
-                    group.record.events.setdefault(entry.event.originator_id, []).append(
-                        entry.event
-                    )
-                    group.record.positions[entry.event.event_id] = entry.position
-            group.rows = rows_of(group.record, group_id)
+            group = self._load(group_id, position)
             self._groups[group_id] = group
         self._groups.move_to_end(group_id)
         while len(self._groups) > self._cache_size:
             self._groups.popitem(last=False)
         return group
 
+    def _load(self, group_id: UUID, position: int) -> Group:
+        rows = self._read("SELECT aggregate_id FROM {}_members WHERE group_id = %s", group_id)
+        members = {UUID(a) for a in rows} | {UUID(a) for a, g in self._joined if g == str(group_id)}
+        members = {m for m in members if not self._is_parent(m, "")}
+        group = Group()
+        group.record.events[group_id] = []  # first: the group's id leads its record
+        logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=sorted(members | {group_id}))
+        for entry in logged:
+            if entry.position < position:
+                group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
+                group.record.positions[entry.event.event_id] = entry.position
+        first = group.record.events[group_id]
+        if first and isinstance(first[0], Trial.Approved):
+            group.parents = (first[0].network_id, first[0].programme_id)
+            self._state(group)
+        return group
 
-def rows_of(record: Record, group_id: UUID) -> Rows:
-    """The rows of a group's findings as its events so far make them."""
-    versions = [version_of(s) for s in spans_of(record, group_id)]
-    return {v.identity: v for v in versions}
+
+def _versions(spans: Any) -> list[Version]:
+    return [version_of(s) for s in spans]
 
 
 def _home(agg: UUID, created: Any) -> UUID:

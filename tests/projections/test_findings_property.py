@@ -53,6 +53,7 @@ action = st.one_of(
     st.tuples(st.just("end"), day),
     st.tuples(st.just("extend"), day),
     st.tuples(st.just("escalate"), st.integers(0, 3), day),
+    st.tuples(st.just("correct-ministry"), st.sampled_from(["Sundhedsministeriet", OIM])),
 )
 moment = st.none() | st.integers(0, 900).map(
     lambda n: datetime.combine(date(2017, 6, 1) + timedelta(days=n), time(12), tzinfo=UTC)
@@ -137,6 +138,18 @@ def _apply(story: Story, store: Store, step: tuple[Any, ...]) -> None:
     elif kind == "extend":
         story.at(step[1])
         app.extend_trial(env(OIM, step[1]), story.trial, step[1] + timedelta(days=365))
+    elif kind == "correct-ministry":  # the programme's: the grantor may become incompetent
+        programme = app.repository.get(story.trial).programme_id
+        established = app.history(programme)[0]
+        story.at(story.clock.now.date() + timedelta(days=2))
+        app.correct(
+            env(OIM, story.clock.now.date()),
+            programme,
+            event_id=established.event_id,
+            field="ministry",
+            new_value=step[1],
+            reason="rettelse",
+        )
     elif kind == "escalate":
         orders = _open_orders(app, story)
         if orders:

@@ -288,35 +288,39 @@ class Reviewer:
     def late_recordings_and_corrections(self) -> None:
         """Decisions recorded long after they took effect; corrections of earlier events."""
         for event in self.record.all_events():
-            trial, institution = self._context(event.originator_id)
-            if isinstance(event, Corrected):
-                self.add(
-                    "retroactive-correction",
-                    "medium",
-                    "Earlier record corrected",
-                    f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
-                    f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
-                    trial,
-                    institution,
-                    [self.record.position(event), *self._target_pos(event)],
-                    event.timestamp.date(),
-                )
-                continue
-            delay = (event.timestamp.date() - event.effective_on).days
-            if event.bookkeeping:
-                continue
-            if delay > self.late_after and event.effective_on <= self.as_of:
-                self.add(
-                    "late-recording",
-                    "low",
-                    "Recorded long after it took effect",
-                    f"{type(event).__qualname__} took effect {event.effective_on} but was "
-                    f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
-                    trial,
-                    institution,
-                    [self.record.position(event)],
-                    event.effective_on,
-                )
+            self.late_or_corrected(event)
+
+    def late_or_corrected(self, event: Event) -> None:
+        """The finding one event makes by itself: recorded late, or a correction."""
+        trial, institution = self._context(event.originator_id)
+        if isinstance(event, Corrected):
+            self.add(
+                "retroactive-correction",
+                "medium",
+                "Earlier record corrected",
+                f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
+                f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
+                trial,
+                institution,
+                [self.record.position(event), *self._target_pos(event)],
+                event.timestamp.date(),
+            )
+            return
+        delay = (event.timestamp.date() - event.effective_on).days
+        if event.bookkeeping:
+            return
+        if delay > self.late_after and event.effective_on <= self.as_of:
+            self.add(
+                "late-recording",
+                "low",
+                "Recorded long after it took effect",
+                f"{type(event).__qualname__} took effect {event.effective_on} but was "
+                f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
+                trial,
+                institution,
+                [self.record.position(event)],
+                event.effective_on,
+            )
 
     def _target_pos(self, c: Corrected) -> list[int]:
         return [

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
+from frispor.domain.aggregate import Event
 from frispor.domain.goal import Goal
 from frispor.domain.inspection import Order, OrderStatus
 from frispor.domain.institution import Institution
@@ -48,23 +49,41 @@ class Spanner(Reviewer):
         super().__init__(record, date.max, LEAST_LATE)
         self.spans: list[Span] = []
 
-    def all(self) -> list[Span]:
-        """Every finding of the record with the days it holds."""
+    def state_spans(self) -> list[Span]:
+        """The findings of the aggregates' states (not of single events), with their days."""
         self.announced_inspections()
         self.exemptions_beyond_trial_and_grantors()
         self.measurements_outside()
-        self.late_recordings_and_corrections()
-        events = {self.record.position(e): e for es in self.record.events.values() for e in es}
-        for f in self.findings:
-            delay = 0
-            if f.code == "late-recording":
-                event = events[f.positions[0]]
-                delay = (event.timestamp.date() - event.effective_on).days
-            self.spans.append(Span(f, date.fromisoformat(f.day), delay=delay))
-        self.findings = []
+        self._fixed()
         self.open_gaps()
         self.overdue_orders_spans()
         return [self._placed(s) for s in self.spans]
+
+    def event_spans(self, event: Event) -> list[Span]:
+        """The findings one event makes by itself (recorded late, a correction)."""
+        self.late_or_corrected(event)
+        for f in self.findings:
+            delay = 0
+            if f.code == "late-recording":
+                delay = (event.timestamp.date() - event.effective_on).days
+            self.spans.append(Span(f, date.fromisoformat(f.day), delay=delay))
+        self.findings = []
+        return [self._placed(s) for s in self.spans]
+
+    def _fixed(self) -> None:
+        """Findings made so far hold from their day on."""
+        self.spans += [Span(f, date.fromisoformat(f.day)) for f in self.findings]
+        self.findings = []
+
+    def _context(self, aggregate_id: UUID) -> tuple[UUID | None, UUID | None]:
+        # What an aggregate is about is set when it is created: read there, not replayed.
+        events = self.record.events.get(aggregate_id)
+        first = events[0] if events else None
+        if isinstance(first, Trial.Approved):
+            return aggregate_id, None
+        if isinstance(first, Institution.Enrolled):
+            return first.trial_id, aggregate_id
+        return getattr(first, "trial_id", None), getattr(first, "institution_id", None)
 
     def _placed(self, span: Span) -> Span:
         """The span with its institution's municipality and its trial's area."""
@@ -151,8 +170,11 @@ class Spanner(Reviewer):
                 self.spans.append(Span(self.findings.pop(), first, last))
 
 
-def spans_of(record: Record, group: UUID) -> list[Span]:
-    """The findings a group of aggregates (a trial, or one aggregate outside any) holds."""
-    first = record.events.get(group)
-    trial = str(group) if first and isinstance(first[0], Trial.Approved) else None
-    return [s for s in Spanner(record).all() if s.finding.trial_id == trial]
+def state_spans(record: Record, trial: UUID) -> list[Span]:
+    """The state findings of a trial's group (its aggregates, network and programme)."""
+    return [s for s in Spanner(record).state_spans() if s.finding.trial_id == str(trial)]
+
+
+def event_spans(record: Record, event: Event) -> list[Span]:
+    """The findings one event of the record makes by itself."""
+    return Spanner(record).event_spans(event)
