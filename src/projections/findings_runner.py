@@ -41,6 +41,15 @@ class Group:
     record: Record = field(default_factory=lambda: Record(None))
     parents: tuple[UUID, ...] = ()  # a trial's network and programme
     rows: Rows = field(default_factory=dict)
+    # States computed so far, kept from one event to the next: an event changes only its own
+    # aggregate's (and every list of a kind), so the others are not replayed again.
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+
+    def changed(self, agg: UUID) -> None:
+        """Forget what an event of `agg` may have changed."""
+        stale = [k for k in self.memo if k[0] == "of_type" or k[1] == agg]
+        for key in stale:
+            del self.memo[key]
 
 
 class FindingsRunner(Runner):
@@ -104,6 +113,7 @@ class FindingsRunner(Runner):
         group = self._group(home, n.id)
         group.record.events.setdefault(agg, []).append(event)
         group.record.positions[event.event_id] = n.id
+        group.changed(agg)
         if isinstance(event, Trial.Approved):
             group.parents = (event.network_id, event.programme_id)
             for parent in group.parents:
@@ -119,7 +129,8 @@ class FindingsRunner(Runner):
         for parent in group.parents:
             record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
         # Within one computation every state is asked for many times: computed once.
-        record.cache = {("state", p, None): self._parent_state(p) for p in group.parents}
+        group.memo.update({("state", p, None): self._parent_state(p) for p in group.parents})
+        record.cache = group.memo
         try:
             trial = next(iter(record.events))  # the group's id: the trial, first in
             rows = {v.identity: v for v in _versions(state_spans(record, trial))}

@@ -53,3 +53,18 @@ def test_diff_as_json_shows_the_correction_whole(database_url: str, tmp_path: Pa
     assert len(json.dumps(goal["before"])) > 80  # the whole value, not cut at 77 characters
     table = frispor("diff", *moments, cwd=tmp_path, database_url=database_url)
     assert "measurements[1].value" in table.stdout and '"68"' in table.stdout
+
+
+def test_synthetic_histories_fill_the_store_and_are_reviewed(
+    database_url: str, tmp_path: Path
+) -> None:
+    filled = frispor("demo", "--synthetic", "1500", cwd=tmp_path, database_url=database_url)
+    assert filled.returncode == 0 and filled.stderr == "", filled.stderr  # no bar on a pipe
+    assert "synthetic events" in filled.stdout
+    again = frispor("demo", "--synthetic", "300", cwd=tmp_path, database_url=database_url)
+    assert again.returncode == 0, again.stderr  # fresh ids: a store can be filled again
+    found = frispor("review", "--format", "json", cwd=tmp_path, database_url=database_url)
+    assert found.returncode == 0 and found.stderr == ""
+    assert {f["code"] for f in json.loads(found.stdout)} >= {"measurement-outside-trial"}
+    wrong = frispor("demo", "--synthetic", "0", cwd=tmp_path, database_url=database_url)
+    assert wrong.returncode == 2
