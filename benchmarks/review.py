@@ -91,7 +91,8 @@ def run(bench: Bench) -> list[Row]:
                 "ms at p99",
                 Figure((_p(values, 0.99),)),
                 goal=goal,
-                notes=f"p50 {statistics.median(values) * 1000:.2f} ms over {count:,} queries",
+                notes=f"p50 {statistics.median(values) * 1000:.2f} ms, p99 "
+                f"{_p(values, 0.99):.2f} ms over {count:,} queries",
             )
         )
     rows += [
