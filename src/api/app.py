@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import psycopg
 from eventsourcing import persistence
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from psycopg_pool import PoolTimeout
 
 from frispor.api import errors
@@ -17,6 +17,7 @@ from frispor.api.idempotency import IdempotencyStore
 from frispor.api.ledger_service import LedgerService
 from frispor.api.metrics import Metrics
 from frispor.api.middleware import Guard
+from frispor.api.parameters import known_parameters
 from frispor.api.routes import (
     corrections,
     exemptions,
@@ -93,6 +94,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         description="Every decision an immutable event; current status as of any day and as "
         "known at any moment. Errors are RFC 9457 problem details naming the broken rule.",
         lifespan=lifespan,
+        dependencies=[Depends(known_parameters)],
     )
     errors.install(api)
 

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import Progress, TaskID
+from rich.progress import TaskID
 
-from frispor.api import cli_audit, cli_ledger
+from frispor.api import cli_audit, cli_ledger, cli_review
 from frispor.api.affinity import pin
+from frispor.api.cli_review import bar as progress_bar
 from frispor.api.ledger_service import LedgerService
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
@@ -48,13 +49,26 @@ def app_for(settings: Settings | None = None) -> Frispor:
 
 
 @cli.command()
-def demo() -> None:
+def demo(
+    synthetic: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="instead: write about N events of synthetic histories, to measure at scale"
+        ),
+    ] = None,
+) -> None:
     """Load the seed trials of the source texts (once) and print a summary."""
     from frispor.api.summary import print_summary
     from frispor.demo import load_demo
 
     settings = Settings()
     app = app_for(settings)
+    if synthetic is not None:
+        try:
+            fill_synthetic(app, synthetic, settings.database_url)
+        finally:
+            app.close()
+        return
     try:
         result = load_demo(app)
         if result.partial:
@@ -123,6 +137,24 @@ def project(
         app.close()
 
 
+def fill_synthetic(app: Frispor, events: int, url: str) -> None:
+    """Write about `events` events of synthetic histories, with a bar on a terminal."""
+    from frispor.demo.bulk import generate_bulk
+
+    started, first = time.monotonic(), (app.recorder.max_notification_id() or 0) + 1
+    with progress_bar(events) as progress:
+        task = progress.add_task("synthetic histories", total=events)
+        written = generate_bulk(
+            app, events, seed=None, progress=lambda n: progress.advance(task, n)
+        )
+    seconds = time.monotonic() - started
+    last = app.recorder.max_notification_id() or 0
+    console.print(
+        f"Wrote {written:,} synthetic events into {url} (positions {first:,}-{last:,}) "
+        f"in {seconds:.1f} s."
+    )
+
+
 @cli.command()
 def rebuild(
     names: Annotated[list[str] | None, typer.Argument(help="read models to rebuild")] = None,
@@ -137,7 +169,7 @@ def rebuild(
     app, db = open_read_side(settings)
     try:
         head = app.recorder.max_notification_id() or 0
-        with Progress(console=console) as bar:
+        with progress_bar(head) as bar:
             for name in chosen:
                 task = bar.add_task(f"rebuild {name}", total=head or 1)
 
@@ -227,6 +259,7 @@ def _root() -> None:
 
 
 cli_audit.register(cli)
+cli_review.register(cli)
 cli_ledger.register(cli)
 
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
+from frispor.api.cli_review import bar, err
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
 from frispor.projections.audit.diff import diff as diff_record
-from frispor.projections.audit.html import render
 from frispor.projections.audit.record import Record, load_record
-from frispor.projections.audit.review import review as review_record
 from frispor.projections.audit.status import (
     differences,
     institution_from_events,
@@ -44,10 +41,11 @@ def moment(text: str | None) -> datetime | None:
 
 
 def _load(app: Frispor, known_at: datetime | None) -> Record:
+    """The whole log read once (a progress bar on a terminal's standard error)."""
     total = app.recorder.max_notification_id() or 0
-    with Progress(console=console, transient=True, disable=total < 20_000) as bar:
-        task = bar.add_task("reading the log", total=total)
-        return load_record(app, known_at, lambda n: bar.advance(task, n))
+    with bar(total) as progress:
+        task = progress.add_task("reading the log", total=total)
+        return load_record(app, known_at, lambda n: progress.advance(task, n))
 
 
 def _belongs(record: Record, aggregate_id: UUID, trial: str | None, inst: str | None) -> bool:
@@ -89,17 +87,25 @@ def register(cli: typer.Typer) -> None:
     @cli.command()
     def diff(
         known_at: Annotated[list[str], typer.Option(help="two moments, earlier first")],
+        format: Annotated[str, typer.Option(help="table or json")] = "table",
     ) -> None:
-        """What the record said differently at two moments, per field, with the events."""
-        if len(known_at) != 2:
-            console.print("[red]give --known-at twice: the earlier and the later moment[/]")
+        """What the record said differently at two moments: every changed field, whole values."""
+        if len(known_at) != 2 or format not in ("table", "json"):
+            err.print("[red]give --known-at twice (earlier, later) and --format table or json[/]")
             raise typer.Exit(2)
-        earlier, later = sorted(m for m in map(moment, known_at) if m is not None)
+        try:
+            earlier, later = sorted(m for m in map(moment, known_at) if m is not None)
+        except ValueError as error:
+            err.print(f"[red]--known-at: {error}[/]")
+            raise typer.Exit(2) from None
         app = open_app(Settings().eventsourcing_env())
         try:
             changes = diff_record(_load(app, later), earlier, later)
         finally:
             app.close()
+        if format == "json":
+            typer.echo(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))
+            return
         table = Table(title=f"Changes in the record between {earlier} and {later}")
         for col in ("aggregate", "field", "before", "after", "events (position type recorded)"):
             table.add_column(col, overflow="fold")
@@ -107,56 +113,16 @@ def register(cli: typer.Typer) -> None:
             cited = "; ".join(
                 f"{e['position']} {e['type']} {e['recorded_at'][:10]}" for e in c.events
             )
-            table.add_row(
-                f"{c.kind} {c.aggregate_id[:8]}", c.field, _short(c.before), _short(c.after), cited
-            )
+            for path, before, after in c.details:
+                table.add_row(
+                    f"{c.kind} {c.aggregate_id[:8]}", path, _whole(before), _whole(after), cited
+                )
         console.print(table)
         console.print(f"{len(changes)} fields differ")
 
-    @cli.command()
-    def review(
-        format: Annotated[str, typer.Option(help="table, json or html")] = "table",
-        as_of: Annotated[str | None, typer.Option(help="review as of this day")] = None,
-        known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
-        trial: Annotated[str | None, typer.Option(help="only this trial")] = None,
-        out: Annotated[Path | None, typer.Option(help="write to this file")] = None,
-    ) -> None:
-        """The legal-certainty review: findings, each naming the events behind it."""
-        settings = Settings()
-        app = open_app(settings.eventsourcing_env())
-        try:
-            record = _load(app, moment(known_at))
-        finally:
-            app.close()
-        day = date.fromisoformat(as_of) if as_of else datetime.now(UTC).date()
-        findings = review_record(record, day, settings.late_recording_days, trial)
-        if format == "json":
-            text = json.dumps([f.as_dict() for f in findings], ensure_ascii=False, indent=2)
-        elif format == "html":
-            text = render(record, findings, day, "Retssikkerhedsmæssig gennemgang")
-        else:
-            table = Table(title=f"Legal-certainty review as of {day}")
-            for col in ("severity", "finding", "day", "explanation", "events"):
-                table.add_column(col, overflow="fold")
-            for f in findings:
-                table.add_row(
-                    f.severity, f.code, f.day, f.explanation, ", ".join(map(str, f.positions))
-                )
-            if out is None:
-                console.print(table)
-                console.print(f"{len(findings)} findings")
-                return
-            text = "\n".join(f"{f.severity}\t{f.code}\t{f.day}\t{f.explanation}" for f in findings)
-        if out is not None:
-            out.write_text(text, encoding="utf-8")
-            console.print(f"{len(findings)} findings written to {out}")
-        else:
-            typer.echo(text)
 
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) < 80 else text[:77] + "…"
+def _whole(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _history(

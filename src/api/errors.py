@@ -40,10 +40,16 @@ class ApiError(Exception):
     """An HTTP-level refusal (bad header, unsupported media type, not ready …)."""
 
     def __init__(
-        self, status: int, rule: str, detail: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        rule: str,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        field: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status, self.rule, self.detail, self.headers = status, rule, detail, headers
+        self.field = field
 
 
 def problem(
@@ -94,7 +100,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
-        return problem(error.status, error.rule, error.detail, request, headers=error.headers)
+        extra = {} if error.field is None else {"field": error.field}
+        return problem(
+            error.status, error.rule, error.detail, request, headers=error.headers, **extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from frispor.projections import exemptions, goals, inspections, institutions, trials
+from frispor.projections import exemptions, findings, goals, inspections, institutions, trials
 from frispor.projections.db import Cursor, Database
 from frispor.projections.view import View
 
 VIEWS: dict[str, View] = {
     v.name: v
-    for v in (trials.VIEW, institutions.VIEW, exemptions.VIEW, goals.VIEW, inspections.VIEW)
+    for v in (
+        trials.VIEW,
+        institutions.VIEW,
+        exemptions.VIEW,
+        goals.VIEW,
+        inspections.VIEW,
+        findings.VIEW,
+    )
 }
 
 CATALOG_DDL = [

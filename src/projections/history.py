@@ -35,10 +35,11 @@ def _select(db: Database, where: str, params: Sequence[Any], limit: int) -> list
     ]
 
 
-def history(db: Database, aggregate_id: UUID, limit: int = 10_000) -> list[Logged]:
-    """Every event of one aggregate, oldest first."""
+def history(db: Database, aggregate_id: UUID, limit: int = 10_000, after: int = 0) -> list[Logged]:
+    """The events of one aggregate after a position, oldest first."""
     key: Any = aggregate_id if db.is_postgres else aggregate_id.hex  # SQLite stores hex
-    return _select(db, "originator_id = %s", (key,), limit)
+    position = "notification_id" if db.is_postgres else "rowid"
+    return _select(db, f"originator_id = %s AND {position} > %s", (key, after), limit)
 
 
 def feed(

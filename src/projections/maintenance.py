@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import create_table, ensure, position_of, view_named
 from frispor.projections.db import Cursor, Database
-from frispor.projections.runner import Runner
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.view import END_TIME, View
 
 Progress = Callable[[int], None]
@@ -17,6 +17,7 @@ Progress = Callable[[int], None]
 
 def _drop(cur: Cursor, table: str) -> None:
     cur.execute(f"DROP TABLE IF EXISTS {table}")
+    cur.execute(f"DROP TABLE IF EXISTS {table}_members")  # the findings' groups
     cur.execute("DELETE FROM projection_tracking WHERE table_name = %s", (table,))
 
 
@@ -43,7 +44,7 @@ def rebuild(app: Frispor, db: Database, name: str, progress: Progress | None = N
                 "UPDATE projection_tables SET pending = %s, generation = %s WHERE name = %s",
                 (pending, generation, name),
             )
-    runner = Runner(app, db, view, table=pending)
+    runner = runner_for(app, db, view, table=pending)
     while True:
         runner.catch_up(progress=progress)
         with db.transaction() as cur:
@@ -98,7 +99,7 @@ def check(app: Frispor, db: Database, name: str) -> CheckResult:
         _drop(cur, scratch)
         create_table(cur, view, scratch)
     try:
-        Runner(app, db, view, table=scratch).catch_up(until=position)
+        runner_for(app, db, view, table=scratch).catch_up(until=position)
         with db.transaction() as cur:
             live = _snapshot(cur, view, active, position)
             fresh = _snapshot(cur, view, scratch, position)

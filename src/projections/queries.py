@@ -48,21 +48,44 @@ class ReadModels:
         self._tables: tuple[str, ...] | None = None
 
     def _select(
-        self, cur: Cursor, name: str, where: str, params: list[Any], order: str = "valid_from"
+        self,
+        cur: Cursor,
+        name: str,
+        where: str,
+        params: list[Any],
+        order: str = "valid_from",
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         table = active_tables(cur)[name]
         typed = [c for c, _ in VIEWS[name].columns]
         cols = ", ".join([*BASE, *typed, "data"])
-        rows = cur.execute(f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}", params)
+        sql = f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql, params = sql + " LIMIT %s", [*params, limit]
+        rows = cur.execute(sql, params)
         return [_row(r, typed) for r in rows]
 
     def trials(
-        self, as_of: date | None = None, known_at: datetime | None = None
+        self,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        within: set[str] | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Every trial as of the day, as known at the moment."""
+        """Trials as of the day, as known at the moment, by start (from after `after`).
+
+        `within` keeps only those trials (None: every one).
+        """
         when, params = _when(as_of, known_at)
+        if within is not None:
+            when, params = f"{when} AND {_among(len(within))}", [*params, *sorted(within)]
+        if after is not None:
+            when, params = f"{when} AND (period_start, aggregate_id) > (%s, %s)", [*params, *after]
         with self.db.transaction() as cur:
-            trials = self._select(cur, "trials", when, params, order="period_start, aggregate_id")
+            trials = self._select(
+                cur, "trials", when, params, order="period_start, aggregate_id", limit=limit
+            )
             for t in trials:
                 self._trial_counts(cur, t, as_of, known_at)
         return trials
@@ -176,8 +199,16 @@ class ReadModels:
         trial: str | None = None,
         category: str | None = None,
         known_at: datetime | None = None,
+        status: str | None = None,
+        within: set[str] | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The register; with `in_force_on`, only what was in force that day."""
+        """The register; with `in_force_on`, only what was in force that day.
+
+        In the order of the day they came into force (requests not granted first), then id;
+        from after `after` (that pair) when paging; `within` keeps those trials' only.
+        """
         when, params = _when(in_force_on, known_at)
         where, args = [when], list(params)
         if in_force_on is not None:
@@ -187,12 +218,20 @@ class ReadModels:
             ("municipality", municipality),
             ("trial_id", trial),
             ("category", category),
+            ("status", status),
         ):
             if value is not None:
                 where.append(f"{column} = %s")
                 args.append(value)
         with self.db.transaction() as cur:
-            return self._select(cur, "exemptions", " AND ".join(where), args, order="in_force_from")
+            if within is not None:
+                where.append(_among(len(within), "trial_id"))
+                args += sorted(within)
+            if after is not None:
+                where.append("(COALESCE(in_force_from, ''), aggregate_id) > (%s, %s)")
+                args += list(after)
+            order = "COALESCE(in_force_from, ''), aggregate_id"
+            return self._select(cur, "exemptions", " AND ".join(where), args, order, limit)
 
     def goal(
         self, goal_id: str, as_of: date | None = None, known_at: datetime | None = None
@@ -263,6 +302,13 @@ class ReadModels:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.01)
+
+
+def _among(count: int, column: str = "aggregate_id") -> str:
+    """`column` is one of `count` values (none: false)."""
+    if not count:
+        return "1 = 0"
+    return f"{column} IN ({', '.join(['%s'] * count)})"
 
 
 def _row(r: Row, typed: list[str]) -> dict[str, Any]:

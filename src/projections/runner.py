@@ -18,7 +18,7 @@ from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import active_table, position_of
-from frispor.projections.db import Database
+from frispor.projections.db import Cursor, Database
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.view import Tracked, View, iso_time
 
@@ -59,8 +59,7 @@ class Runner:
             with _fewer_collections():
                 return self._run_once(until)
         except BaseException:
-            self._tracked.clear()  # the cache ran ahead of a batch that was rolled back
-            self._at = self._ahead = None
+            self._reset()  # the cache ran ahead of a batch that was rolled back
             raise
 
     def _run_once(self, until: int | None) -> int:
@@ -100,11 +99,19 @@ class Runner:
                     "WHERE table_name = %s AND position = %s RETURNING position",
                     (end, table, start - 1),
                 ):
-                    write_batch(cur, table, self.view, changes)
+                    self._write(cur, table, changes)
                     self._at = table, end
                     return end - start + 1
-            self._tracked.clear()
-            self._at = self._ahead = None
+            self._reset()
+
+    def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
+        """Write a batch's row changes (in the transaction that moves the tracking row)."""
+        write_batch(cur, table, self.view, changes)
+
+    def _reset(self) -> None:
+        """Forget what was followed and where the table stood: a batch did not commit."""
+        self._tracked.clear()
+        self._at = self._ahead = None
 
     def _fetched(self, start: int, until: int | None) -> Fetched:
         """The batch from `start`: read ahead already, or read now."""

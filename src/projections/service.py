@@ -11,8 +11,8 @@ from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.db import Database
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
-from frispor.projections.runner import Runner
 from frispor.projections.view import View
 
 log = logging.getLogger("frispor.projections")
@@ -50,7 +50,7 @@ class ProjectionService:
                     self._run_postgres(view)
                 else:
                     self.active.add(view.name)
-                    Runner(self.app, self.db, view).follow(self.stop_event)
+                    runner_for(self.app, self.db, view).follow(self.stop_event)
             except Exception:  # noqa: BLE001 - a runner outlives a database outage
                 log.exception("projection %s failed; retrying in 1 s", view.name)
                 self.active.discard(view.name)
@@ -79,7 +79,7 @@ class ProjectionService:
                     pass
 
             try:
-                Runner(self.app, self.db, view).follow(self.stop_event, wake)
+                runner_for(self.app, self.db, view).follow(self.stop_event, wake)
             finally:
                 self.active.discard(view.name)
 

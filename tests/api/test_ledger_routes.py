@@ -100,3 +100,16 @@ def test_an_authority_exports_its_area_and_verifies_it_offline(
 def test_export_without_a_signing_key_is_refused_clearly(api: Api) -> None:
     response = api.post("/exports", {}, who="authority")
     assert response.status_code == 503 and response.json()["rule"] == "no-signing-key"
+
+
+def test_the_exports_list_is_paged(signed: tuple[Api, Path]) -> None:
+    api, _ = signed
+    build(api)
+    made = [api.post("/exports", {"from": "2016-01-01"}, who="authority") for _ in range(3)]
+    assert all(m.status_code == 201 for m in made), made[0].text
+    first = api.get("/exports", who="authority", limit=2).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = api.get("/exports", who="authority", limit=2, cursor=first["next_cursor"]).json()
+    assert rest["next_cursor"] is None
+    ids = [e["id"] for e in first["items"] + rest["items"]]
+    assert ids == sorted(m.json()["id"] for m in made)

@@ -64,9 +64,18 @@ def test_an_actor_in_the_body_is_refused_and_never_recorded(api: Api) -> None:
 
 def test_actor_headers_and_query_parameters_change_nothing(api: Api) -> None:
     trial = build(api)["trial"]
-    answer = api.client.post(
+    before = api.get(f"/history/{trial}").json()["items"]
+    spoofed = api.client.post(
         f"/trials/{trial}/extend",
         params={"actor": "someone", "organisation": "kommune:147"},
+        json=decision("2018-03-15", new_end="2018-10-31"),
+        headers=api.headers("oim"),
+    )
+    # A query parameter no route declares is refused by name, and nothing is written.
+    assert spoofed.status_code == 422 and spoofed.json()["field"] == "actor", spoofed.text
+    assert api.get(f"/history/{trial}").json()["items"] == before
+    answer = api.client.post(
+        f"/trials/{trial}/extend",
         json=decision("2018-03-15", new_end="2018-10-31"),
         headers=api.headers(
             "oim",

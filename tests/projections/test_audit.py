@@ -45,9 +45,9 @@ from frispor.projections.audit.status import (
 )
 from frispor.projections.catalog import VIEWS
 from frispor.projections.db import Database
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.history import feed
 from frispor.projections.queries import ReadModels
-from frispor.projections.runner import Runner
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 
@@ -297,7 +297,7 @@ def test_overdue_order_and_late_recording(story: Story) -> None:
 def demo(demo_store: tuple[Frispor, Database]) -> tuple[Frispor, Database]:
     app, db = demo_store
     for view in VIEWS.values():
-        Runner(app, db, view, batch_size=9).catch_up()
+        runner_for(app, db, view, batch_size=9).catch_up()
     return app, db
 
 
@@ -354,6 +354,8 @@ def test_diff_names_the_correction(demo: tuple[Frispor, Database]) -> None:
     assert any(c.field == "(record)" and c.after == "created" for c in changes)
     assert corrected[0].before[-1]["value"] == "70" and corrected[0].after[-1]["value"] == "68"
     assert [e["type"] for e in corrected[0].events] == ["Corrected"]
+    assert corrected[0].details == [("measurements[1].value", "70", "68")]
+    assert corrected[0].as_dict()["before"] == corrected[0].before  # whole, not cut short
 
 
 def test_html_report_is_self_contained(demo: tuple[Frispor, Database]) -> None:

@@ -14,6 +14,7 @@ from frispor.domain.application import Frispor
 from frispor.projections import runner as runner_module
 from frispor.projections.catalog import VIEWS, active_table, ensure
 from frispor.projections.db import Database
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.maintenance import check, rebuild
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
@@ -39,7 +40,7 @@ def stack(database_url: str) -> Iterator[tuple[Frispor, Database, DemoResult]]:
 
 def catch_up(app: Frispor, db: Database, batch_size: int = 500) -> None:
     for view in VIEWS.values():
-        Runner(app, db, view, batch_size=batch_size).catch_up()
+        runner_for(app, db, view, batch_size=batch_size).catch_up()
 
 
 def titles(rows: list[dict[str, Any]]) -> dict[str, str]:

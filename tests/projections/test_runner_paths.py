@@ -9,7 +9,7 @@ from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import VIEWS, create_table
 from frispor.projections.db import Database
-from frispor.projections.runner import Runner
+from frispor.projections.findings_runner import runner_for
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
 
@@ -29,9 +29,9 @@ def test_one_event_a_batch_and_no_cache_give_the_same_rows(
     with db.transaction() as cur:
         for table in tables.values():
             create_table(cur, VIEWS[name], table)
-    Runner(app, db, VIEWS[name], table=tables["bulk"]).catch_up()
+    runner_for(app, db, VIEWS[name], table=tables["bulk"]).catch_up()
     # Every event its own batch, every aggregate read back from the store each time.
-    slow = Runner(app, db, VIEWS[name], table=tables["slow"], batch_size=1, cache_size=0)
+    slow = runner_for(app, db, VIEWS[name], table=tables["slow"], batch_size=1, cache_size=0)
     slow.catch_up()
     assert rows(db, tables["bulk"]) == rows(db, tables["slow"]) != []
     with db.transaction() as cur:

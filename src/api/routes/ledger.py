@@ -19,6 +19,7 @@ from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
 from frispor.api.exports import stored_export, stored_exports
 from frispor.api.ledger_service import signer_of
+from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Position
 from frispor.api.schemas.common import BODY_ERRORS, Strict
 from frispor.api.scope import ReadScope, sees_export
@@ -169,11 +170,18 @@ def create_export(
 def list_exports(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(allowed(Role.AUTHORITY, Role.AUDITOR))],
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> JSONResponse:
-    """The exports the caller may download: an authority's own, of its area; all for an auditor."""
-    found = stored_exports(services.settings.exports_dir)
-    items = [e.public() for e in found if sees_export(principal, e.scope)]
-    return JSONResponse(jsonable_encoder({"items": items}))
+    """The exports the caller may download (an authority's own; all for an auditor); paged."""
+    after = decode(cursor, (int,))
+    found = stored_exports(services.settings.exports_dir)  # oldest first
+    seen = [
+        e for e in found if (after is None or e.id > after[0]) and sees_export(principal, e.scope)
+    ]
+    shown = seen[:limit]
+    next_at = (shown[-1].id,) if len(seen) > limit else None
+    return JSONResponse(jsonable_encoder(page([e.public() for e in shown], next_at)))
 
 
 @router.get("/exports/{export_id}")

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import orjson
@@ -16,13 +16,16 @@ from fastapi.responses import JSONResponse
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
 from frispor.api.errors import ApiError
+from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Day, Instant, PositionOrZero, jsonable
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
+from frispor.domain.exemption import ExemptionStatus
 from frispor.domain.topics import all_event_topics
-from frispor.projections.audit.record import load_record
-from frispor.projections.audit.review import review
+from frispor.domain.values import Area
+from frispor.projections.areas import trial_areas
+from frispor.projections.findings_query import ReviewQuery, review_page
 from frispor.projections.history import describe, feed, history
 
 router = APIRouter(tags=["queries"])
@@ -31,6 +34,17 @@ AsOf = Annotated[Day | None, Query(description="valid time: what was in force th
 KnownAt = Annotated[
     Instant | None,
     Query(description="recorded time: what the record said at that moment (no zone: Danish)"),
+]
+Severity = Literal["high", "medium", "low"]
+Kind = Literal[
+    "announced-without-exemption",
+    "exemption-outside-trial",
+    "incompetent-grantor",
+    "goal-not-measured",
+    "measurement-outside-trial",
+    "order-overdue",
+    "retroactive-correction",
+    "late-recording",
 ]
 MinPosition = Annotated[
     PositionOrZero | None,
@@ -82,12 +96,19 @@ def list_trials(
     as_of: AsOf = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """Every trial with its status, phase and counts, as of a day and as known at a moment."""
+    """Trials with their status, phase and counts, as of a day and as known at a moment; paged."""
     _ready(services, min_position)
     scope = _scope(principal, services, known_at)
-    items = scope.keep(services.read.trials(as_of, known_at), lambda t: t["aggregate_id"])
-    return _answer(request, {"as_of": as_of, "known_at": known_at, "items": items})
+    after = decode(cursor, (str, str))
+    within = scope.readable_trials()  # paged in the database: the caller's reach as a filter
+    found = services.read.trials(as_of, known_at, within, after, limit + 1)
+    items, next_at = found[:limit], None
+    if len(found) > limit:
+        next_at = (items[-1]["period_start"], items[-1]["aggregate_id"])
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
 @router.get("/trials/{trial_id}")
@@ -134,19 +155,34 @@ def list_exemptions(
     municipality: str | None = None,
     trial: UUID | None = None,
     category: str | None = None,
+    status: ExemptionStatus | None = None,
     known_at: KnownAt = None,
     min_position: MinPosition = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """The exemptions register; with `in_force_on`, what was in force that day."""
+    """The exemptions register by status; with `in_force_on`, what was in force that day."""
     _ready(services, min_position)
     scope = _scope(principal, services, known_at)
     if trial is not None:
         scope.require_trial(trial)
+    after = decode(cursor, (str, str))
     rows = services.read.exemptions(
-        in_force_on, municipality, str(trial) if trial else None, category, known_at
+        in_force_on,
+        municipality,
+        str(trial) if trial else None,
+        category,
+        known_at,
+        status.value if status else None,
+        scope.readable_trials(),
+        after,
+        limit + 1,
     )
-    rows = scope.keep(rows, lambda r: r["trial_id"])
-    return _answer(request, {"in_force_on": in_force_on, "known_at": known_at, "items": rows})
+    items, next_at = rows[:limit], None
+    if len(rows) > limit:
+        next_at = (items[-1]["in_force_from"] or "", items[-1]["aggregate_id"])
+    body = {"in_force_on": in_force_on, "known_at": known_at, **page(items, next_at)}
+    return _answer(request, body)
 
 
 @router.get("/goals/{goal_id}")
@@ -169,14 +205,24 @@ def get_goal(
 
 @router.get("/history/{aggregate_id}")
 def get_history(
-    aggregate_id: UUID, request: Request, services: ServicesDep, principal: ReviewerDep
+    aggregate_id: UUID,
+    request: Request,
+    services: ServicesDep,
+    principal: ReviewerDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
 ) -> Response:
-    """Every event of one aggregate, oldest first (an authority: of its area's trials)."""
+    """The events of one aggregate, oldest first (an authority: of its area's trials); paged."""
     _scope(principal, services).require_aggregate(aggregate_id)
-    events = history(services.db, aggregate_id)
-    if not events:
+    after = decode(cursor, (int,))
+    start = after[0] if after else 0
+    events = history(services.db, aggregate_id, limit + 1, start)
+    if not events and not start:
         raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
-    return _answer(request, {"aggregate_id": aggregate_id, "items": [describe(e) for e in events]})
+    shown = events[:limit]
+    next_at = (shown[-1].position,) if len(events) > limit else None
+    items = [describe(e) for e in shown]
+    return _answer(request, {"aggregate_id": aggregate_id, **page(items, next_at)})
 
 
 @router.get("/events")
@@ -212,20 +258,46 @@ def get_review(
     services: ServicesDep,
     principal: ReviewerDep,
     trial: UUID | None = None,
-    from_: Annotated[Day | None, Query(alias="from", description="findings from this day")] = None,
-    to: Annotated[Day | None, Query(description="review as of this day (default today)")] = None,
+    institution: UUID | None = None,
+    municipality: str | None = None,
+    area: Area | None = None,
+    severity: Severity | None = None,
+    kind: Kind | None = None,
+    as_of: Annotated[Day | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
+    from_: Annotated[Day | None, Query(alias="from", description="findings from this day")] = None,
+    to: Annotated[Day | None, Query(description="the same as as_of (older name)")] = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: CursorParam = None,
+    min_position: MinPosition = None,
 ) -> Response:
-    """The legal-certainty review: findings, each with its events' positions."""
+    """The legal-certainty review from the findings read model: a page of findings."""
+    _ready(services, min_position)
+    day = as_of or to or datetime.now(UTC).date()
     scope = _scope(principal, services, known_at)
     if trial is not None:
         scope.require_trial(trial)
-    record = load_record(services.app, _utc(known_at))
-    findings = review(
-        record, to, services.settings.late_recording_days, str(trial) if trial else None, from_
+    # Paged in the database: the caller's reach and the area asked become a set of trials.
+    within = scope.readable_trials()
+    if area is not None:
+        areas = trial_areas(services.db, _utc(known_at))
+        in_area = {t for t, of in areas.items() if area.value in of}
+        within = in_area if within is None else within & in_area
+    query = ReviewQuery(
+        as_of=day,
+        known_at=_utc(known_at),
+        trial=str(trial) if trial else None,
+        institution=str(institution) if institution else None,
+        municipality=municipality,
+        within=None if within is None else frozenset(within),
+        severity=severity,
+        kind=kind,
+        since=from_,
+        late_after_days=services.settings.late_recording_days,
     )
-    findings = scope.keep(findings, lambda f: f.trial_id)
-    body = {"as_of": to, "known_at": known_at, "items": [f.as_dict() for f in findings]}
+    after = decode(cursor, (int, int, str, str, str))
+    items, next_at = review_page(services.db, query, limit, after)
+    body = {"as_of": day, "known_at": known_at, **page(items, next_at)}
     return _answer(request, body)
 
 

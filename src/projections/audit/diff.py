@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,43 @@ class Change:
     before: Any
     after: Any
     events: list[dict[str, Any]]
+
+    @property
+    def details(self) -> list[tuple[str, Any, Any]]:
+        """Where inside the field it changed: (path, old, new), whole values at the leaves."""
+        return list(_leaves(self.field, self.before, self.after))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The change as JSON-able data: whole values, the changed parts, the events."""
+        return {
+            "aggregate_id": self.aggregate_id,
+            "kind": self.kind,
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+            "changed": [{"path": p, "before": b, "after": a} for p, b, a in self.details],
+            "events": self.events,
+        }
+
+
+_ABSENT = object()
+
+
+def _leaves(path: str, old: Any, new: Any) -> Iterator[tuple[str, Any, Any]]:
+    """The innermost places two values differ: into dicts by key, lists by index."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(old.keys() | new.keys()):
+            a, b = old.get(key, _ABSENT), new.get(key, _ABSENT)
+            if a != b:
+                yield from _leaves(f"{path}.{key}", a, b)
+    elif isinstance(old, list) and isinstance(new, list):
+        for i in range(max(len(old), len(new))):
+            a = old[i] if i < len(old) else _ABSENT
+            b = new[i] if i < len(new) else _ABSENT
+            if a != b:
+                yield from _leaves(f"{path}[{i}]", a, b)
+    else:
+        yield path, None if old is _ABSENT else old, None if new is _ABSENT else new
 
 
 def _fields(state: object | None) -> dict[str, Any]:

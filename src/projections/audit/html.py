@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from html import escape
+from uuid import UUID
 
 from frispor.domain.exemption import Exemption
 from frispor.domain.goal import Goal
@@ -28,10 +31,34 @@ def _x(day: date, start: date, end: date) -> float:
     return LEFT + (W - LEFT - 20) * (day - start).days / span
 
 
-def trial_timeline(record: Record, trial: Trial) -> str:
+@dataclass
+class TrialParts:
+    """What a trial's section draws: its exemptions, inspections, orders and goals."""
+
+    exemptions: list[Exemption] = field(default_factory=list)
+    inspections: list[Inspection] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)
+    goals: list[Goal] = field(default_factory=list)
+
+
+def parts_by_trial(record: Record) -> dict[UUID, TrialParts]:
+    """Every aggregate a trial's section draws, replayed once for the whole report."""
+    parts: dict[UUID, TrialParts] = defaultdict(TrialParts)
+    for x in record.of_type(Exemption):
+        parts[x.trial_id].exemptions.append(x)
+    for i in record.of_type(Inspection):
+        parts[i.trial_id].inspections.append(i)
+    for o in record.of_type(Order):
+        parts[o.trial_id].orders.append(o)
+    for g in record.of_type(Goal):
+        parts[g.trial_id].goals.append(g)
+    return parts
+
+
+def trial_timeline(trial: Trial, drawn: TrialParts) -> str:
     """Exemptions in force as bars, inspections as dots (hollow: announced), orders as ticks."""
     start, end = trial.period.start, trial.period.end
-    exemptions = [x for x in record.of_type(Exemption) if x.trial_id == trial.id]
+    exemptions = drawn.exemptions
     rows = len(exemptions) + 2
     h = 30 + 22 * rows
     parts = [
@@ -49,7 +76,7 @@ def trial_timeline(record: Record, trial: Trial) -> str:
             parts.append(bar)
     y = 8 + 22 * (len(exemptions) + 1)
     parts.append(f'<text x="4" y="{y + 9}" font-size="11">inspections · orders</text>')
-    for i in record.of_type(Inspection):
+    for i in drawn.inspections:
         if i.trial_id == trial.id:
             day = i.performed_on or i.planned_on
             fill = "white" if i.announced else "#333"
@@ -59,7 +86,7 @@ def trial_timeline(record: Record, trial: Trial) -> str:
                 f'<circle cx="{cx}" cy="{y + 5}" r="5" stroke="#333" fill="{fill}">'
                 f"<title>{escape(i.authority)} {day} {form}</title></circle>"
             )
-    for o in record.of_type(Order):
+    for o in drawn.orders:
         if o.trial_id == trial.id:
             colour = {"open": "#c00", "complied": "#080", "escalated": "#a60"}[o.status.value]
             cx = _x(o.deadline, start, end)
@@ -122,11 +149,12 @@ def render(record: Record, findings: list[Finding], as_of: date, title: str) -> 
         "<table><tr><th>severity</th><th>finding</th><th>explanation</th><th>events (positions)"
         f"</th></tr>{rows}</table>",
     ]
+    parts = parts_by_trial(record)
     for trial in record.of_type(Trial):
-        body.append(f"<h2>{escape(trial.title)}</h2>{trial_timeline(record, trial)}")
-        for goal in record.of_type(Goal):
-            if goal.trial_id == trial.id:
-                body.append(f"<h3>{escape(goal.terms.indicator)}</h3>{goal_chart(goal)}")
+        drawn = parts.get(trial.id, TrialParts())
+        body.append(f"<h2>{escape(trial.title)}</h2>{trial_timeline(trial, drawn)}")
+        for goal in drawn.goals:
+            body.append(f"<h3>{escape(goal.terms.indicator)}</h3>{goal_chart(goal)}")
     return (
         f'<!doctype html><html lang="da"><head><meta charset="utf-8"><title>{escape(title)}'
         f"</title><style>{STYLE}</style></head><body>{''.join(body)}</body></html>"

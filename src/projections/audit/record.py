@@ -23,6 +23,10 @@ class Record:
     known_at: datetime | None
     events: dict[UUID, list[Event]] = field(default_factory=dict)
     positions: dict[UUID, int] = field(default_factory=dict)  # event id → global position
+    # Set once the record is complete (read from the log): every aggregate's state on a day
+    # is then computed once, however many trials ask for it. A record still growing (the
+    # findings runner's) keeps none.
+    cache: dict[tuple[object, ...], Any] | None = field(default=None, repr=False, compare=False)
 
     def position(self, event: Event) -> int:
         """The global position of an event."""
@@ -30,6 +34,14 @@ class Record:
 
     def state(self, aggregate_id: UUID, as_of: date | None = None) -> Aggregate | None:
         """An aggregate as the record says it stood on `as_of` (its latest state if None)."""
+        if self.cache is not None:
+            key = ("state", aggregate_id, as_of)
+            if key not in self.cache:
+                self.cache[key] = self._state(aggregate_id, as_of)
+            return self.cache[key]  # type: ignore[no-any-return]
+        return self._state(aggregate_id, as_of)
+
+    def _state(self, aggregate_id: UUID, as_of: date | None) -> Aggregate | None:
         events = self.events.get(aggregate_id)
         if not events:
             return None
@@ -39,6 +51,14 @@ class Record:
 
     def of_type(self, kind: type[A], as_of: date | None = None) -> list[A]:
         """Every aggregate of a kind (that existed on `as_of`), as it stood."""
+        if self.cache is not None:
+            key = ("of_type", kind, as_of)
+            if key not in self.cache:
+                self.cache[key] = self._of_type(kind, as_of)
+            return list(self.cache[key])
+        return self._of_type(kind, as_of)
+
+    def _of_type(self, kind: type[A], as_of: date | None) -> list[A]:
         found = []
         for aggregate_id, events in self.events.items():
             if events and events[0].__class__.__qualname__.startswith(kind.__name__ + "."):
@@ -78,6 +98,7 @@ def load_record(
         start = notifications[-1].id + 1
         if progress:
             progress(len(notifications))
+    record.cache = {}
     return record
 
 

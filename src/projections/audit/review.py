@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,6 +21,16 @@ from frispor.domain.values import RuleCategory
 from frispor.projections.audit.record import Record
 
 SEVERITY = ("high", "medium", "low")
+KINDS = (
+    "announced-without-exemption",
+    "exemption-outside-trial",
+    "incompetent-grantor",
+    "goal-not-measured",
+    "measurement-outside-trial",
+    "order-overdue",
+    "retroactive-correction",
+    "late-recording",
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,11 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON-able data."""
         return {"id": self.id, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding from its JSON form (as the read model answers it)."""
+        return cls(**{k: v for k, v in data.items() if k != "id"})
 
 
 def in_force_days(x: Exemption) -> tuple[date, date] | None:
@@ -196,10 +212,19 @@ class Reviewer:
 
     def goals_and_measurements(self) -> None:
         """Goals measured less often than promised; measurements outside the trial period."""
+        self.goal_gaps()
+        self.measurements_outside()
+
+    def goals(self) -> Iterator[tuple[Goal, Trial]]:
+        """Every goal with its trial as they stand."""
         for goal in self.record.of_type(Goal):
             trial = self.record.state(goal.trial_id)
-            if not isinstance(trial, Trial):
-                continue
+            if isinstance(trial, Trial):
+                yield goal, trial
+
+    def goal_gaps(self) -> None:
+        """Goals measured less often than promised, up to the review's day."""
+        for goal, trial in self.goals():
             period = trial.in_force
             months = goal.terms.frequency.months
             ends = sorted(m.period.end for m in goal.measurements if m.period.end <= self.as_of)
@@ -208,7 +233,7 @@ class Reviewer:
             gaps = [
                 (a, b)
                 for a, b in zip(checkpoints, [*ends, last_day], strict=True)
-                if b > _add_months(a, months) + timedelta(days=31)
+                if b > measure_by(a, months)
             ]
             for start, end in gaps:
                 self.add(
@@ -222,6 +247,11 @@ class Reviewer:
                     self.pos(goal.id, Goal.Set, Goal.Revised),
                     end,
                 )
+
+    def measurements_outside(self) -> None:
+        """Measurements of a period outside the trial's."""
+        for goal, trial in self.goals():
+            period = trial.in_force
             for m in goal.measurements:
                 if not period.contains(m.period):
                     self.add(
@@ -258,35 +288,39 @@ class Reviewer:
     def late_recordings_and_corrections(self) -> None:
         """Decisions recorded long after they took effect; corrections of earlier events."""
         for event in self.record.all_events():
-            trial, institution = self._context(event.originator_id)
-            if isinstance(event, Corrected):
-                self.add(
-                    "retroactive-correction",
-                    "medium",
-                    "Earlier record corrected",
-                    f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
-                    f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
-                    trial,
-                    institution,
-                    [self.record.position(event), *self._target_pos(event)],
-                    event.timestamp.date(),
-                )
-                continue
-            delay = (event.timestamp.date() - event.effective_on).days
-            if event.bookkeeping:
-                continue
-            if delay > self.late_after and event.effective_on <= self.as_of:
-                self.add(
-                    "late-recording",
-                    "low",
-                    "Recorded long after it took effect",
-                    f"{type(event).__qualname__} took effect {event.effective_on} but was "
-                    f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
-                    trial,
-                    institution,
-                    [self.record.position(event)],
-                    event.effective_on,
-                )
+            self.late_or_corrected(event)
+
+    def late_or_corrected(self, event: Event) -> None:
+        """The finding one event makes by itself: recorded late, or a correction."""
+        trial, institution = self._context(event.originator_id)
+        if isinstance(event, Corrected):
+            self.add(
+                "retroactive-correction",
+                "medium",
+                "Earlier record corrected",
+                f"On {event.timestamp:%Y-%m-%d} '{event.field}' of an earlier event was "
+                f"corrected from {event.old_value!r} to {event.new_value!r}: {event.reason}",
+                trial,
+                institution,
+                [self.record.position(event), *self._target_pos(event)],
+                event.timestamp.date(),
+            )
+            return
+        delay = (event.timestamp.date() - event.effective_on).days
+        if event.bookkeeping:
+            return
+        if delay > self.late_after and event.effective_on <= self.as_of:
+            self.add(
+                "late-recording",
+                "low",
+                "Recorded long after it took effect",
+                f"{type(event).__qualname__} took effect {event.effective_on} but was "
+                f"recorded {event.timestamp:%Y-%m-%d}, {delay} days later.",
+                trial,
+                institution,
+                [self.record.position(event)],
+                event.effective_on,
+            )
 
     def _target_pos(self, c: Corrected) -> list[int]:
         return [
@@ -312,14 +346,24 @@ def review(
     trial: str | None = None,
     since: date | None = None,
 ) -> list[Finding]:
-    """The findings of the record as of a day (today if None), for one trial, since a day."""
+    """The findings of the record as of a day (today if None), for one trial, since a day.
+
+    A finding about a day after `as_of` has not arisen yet as of that day.
+    """
     day = as_of or datetime.now(UTC).date()
     findings = Reviewer(record, day, late_after_days).run()
     return [
         f
         for f in findings
-        if (trial is None or f.trial_id == trial) and (since is None or f.day >= since.isoformat())
+        if (trial is None or f.trial_id == trial)
+        and (since is None or f.day >= since.isoformat())
+        and f.day <= day.isoformat()
     ]
+
+
+def measure_by(day: date, months: int) -> date:
+    """The last day a measurement after one ending `day` is not yet overdue."""
+    return _add_months(day, months) + timedelta(days=31)
 
 
 def _add_months(day: date, months: int) -> date:

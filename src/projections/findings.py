@@ -1,0 +1,103 @@
+"""Read model of the review's findings: each with valid time (the days it holds) and recorded time.
+
+Findings cross aggregates (an inspection and the exemptions of its trial), so rows are kept per
+group: a trial with everything enrolled, requested, set, planned or issued in it, and its network
+and programme; an aggregate outside any trial is a group of its own. `aggregate_id` holds the
+group. Which aggregates belong to which group is kept in `<table>_members`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from frispor.domain.aggregate import Aggregate
+from frispor.domain.complaint import Complaint
+from frispor.domain.exemption import Exemption
+from frispor.domain.export import Export
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
+from frispor.domain.institution import Institution
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.projections.audit.review import SEVERITY
+from frispor.projections.audit.spans import Span
+from frispor.projections.view import END_DAY, StatusRow, Version, View, _json
+
+COLUMNS = (
+    ("trial_id", "TEXT"),
+    ("institution_id", "TEXT"),
+    ("municipality", "TEXT"),
+    ("area", "TEXT"),
+    ("kind", "TEXT"),
+    ("severity", "TEXT"),
+    ("severity_rank", "INTEGER"),
+    ("first_position", "BIGINT"),
+    ("day", "TEXT"),  # the finding's day, or for an open gap the last day it can take
+    ("floating", "INTEGER"),  # 1: the day is min(day asked, day)
+    ("delay", "INTEGER"),  # days between taking effect and being recorded (late recordings)
+)
+
+
+def _none(_: Any) -> list[StatusRow]:
+    return []
+
+
+@dataclass(frozen=True)
+class FindingsView(View):
+    """The findings table, and beside it which aggregate belongs to which group."""
+
+    def ddl(self, table: str) -> list[str]:
+        """The statements that create its tables and indexes."""
+        return [
+            *super().ddl(table),
+            f"CREATE TABLE IF NOT EXISTS {table}_members (aggregate_id TEXT NOT NULL, "
+            "group_id TEXT NOT NULL, PRIMARY KEY (aggregate_id, group_id))",
+            f"CREATE INDEX IF NOT EXISTS {table}_members_group ON {table}_members (group_id)",
+        ]
+
+
+AGGREGATES: tuple[type[Aggregate], ...] = (
+    Programme,
+    Network,
+    Trial,
+    Institution,
+    Exemption,
+    Goal,
+    Inspection,
+    Order,
+    Complaint,
+    Export,
+)
+
+VIEW = FindingsView(
+    name="findings",
+    aggregates=AGGREGATES,
+    columns=COLUMNS,
+    status_rows=_none,
+    indexes=("trial_id", "institution_id", "municipality", "area"),
+    time_index=True,
+)
+
+
+def version_of(span: Span) -> Version:
+    """The row of a span."""
+    f = span.finding
+    floating = span.cap is not None
+    day = span.cap.isoformat() if span.cap is not None else f.day
+    columns = (
+        f.trial_id,
+        f.institution_id,
+        span.municipality,
+        span.area,
+        f.code,
+        f.severity,
+        SEVERITY.index(f.severity),
+        f.positions[0] if f.positions else 0,
+        day,
+        int(floating),
+        span.delay,
+    )
+    valid_to = END_DAY if span.valid_to == date.max else span.valid_to.isoformat()
+    return Version(f.id, span.valid_from.isoformat(), valid_to, columns, _json(f.as_dict()))

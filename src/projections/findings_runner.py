@@ -1,0 +1,249 @@
+"""Keeps the findings read model: per event, its own findings and its trial's again.
+
+A trial's group (the trial and every aggregate in it) is recomputed from its events as they
+come; its network and programme are read, not copied: their events are kept once, shared by
+every group of theirs, so a network's enrolment count does not touch its hundreds of trials.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+
+from frispor.domain.aggregate import Aggregate, Corrected, Event
+from frispor.domain.application import Frispor
+from frispor.domain.mapper import decode_event
+from frispor.domain.programme import Network, Programme
+from frispor.domain.trial import Trial
+from frispor.projections.audit.record import Record, _replay_all
+from frispor.projections.audit.spans import event_spans, state_spans
+from frispor.projections.db import Cursor, Database
+from frispor.projections.findings import VIEW, version_of
+from frispor.projections.history import feed
+from frispor.projections.rows import Change, write_batch
+from frispor.projections.runner import CORRECTED_TOPIC, Runner
+from frispor.projections.timeline import corrected
+from frispor.projections.view import Version, View, iso_time
+
+Rows = dict[tuple[str, str], Version]
+Delta = dict[tuple[str, str], Version | None]
+PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
+
+
+@dataclass
+class Group:
+    """A group's events so far (as a record) and the state findings they make."""
+
+    record: Record = field(default_factory=lambda: Record(None))
+    parents: tuple[UUID, ...] = ()  # a trial's network and programme
+    rows: Rows = field(default_factory=dict)
+    # States computed so far, kept from one event to the next: an event changes only its own
+    # aggregate's (and every list of a kind), so the others are not replayed again.
+    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+
+    def changed(self, agg: UUID) -> None:
+        """Forget what an event of `agg` may have changed."""
+        stale = [k for k in self.memo if k[0] == "of_type" or k[1] == agg]
+        for key in stale:
+            del self.memo[key]
+
+
+class FindingsRunner(Runner):
+    """A runner whose rows are findings, kept per group of aggregates."""
+
+    def __init__(
+        self,
+        app: Frispor,
+        db: Database,
+        view: View = VIEW,
+        table: str | None = None,
+        batch_size: int = 500,
+        cache_size: int = 2_000,
+    ) -> None:
+        super().__init__(app, db, view, table, batch_size, cache_size)
+        self.wanted = []  # every event: any of them may have been recorded late
+        self._groups: OrderedDict[UUID, Group] = OrderedDict()
+        self._home: dict[UUID, UUID] = {}  # aggregate → its group
+        self._joined: list[tuple[str, str]] = []  # (aggregate, group) found in this batch
+        self._parent: dict[UUID, bool] = {}  # whether an aggregate is a programme or network
+        self._shared: dict[UUID, Record] = {}  # a programme's or network's events
+        self._latest: dict[UUID, Aggregate] = {}  # its state after them
+
+    def _reset(self) -> None:
+        super()._reset()
+        for cache in (self._groups, self._home, self._parent, self._shared, self._latest):
+            cache.clear()
+        self._joined.clear()
+
+    def _concerns(self, n: Notification) -> bool:
+        return True
+
+    def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
+        if self._joined:
+            cur.executemany(
+                f"INSERT INTO {table}_members (aggregate_id, group_id) VALUES (%s, %s)",
+                self._joined,
+            )
+            self._joined = []
+        write_batch(cur, table, self.view, changes)
+
+    def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
+        agg = UUID(str(n.originator_id))
+        event = decode_event(n.topic, agg, n.originator_version, n.state)
+        recorded = iso_time(event.timestamp)
+        if self._is_parent(agg, n.topic):
+            record = self._parent_record(agg, n.id)
+            record.events.setdefault(agg, []).append(event)
+            record.positions[event.event_id] = n.id
+            self._latest.pop(agg, None)
+            if event.originator_version == 1:
+                self._join(agg, agg)
+            delta: Delta = {v.identity: v for v in _versions(event_spans(record, event))}
+            changes.setdefault(agg, []).append((recorded, n.id, 2, delta))
+            if isinstance(event, Corrected):  # its trials' grantors may be judged anew
+                for trial in self._trials_of(agg):
+                    group = self._group(trial, n.id + 1)
+                    changes.setdefault(trial, []).append((recorded, n.id, 2, self._state(group)))
+            return
+        home = self._home_of(agg, event)
+        group = self._group(home, n.id)
+        group.record.events.setdefault(agg, []).append(event)
+        group.record.positions[event.event_id] = n.id
+        group.changed(agg)
+        if isinstance(event, Trial.Approved):
+            group.parents = (event.network_id, event.programme_id)
+            for parent in group.parents:
+                self._join(parent, agg)
+        delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
+        if group.parents:
+            delta |= self._state(group)
+        changes.setdefault(home, []).append((recorded, n.id, 2, delta))
+
+    def _state(self, group: Group) -> Delta:
+        """Recompute a trial's state findings; what changed."""
+        record = group.record
+        for parent in group.parents:
+            record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
+        # Within one computation every state is asked for many times: computed once.
+        group.memo.update({("state", p, None): self._parent_state(p) for p in group.parents})
+        record.cache = group.memo
+        try:
+            trial = next(iter(record.events))  # the group's id: the trial, first in
+            rows = {v.identity: v for v in _versions(state_spans(record, trial))}
+        finally:
+            record.cache = None
+        old, group.rows = group.rows, rows
+        return {i: rows.get(i) for i in old.keys() | rows.keys() if old.get(i) != rows.get(i)}
+
+    def _is_parent(self, agg: UUID, topic: str) -> bool:
+        if agg not in self._parent:
+            if topic and topic != CORRECTED_TOPIC:  # an event's topic names its aggregate's kind
+                self._parent[agg] = topic.startswith(PARENTS)
+            else:
+                first = self.app.recorder.select_events(agg, limit=1)
+                self._parent[agg] = bool(first) and first[0].topic.startswith(PARENTS)
+        return self._parent[agg]
+
+    def _parent_record(self, agg: UUID, position: int | None) -> Record:
+        """A programme's or network's events so far (read back before `position`)."""
+        record = self._shared.get(agg)
+        if record is None:
+            record = self._shared[agg] = Record(None)
+            logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=[agg])
+            for entry in logged:
+                if position is None or entry.position < position:
+                    record.events.setdefault(agg, []).append(entry.event)
+                    record.positions[entry.event.event_id] = entry.position
+        return record
+
+    def _parent_state(self, agg: UUID) -> Aggregate | None:
+        if agg not in self._latest:
+            events = self._parent_record(agg, None).events.get(agg)
+            if not events:
+                return None
+            self._latest[agg] = _replay_all(corrected(events))
+        return self._latest[agg]
+
+    def _home_of(self, agg: UUID, event: Event) -> UUID:
+        """The group an aggregate belongs to; on its first event, it joins it."""
+        if agg not in self._home:
+            if event.originator_version == 1:
+                self._join(agg, _home(agg, event))
+            else:
+                rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", agg)
+                self._home[agg] = UUID(rows[0]) if rows else agg
+        return self._home[agg]
+
+    def _join(self, agg: UUID, group_id: UUID) -> None:
+        if not self._is_parent(agg, ""):
+            self._home[agg] = group_id
+        self._joined.append((str(agg), str(group_id)))
+
+    def _trials_of(self, parent: UUID) -> list[UUID]:
+        rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
+        stored = {UUID(r) for r in rows} | {UUID(g) for a, g in self._joined if a == str(parent)}
+        return sorted(stored - {parent})
+
+    def _read(self, sql: str, value: UUID) -> list[str]:
+        with self.db.transaction() as cur:
+            table = self._at[0] if self._at else ""
+            return [str(r[0]) for r in cur.execute(sql.format(table), (str(value),))]
+
+    def _group(self, group_id: UUID, position: int) -> Group:
+        """The group as followed so far, or read back from the log before `position`."""
+        group = self._groups.get(group_id)
+        if group is None:
+            group = self._load(group_id, position)
+            self._groups[group_id] = group
+        self._groups.move_to_end(group_id)
+        while len(self._groups) > self._cache_size:
+            self._groups.popitem(last=False)
+        return group
+
+    def _load(self, group_id: UUID, position: int) -> Group:
+        rows = self._read("SELECT aggregate_id FROM {}_members WHERE group_id = %s", group_id)
+        members = {UUID(a) for a in rows} | {UUID(a) for a, g in self._joined if g == str(group_id)}
+        members = {m for m in members if not self._is_parent(m, "")}
+        group = Group()
+        group.record.events[group_id] = []  # first: the group's id leads its record
+        logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=sorted(members | {group_id}))
+        for entry in logged:
+            if entry.position < position:
+                group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
+                group.record.positions[entry.event.event_id] = entry.position
+        first = group.record.events[group_id]
+        if first and isinstance(first[0], Trial.Approved):
+            group.parents = (first[0].network_id, first[0].programme_id)
+            self._state(group)
+        return group
+
+
+def _versions(spans: Any) -> list[Version]:
+    return [version_of(s) for s in spans]
+
+
+def _home(agg: UUID, created: Any) -> UUID:
+    """The group an aggregate belongs to: its trial's, or its own."""
+    if isinstance(created, Trial.Approved):
+        return agg
+    trial = getattr(created, "trial_id", None)
+    return trial if isinstance(trial, UUID) else agg
+
+
+def runner_for(
+    app: Frispor,
+    db: Database,
+    view: View,
+    table: str | None = None,
+    batch_size: int = 500,
+    cache_size: int | None = None,
+) -> Runner:
+    """The runner that keeps a read model (a cache of its own default size unless given)."""
+    kind = FindingsRunner if view.name == VIEW.name else Runner
+    if cache_size is None:
+        return kind(app, db, view, table, batch_size)
+    return kind(app, db, view, table, batch_size, cache_size)
