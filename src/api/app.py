@@ -21,6 +21,7 @@ from frispor.api.routes import (
     corrections,
     exemptions,
     goals,
+    imports,
     inspections,
     ledger,
     ops,
@@ -108,7 +109,11 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
     for outage_type in OUTAGES:
         api.add_exception_handler(outage_type, outage)
 
-    api.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    api.add_middleware(
+        Guard,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
 
     # Routes are matched in this order, ~2 µs per route passed over (FastAPI keeps included
     # routers as they are): the most frequent calls, decisions and status reads, go first.
@@ -120,6 +125,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         goals.router,
         inspections.router,
         corrections.router,
+        imports.router,
         ledger.router,
         ops.router,
     ):

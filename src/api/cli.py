@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from frispor.api import cli_audit, cli_ledger
+from frispor.api import cli_audit, cli_import, cli_ledger
 from frispor.api.affinity import pin
 from frispor.api.ledger_service import LedgerService
 from frispor.api.settings import Settings
@@ -228,6 +228,7 @@ def _root() -> None:
 
 cli_audit.register(cli)
 cli_ledger.register(cli)
+cli_import.register(cli)
 
 
 def main() -> None:

@@ -1,0 +1,358 @@
+"""The kinds of decision an import holds: the API's own bodies, run through the same use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from frispor.api.schemas import commands as c
+from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor, Written
+from frispor.domain.values import Actor
+from frispor.imports.kinds import Kind
+
+Refs = Mapping[str, UUID]
+
+
+def envelope_of(body: Any, actor: Actor, correlation: UUID) -> Envelope:
+    """A line's envelope: actor from the importer, the rest from the line, as the API does."""
+    return Envelope(
+        actor=actor,
+        legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
+        justification=body.justification,
+        case_number=body.case_number,
+        decided_on=body.decided_on,
+        correlation_id=correlation,
+        causation_id=body.causation_id,
+    )
+
+
+def _programme(app: Frispor, env: Envelope, r: Refs, b: c.ProgrammeCreate) -> Written:
+    return app.establish_programme(
+        env,
+        name=b.name,
+        kind=b.kind,
+        enabling_act=b.enabling_act.to_domain(),
+        period=b.period,
+        ministry=b.ministry,
+        protected_categories=tuple(b.protected_categories),
+        max_institutions_per_municipality=b.max_institutions_per_municipality,
+    )
+
+
+def _network(app: Frispor, env: Envelope, r: Refs, b: c.NetworkCreate) -> Written:
+    return app.designate_network(
+        env,
+        r["programme"],
+        name=b.name,
+        kind=b.kind,
+        area=b.area,
+        municipalities=tuple(b.municipalities),
+        coordinator=b.coordinator,
+        ministry=b.ministry,
+    )
+
+
+def _trial(app: Frispor, env: Envelope, r: Refs, b: c.TrialCreate) -> Written:
+    return app.approve_trial(
+        env,
+        b.network_id,
+        title=b.title,
+        purpose=b.purpose,
+        period=b.period,
+        municipalities=tuple(b.municipalities),
+    )
+
+
+def _institution(app: Frispor, env: Envelope, r: Refs, b: c.InstitutionCreate) -> Written:
+    return app.enrol_institution(
+        env,
+        r["trial"],
+        name=b.name,
+        kind=b.kind,
+        municipality=b.municipality,
+        ownership=b.ownership,
+        cvr=b.cvr,
+        p_number=b.p_number,
+    )
+
+
+def _exemption(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionCreate) -> Written:
+    return app.request_exemption(
+        env,
+        r["trial"],
+        municipality=b.municipality,
+        rule=b.rule.to_domain(),
+        level=b.level,
+        category=b.category,
+        description=b.description,
+        institution_id=b.institution_id,
+    )
+
+
+def _grant(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionGrant) -> Written:
+    return app.grant_exemption(
+        env, r["exemption"], validity=b.validity, conditions=tuple(b.conditions)
+    )
+
+
+def _amend(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionAmend) -> Written:
+    conditions = tuple(b.conditions) if b.conditions is not None else None
+    return app.amend_exemption(env, r["exemption"], validity=b.validity, conditions=conditions)
+
+
+def _goal(app: Frispor, env: Envelope, r: Refs, b: c.GoalCreate) -> Written:
+    return app.set_goal(env, r["trial"], b.terms, b.institution_id)
+
+
+def _measurement(app: Frispor, env: Envelope, r: Refs, b: c.MeasurementCreate) -> Written:
+    return app.record_measurement(
+        env, r["goal"], period=b.period, value=b.value, source=b.source, quality=b.quality
+    )
+
+
+def _inspection(app: Frispor, env: Envelope, r: Refs, b: c.InspectionCreate) -> Written:
+    return app.plan_inspection(
+        env,
+        b.institution_id,
+        authority=env.actor.organisation,
+        kind=b.kind,
+        announced=b.announced,
+        planned_on=b.planned_on,
+        notice_date=b.notice_date,
+    )
+
+
+def _perform(app: Frispor, env: Envelope, r: Refs, b: c.InspectionPerform) -> Written:
+    return app.perform_inspection(
+        env,
+        r["inspection"],
+        performed_on=b.performed_on,
+        findings=tuple(b.findings),
+        assessment=b.assessment,
+    )
+
+
+def _complaint(app: Frispor, env: Envelope, r: Refs, b: c.ComplaintCreate) -> Written:
+    return app.receive_complaint(
+        env,
+        r["trial"],
+        complaint_body=env.actor.organisation,
+        subject=b.subject,
+        received_on=b.received_on,
+        institution_id=b.institution_id,
+    )
+
+
+def _correction(app: Frispor, env: Envelope, r: Refs, b: c.CorrectionCreate) -> Written:
+    return app.correct(
+        env,
+        b.aggregate_id,
+        event_id=b.event_id,
+        field=b.field,
+        new_value=b.new_value,
+        reason=b.reason,
+    )
+
+
+def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
+    return Kind(name=name, body=body, run=run, summary=summary, **more)
+
+
+TRIAL = {"trial": "trial"}
+INSTITUTION = {"institution": "institution"}
+# In the order a whole history is best imported: what a line refers to comes first.
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        _kind("programme", c.ProgrammeCreate, _programme, "establish a programme"),
+        _kind(
+            "network",
+            c.NetworkCreate,
+            _network,
+            "designate a network or partnership",
+            refs={"programme": "programme"},
+        ),
+        _kind(
+            "trial",
+            c.TrialCreate,
+            _trial,
+            "approve a trial in a network",
+            refs={"network": "network"},
+            ref_fields={"network": "network_id"},
+        ),
+        _kind("institution", c.InstitutionCreate, _institution, "enrol an institution", refs=TRIAL),
+        _kind(
+            "trial-extend",
+            c.TrialExtend,
+            lambda app, env, r, b: app.extend_trial(env, r["trial"], b.new_end),
+            "extend a trial",
+            refs=TRIAL,
+        ),
+        _kind(
+            "exemption",
+            c.ExemptionCreate,
+            _exemption,
+            "request an exemption",
+            refs={**TRIAL, **INSTITUTION},
+            optional_refs=frozenset({"institution"}),
+            ref_fields={"institution": "institution_id"},
+        ),
+        _kind(
+            "exemption-grant",
+            c.ExemptionGrant,
+            _grant,
+            "grant an exemption",
+            refs={"exemption": "exemption"},
+        ),
+        _kind(
+            "exemption-reject",
+            c.ExemptionReject,
+            lambda app, env, r, b: app.reject_exemption(env, r["exemption"], b.reason),
+            "reject an exemption",
+            refs={"exemption": "exemption"},
+        ),
+        _kind(
+            "exemption-amend",
+            c.ExemptionAmend,
+            _amend,
+            "amend an exemption",
+            refs={"exemption": "exemption"},
+        ),
+        _kind(
+            "exemption-revoke",
+            c.ExemptionRevoke,
+            lambda app, env, r, b: app.revoke_exemption(
+                env, r["exemption"], b.revoked_on, b.reason
+            ),
+            "revoke an exemption",
+            refs={"exemption": "exemption"},
+        ),
+        _kind(
+            "goal",
+            c.GoalCreate,
+            _goal,
+            "set a result goal",
+            refs={**TRIAL, **INSTITUTION},
+            optional_refs=frozenset({"institution"}),
+            ref_fields={"institution": "institution_id"},
+        ),
+        _kind(
+            "goal-revise",
+            c.GoalRevise,
+            lambda app, env, r, b: app.revise_goal(env, r["goal"], b.terms),
+            "revise a goal",
+            refs={"goal": "goal"},
+        ),
+        _kind(
+            "measurement",
+            c.MeasurementCreate,
+            _measurement,
+            "record a measurement",
+            refs={"goal": "goal"},
+        ),
+        _kind(
+            "inspection",
+            c.InspectionCreate,
+            _inspection,
+            "plan an inspection",
+            refs=INSTITUTION,
+            ref_fields={"institution": "institution_id"},
+        ),
+        _kind(
+            "inspection-perform",
+            c.InspectionPerform,
+            _perform,
+            "record an inspection as performed",
+            refs={"inspection": "inspection"},
+        ),
+        _kind(
+            "report",
+            c.ReportCreate,
+            lambda app, env, r, b: app.publish_report(
+                env, r["inspection"], published_on=b.published_on, location=b.location
+            ),
+            "publish an inspection report",
+            refs={"inspection": "inspection"},
+        ),
+        _kind(
+            "order",
+            c.OrderCreate,
+            lambda app, env, r, b: app.issue_order(
+                env, r["inspection"], requirement=b.requirement, deadline=b.deadline
+            ),
+            "issue an order",
+            refs={"inspection": "inspection"},
+        ),
+        _kind(
+            "order-comply",
+            c.OrderComply,
+            lambda app, env, r, b: app.comply_order(env, r["order"], b.complied_on),
+            "record an order complied with",
+            refs={"order": "order"},
+        ),
+        _kind(
+            "order-escalate",
+            c.OrderEscalate,
+            lambda app, env, r, b: app.escalate_order(
+                env, r["order"], b.escalated_on, b.escalated_to
+            ),
+            "escalate an order",
+            refs={"order": "order"},
+        ),
+        _kind(
+            "complaint",
+            c.ComplaintCreate,
+            _complaint,
+            "receive a complaint",
+            refs={**TRIAL, **INSTITUTION},
+            optional_refs=frozenset({"institution"}),
+            ref_fields={"institution": "institution_id"},
+        ),
+        _kind(
+            "complaint-decide",
+            c.ComplaintDecide,
+            lambda app, env, r, b: app.decide_complaint(env, r["complaint"], b.outcome),
+            "decide a complaint",
+            refs={"complaint": "complaint"},
+        ),
+        _kind(
+            "evaluation",
+            c.EvaluationCreate,
+            lambda app, env, r, b: app.publish_evaluation(
+                env,
+                r["trial"],
+                kind=b.kind,
+                evaluator=b.evaluator,
+                published_on=b.published_on,
+                location=b.location,
+                summary=b.summary,
+            ),
+            "publish an evaluation",
+            refs=TRIAL,
+        ),
+        _kind(
+            "trial-end",
+            c.TrialEnd,
+            lambda app, env, r, b: app.end_trial(env, r["trial"], b.ended_on),
+            "end a trial",
+            refs=TRIAL,
+        ),
+        _kind(
+            "trial-permanent",
+            c.TrialPermanent,
+            lambda app, env, r, b: app.make_trial_permanent(env, r["trial"], b.permanent_from),
+            "make a trial permanent",
+            refs=TRIAL,
+        ),
+        _kind(
+            "correction",
+            c.CorrectionCreate,
+            _correction,
+            "correct one field of an earlier imported line",
+            corrects=True,
+            ref_fields={"corrects": "aggregate_id", "event": "event_id"},
+        ),
+    )
+}

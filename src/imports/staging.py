@@ -1,0 +1,70 @@
+"""The use cases over a working set: each aggregate loaded once, decisions kept until staged."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from frispor.domain.aggregate import Aggregate, Event
+from frispor.domain.application import Frispor
+from frispor.domain.core import Written
+from frispor.domain.errors import NotFoundError
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Staged(Frispor):
+    """The same use cases and rules as the API; what they decide waits here to be written.
+
+    An import checks thousands of decisions before one transaction appends them, so loading
+    goes through a working set (a later line sees what earlier lines decided) and saving only
+    collects the events.
+    """
+
+    working: dict[UUID, Aggregate]
+    decided: list[Event]
+
+    @classmethod
+    def over(cls, app: Frispor) -> Staged:
+        """Stage over an open application: its store, mapper and clock, nothing reopened."""
+        staged = cls.__new__(cls)
+        staged.__dict__.update(app.__dict__)
+        staged.working, staged.decided = {}, []
+        return staged
+
+    def get(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
+        """The aggregate as this import left it, or as stored."""
+        agg = self.working.get(aggregate_id)
+        if agg is None:
+            agg = super().get(Aggregate, aggregate_id, expected_version)
+            self.working[aggregate_id] = agg
+        if not isinstance(agg, kind):
+            raise NotFoundError(
+                f"no {kind.__name__.lower()} with id {aggregate_id}",
+                field="id",
+                value=str(aggregate_id),
+            )
+        return agg
+
+    def _write(self, main: Aggregate, *others: Aggregate) -> Written:
+        count = 0
+        for agg in (main, *others):
+            self.working[agg.id] = agg
+            events = agg.collect_events()
+            self.decided += events
+            count += len(events)
+        return Written(id=main.id, version=main.version, position=0, events=count)
+
+    def take(self) -> list[Event]:
+        """Hand over the events decided since the last take."""
+        events, self.decided = self.decided, []
+        return events
+
+    def discard(self) -> None:
+        """Forget what a refused line left pending on any aggregate."""
+        for agg in self.working.values():
+            agg.collect_events()
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Never: an import appends through its own transaction."""
+        raise AssertionError("a staged application does not save")
