@@ -90,6 +90,8 @@ def lines(
         )
     except csv.Error as error:
         refuse(name, "not-csv-or-json", f"the file is not CSV: {error}")
+    finally:
+        text.detach()  # the caller closes the file
 
 
 def _json_line(name: str, number: int, row: str, kinds: Mapping[str, Kind]) -> Line:
@@ -129,18 +131,12 @@ def _csv_lines(
     header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter))]
     columns = kind.csv_columns()
     known = {c.name for c in columns}
-    for name_ in header:
-        if name_ not in known:
-            refuse(name, "unknown-column", f"no column '{column}' in a {kind.name} file", column, 1)
-    for column in columns:
-        if column.required and column.name not in header:
-            refuse(
-                name,
-                "missing-column",
-                f"a {kind.name} file needs column '{column.name}'",
-                column.name,
-                1,
-            )
+    for title in header:
+        if title not in known:
+            refuse(name, "unknown-column", f"no column '{title}' in a {kind.name} file", title, 1)
+    for needed in (c.name for c in columns if c.required):
+        if needed not in header:
+            refuse(name, "missing-column", f"a {kind.name} file needs column '{needed}'", needed, 1)
     for number, row in enumerate(csv.reader(text, delimiter=delimiter), start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -157,7 +153,7 @@ def _csv_lines(
         cells = dict(zip(header, row, strict=True))
         fields, bad = unflatten(cells, columns)
         if bad:
-            column, message = next(iter(bad.items()))
-            yield Line(number, kind, {}, Refusal(name, number, column, "valid-value", message))
+            cell, message = next(iter(bad.items()))
+            yield Line(number, kind, {}, Refusal(name, number, cell, "valid-value", message))
             continue
         yield Line(number, kind, fields)

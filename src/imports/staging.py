@@ -65,6 +65,12 @@ class Staged(Frispor):
         for agg in self.working.values():
             agg.collect_events()
 
+    def close(self) -> None:
+        """Leave the store open: it is the application's, shared, not this copy's."""
+
+    def __del__(self) -> None:
+        """Nothing to close (the library's application closes its store when collected)."""
+
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Never: an import appends through its own transaction."""
         raise AssertionError("a staged application does not save")
