@@ -21,9 +21,9 @@ BASIS = {"legal_basis.act": "eli/lta/2017/658", "legal_basis.path": "§ 1"}
 PROGRAMME = (
     "import_key;name;kind;enabling_act.act;enabling_act.path;period.start;period.end;ministry;"
     "protected_categories;legal_basis.act;legal_basis.path;justification;decided_on\n"
-    "P1;Frikommuneforsøg II;frikommune;eli/lta/2017/658;§ 1;10-10-2016;31-12-2021;{oim};"
+    f"P1;Frikommuneforsøg II;frikommune;eli/lta/2017/658;§ 1;10-10-2016;31-12-2021;{OIM};"
     "magtanvendelse|tilsyn;eli/lta/2017/658;§ 1;Udpegning;10-10-2016\n"
-).format(oim=OIM)
+)
 
 
 def line(command: str, **fields: object) -> str:
