@@ -33,8 +33,8 @@ TERMS = GoalTerms(
     definition="Borgere med skriftlig handleplan inden 30 dage",
     unit="%",
     data_source="Fagsystemet",
-    baseline=Measure(value=40, on=date(2017, 1, 1)),  # type: ignore[arg-type]
-    target=Measure(value=80, on=date(2021, 12, 31)),  # type: ignore[arg-type]
+    baseline=Measure(value=40, on=date(2017, 1, 1)),
+    target=Measure(value=80, on=date(2021, 12, 31)),
     direction=Direction.HIGHER,
     frequency=Frequency.MONTHLY,
 )
