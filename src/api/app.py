@@ -32,6 +32,7 @@ from frispor.api.routes import (
 from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
+from frispor.api.tokens import TokenStore
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
@@ -55,12 +56,13 @@ def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = N
     ensure(db)
     metrics = Metrics()
     app.on_retry = metrics.retries.inc  # decisions the server decided again after a lost race
+    tokens = TokenStore(db)
     return Services(
         settings=settings,
         app=app,
         db=db,
         read=ReadModels(db),
-        auth=Authenticator(settings, extra_tokens),
+        auth=Authenticator(settings, extra_tokens, tokens.find),
         idempotency=IdempotencyStore(db),
         metrics=metrics,
     )

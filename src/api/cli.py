@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from frispor.api import cli_audit, cli_import, cli_ledger
+from frispor.api import cli_audit, cli_import, cli_ledger, cli_tokens
 from frispor.api.affinity import pin
 from frispor.api.ledger_service import LedgerService
 from frispor.api.settings import Settings
@@ -217,8 +217,28 @@ def serve(
             extra.append(entry)
             scope = f", area {area}" if area else ""
             console.print(f"  {role.value:<9} {organisation}{scope}\n    {token}", soft_wrap=True)
+    elif not _any_credential(settings):
+        console.print(
+            "[yellow]Ingen adgang er sat op: ingen kan logge ind. Lav et token med "
+            "`frispor tokens create`, sæt FRISPOR_TOKENS(_FILE) eller FRISPOR_JWKS, eller brug "
+            "--demo. (No credential is configured: nobody can sign in.)[/]",
+            soft_wrap=True,
+        )
     console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
+
+
+def _any_credential(settings: Settings) -> bool:
+    """Whether anyone can sign in: tokens in the settings or the database, or OIDC."""
+    from frispor.api.tokens import TokenStore
+
+    if settings.jwks or settings.all_tokens():
+        return True
+    db = Database(settings.database_url)
+    try:
+        return TokenStore(db).any_live()
+    finally:
+        db.close()
 
 
 @cli.callback()
@@ -229,6 +249,7 @@ def _root() -> None:
 cli_audit.register(cli)
 cli_ledger.register(cli)
 cli_import.register(cli)
+cli_tokens.register(cli)
 
 
 def main() -> None:
