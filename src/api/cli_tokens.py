@@ -83,7 +83,7 @@ def create(
 def list_(
     output: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
-    """List every token issued: id, subject, role, organisation, area, created, expires, last used."""
+    """List the tokens: id, subject, role, organisation, area, created, expires, last used."""
     store, db = _store()
     try:
         issued = store.listing()
