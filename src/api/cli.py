@@ -253,16 +253,34 @@ cli_tokens.register(cli)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: bad input and an unreachable database are one line, exit 2."""
     try:
         cli()
     except ValidationError as error:
         if error.title != Settings.__name__:
+            _one_line(f"ugyldigt input (invalid input): {error.errors()[0]['msg']}")
+        _settings_problem(error)
+    except ValueError as error:  # a date, a moment, a URL the command could not read
+        _one_line(f"ugyldig værdi (invalid value): {error}")
+    except Exception as error:
+        from frispor.api.app import OUTAGES
+
+        if not isinstance(error, OUTAGES):
             raise
-        # A setting of the environment is wrong: say which and why, without a traceback.
-        for problem in error.errors():
-            name = "_".join(str(part) for part in problem["loc"]).upper()
-            name = name if name == "DATABASE_URL" else f"FRISPOR_{name}"
-            message = problem["msg"].removeprefix("Value error, ")
-            console.print(f"[red]{name}: {message}[/]", soft_wrap=True)
-        raise SystemExit(2) from None
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        _one_line(f"databasen kan ikke bruges (database unavailable): {first}")
+
+
+def _one_line(message: str) -> None:
+    Console(stderr=True).print(message, soft_wrap=True, highlight=False, markup=False)
+    raise SystemExit(2)
+
+
+def _settings_problem(error: ValidationError) -> None:
+    """Say which setting of the environment is wrong and why, without a traceback."""
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        name = name if name == "DATABASE_URL" else f"FRISPOR_{name}"
+        message = problem["msg"].removeprefix("Value error, ")
+        console.print(f"[red]{name}: {message}[/]", soft_wrap=True)
+    raise SystemExit(2) from None
