@@ -13,9 +13,8 @@ from rich.progress import Progress, TaskID
 from frispor.api import cli_audit, cli_import, cli_ledger, cli_tokens
 from frispor.api.affinity import pin
 from frispor.api.ledger_service import LedgerService
-from frispor.api.settings import Settings
+from frispor.api.settings import Settings, TokenEntry
 from frispor.domain.application import Frispor
-from frispor.domain.values import Role
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.db import Database
 from frispor.projections.maintenance import check as check_view
@@ -179,44 +178,26 @@ def check() -> None:
         raise typer.Exit(1)
 
 
-DEMO_CALLERS = [
-    ("recorder-kbh", Role.RECORDER, "kommune:101", None),
-    ("recorder-oim", Role.RECORDER, "Økonomi- og Indenrigsministeriet", None),
-    ("auditor", Role.AUDITOR, "Rigsrevisionen", None),
-    ("authority-aeldre", Role.AUTHORITY, "Styrelsen for Patientsikkerhed", "aeldre"),
-    ("admin", Role.ADMIN, "drift", None),
-]
-
-
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    demo: Annotated[bool, typer.Option(help="load the demo and mint a token per role")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="load the demo, mint a token per role, make a signing key")
+    ] = False,
 ) -> None:
     """Serve the HTTP API with the projection runners (SQLite by default, or DATABASE_URL)."""
     import uvicorn
 
+    from frispor.api import cli_demo
     from frispor.api.app import create_app
-    from frispor.api.auth import new_token
 
     settings = Settings()
     place(settings)  # first, so that every thread it starts inherits the placement
-    extra = []
+    extra: list[TokenEntry] = []
     if demo:
-        from frispor.demo import load_demo
-
-        app = app_for(settings)
-        try:
-            load_demo(app)
-        finally:
-            app.close()
-        console.print(f"Demo loaded into {settings.database_url}. Tokens for this run only:")
-        for subject, role, organisation, area in DEMO_CALLERS:
-            token, entry = new_token(role, organisation, subject, area)
-            extra.append(entry)
-            scope = f", area {area}" if area else ""
-            console.print(f"  {role.value:<9} {organisation}{scope}\n    {token}", soft_wrap=True)
+        settings = cli_demo.signing_key(settings, console)
+        extra = cli_demo.load(settings, console, host, port)
     elif not _any_credential(settings):
         console.print(
             "[yellow]Ingen adgang er sat op: ingen kan logge ind. Lav et token med "

@@ -35,9 +35,7 @@ def test_a_bad_date_is_one_line(
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_an_unreachable_or_missing_database_is_one_line(
-    pg_database: str, tmp_path: Path
-) -> None:
+def test_an_unreachable_or_missing_database_is_one_line(pg_database: str, tmp_path: Path) -> None:
     base = pg_database.rsplit("/", 1)[0]
     for url, said in (
         (f"postgresql://postgres@127.0.0.1:{_closed_port()}/frispor", "Connection refused"),
