@@ -49,10 +49,10 @@ def run_import(app: Frispor, job: ImportJob) -> ImportReport:
     sha256, _ = digest(job.path, name, job.max_bytes)
     kind = kind_of(name, job.kinds, job.kind)
     report = ImportReport(name, sha256, kind.name if kind else "jsonl", job.dry_run)
-    staged = Staged.over(app)
     import_id = uuid4()
     report.import_id = str(import_id)
     with bulk_writer(dict(app.env)) as writer, job.path.open("rb") as raw:
+        staged = Staged.over(app, writer.staged_events)
         run = _Run(staged, writer, job, report, import_id)
         stream = lines(raw, name, job.kinds, job.kind)
         while chunk := list(islice(stream, CHUNK)):
@@ -103,15 +103,15 @@ class _Run:
         self.stage()
 
     def stage(self) -> None:
-        """Hand what was decided to the transaction, or drop it once a line was refused."""
+        """Hand what was decided to the transaction (rolled back if refused or a dry run)."""
         events = self.staged.take()
-        if self.report.refused or self.job.dry_run:
-            self.key_rows.clear()
-            return
         to_stored = self.staged.mapper.to_stored_event
         self.writer.stage([to_stored(e) for e in events], self.key_rows)
-        self.report.events += len(events)
+        self.staged.staged_ids.update(e.originator_id for e in events)
+        if not (self.report.refused or self.job.dry_run):
+            self.report.events += len(events)
         self.key_rows = []
+        self.staged.evict()
 
     def refuse(self, line: Line, error: Refusal) -> None:
         self.report.refused.append(error)

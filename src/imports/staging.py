@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
 
 from frispor.domain.aggregate import Aggregate, Event
 from frispor.domain.application import Frispor
@@ -11,6 +14,10 @@ from frispor.domain.core import Written
 from frispor.domain.errors import NotFoundError
 
 A = TypeVar("A", bound=Aggregate)
+# Events held in the working set between chunks at most (each aggregate keeps its own for
+# corrections): beyond it, the set is forgotten and loaded again as needed, so memory stays flat
+# in the file's size.
+WORKING_SET = 5_000
 
 
 class Staged(Frispor):
@@ -23,20 +30,23 @@ class Staged(Frispor):
 
     working: dict[UUID, Aggregate]
     decided: list[Event]
+    staged_ids: set[UUID]  # aggregates with events staged in the import's transaction
+    staged_events: Callable[[UUID], list[StoredEvent]]
 
     @classmethod
-    def over(cls, app: Frispor) -> Staged:
+    def over(cls, app: Frispor, staged_events: Callable[[UUID], list[StoredEvent]]) -> Staged:
         """Stage over an open application: its store, mapper and clock, nothing reopened."""
         staged = cls.__new__(cls)
         staged.__dict__.update(app.__dict__)
-        staged.working, staged.decided = {}, []
+        staged.working, staged.decided, staged.staged_ids = {}, [], set()
+        staged.staged_events = staged_events
         return staged
 
     def get(self, kind: type[A], aggregate_id: UUID, expected_version: int | None = None) -> A:
         """The aggregate as this import left it, or as stored."""
         agg = self.working.get(aggregate_id)
         if agg is None:
-            agg = super().get(Aggregate, aggregate_id, expected_version)
+            agg = self._load(aggregate_id)
             self.working[aggregate_id] = agg
         if not isinstance(agg, kind):
             raise NotFoundError(
@@ -45,6 +55,25 @@ class Staged(Frispor):
                 value=str(aggregate_id),
             )
         return agg
+
+    def _load(self, aggregate_id: UUID) -> Aggregate:
+        """As stored, then with what this import staged for it (not yet committed)."""
+        if aggregate_id not in self.staged_ids:
+            return super().get(Aggregate, aggregate_id)
+        agg: Aggregate | None = None
+        if self.recorder.select_events(aggregate_id, limit=1):
+            agg = super().get(Aggregate, aggregate_id)
+        for stored in self.staged_events(aggregate_id):
+            event = self.mapper.to_domain_event(stored)
+            assert isinstance(event, Event)
+            agg = event.mutate(agg)
+        assert agg is not None
+        return agg
+
+    def evict(self) -> None:
+        """Forget the working set once it is large (what is staged can be loaded again)."""
+        if sum(a.version for a in self.working.values()) > WORKING_SET:
+            self.working = {i: a for i, a in self.working.items() if a.pending_events}
 
     def _write(self, main: Aggregate, *others: Aggregate) -> Written:
         count = 0

@@ -65,6 +65,7 @@ class BulkWriter:
                 "CREATE TEMP TABLE import_events (n bigserial, originator_id uuid, "
                 "originator_version bigint, topic text, state bytea) ON COMMIT DROP"
             )
+            self.pg.execute("CREATE INDEX ON import_events (originator_id)")
             self.pg.execute(f"CREATE TEMP TABLE import_keys (LIKE {KEYS_TABLE}) ON COMMIT DROP")
         else:
             self.lite = sqlite3.connect(env["SQLITE_DBNAME"], timeout=30, isolation_level=None)
@@ -74,6 +75,7 @@ class BulkWriter:
                 "CREATE TEMP TABLE import_events (n INTEGER PRIMARY KEY, originator_id TEXT, "
                 "originator_version INTEGER, topic TEXT, state BLOB)"
             )
+            self.lite.execute("CREATE INDEX temp.import_events_id ON import_events (originator_id)")
             self.lite.execute(
                 f"CREATE TEMP TABLE import_keys AS SELECT * FROM {KEYS_TABLE} LIMIT 0"
             )
@@ -139,6 +141,25 @@ class BulkWriter:
                 [(_hex(i), v, t, s) for i, v, t, s in rows],
             )
             self.lite.executemany("INSERT INTO import_keys VALUES (?, ?, ?, ?, ?, ?)", key_rows)
+
+    def staged_events(self, originator_id: UUID) -> list[StoredEvent]:
+        """The events staged for one aggregate, in order (to load it again)."""
+        m = _mark(self)
+        key: object = originator_id if self.postgres else _hex(originator_id)
+        rows = self._rows(
+            "SELECT originator_version, topic, state FROM import_events "
+            f"WHERE originator_id = {m} ORDER BY n",
+            [key],
+        )
+        return [
+            StoredEvent(
+                originator_id=originator_id,
+                originator_version=int(version),
+                topic=str(topic),
+                state=bytes(state),
+            )
+            for version, topic, state in rows
+        ]
 
     def commit(self) -> int:
         """Append the staged events in order, with the keys; the last position written."""

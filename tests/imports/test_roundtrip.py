@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from frispor.api.import_kinds import KINDS, envelope_of
 from frispor.demo import load_demo
 from frispor.domain.values import Actor, Role
@@ -15,7 +17,13 @@ from tests.imports.compare import snapshot
 from tests.imports.history import write_history
 
 
-def test_the_demo_survives_export_and_import(database_url: str, tmp_path: Path) -> None:
+def test_the_demo_survives_export_and_import(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Chunks of three lines and no working set kept between them: every aggregate is loaded
+    # again from the store and from what the import staged, as in a file too large to hold.
+    monkeypatch.setattr("frispor.imports.engine.CHUNK", 3)
+    monkeypatch.setattr("frispor.imports.staging.WORKING_SET", 0)
     source = open_app(store_env(f"sqlite:///{tmp_path / 'source.sqlite'}"))
     target = open_app(store_env(database_url))
     try:
