@@ -21,8 +21,9 @@ class Import(Aggregate):
         decisions: int = Field(ge=0)
         already_imported: int = Field(ge=0)
 
-        def apply(self, x: Any) -> None:
-            x.sha256, x.decisions = self.sha256, self.decisions
+        def apply(self, record: Import) -> None:
+            record.sha256 = self.sha256
+            record.decisions = self.decisions
 
     sha256: str
     decisions: int
