@@ -71,7 +71,10 @@ EXAMPLE = {
     "refused": [],
 }
 ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"description": "a dry run, or every line imported before: nothing written"},
+    200: {
+        "model": ImportReportPublic,
+        "description": "a dry run, or every line imported before: nothing written",
+    },
     201: {"description": "imported", "content": {"application/json": {"example": EXAMPLE}}},
     413: PROBLEM_SCHEMA,
     415: PROBLEM_SCHEMA,
@@ -82,7 +85,36 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=201, response_model=ImportReportPublic, responses=ANSWERS)
+BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the file itself: CSV (one kind, `;` or `,`, UTF-8) or JSON Lines",
+        "content": {
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "exemption;import_key;legal_basis.act;legal_basis.path;justification;"
+                "decided_on;validity.start;validity.end\n2017-4127;G-1;eli/lta/2017/658;§ 1;"
+                "Tilsynets form ændres;25-08-2017;01-09-2017;30-04-2018\n",
+            },
+            "application/x-ndjson": {
+                "schema": {"type": "string"},
+                "example": '{"command": "trial-end", "trial": "2017-4127", "import_key": "E-1", '
+                '"legal_basis": [{"act": "eli/lta/2017/658", "path": "§ 1"}], '
+                '"justification": "Forsøgsperioden er udløbet", "decided_on": "2018-04-30", '
+                '"ended_on": "2018-04-30"}\n',
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ImportReportPublic,
+    responses=ANSWERS,
+    openapi_extra=BODY,
+)
 async def import_file(
     request: Request,
     services: ServicesDep,
