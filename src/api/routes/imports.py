@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
 from frispor.api.auth import Principal
-from frispor.api.deps import ServicesDep, allowed
+from frispor.api.deps import ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError, problem
 from frispor.api.import_kinds import KINDS, envelope_of
 from frispor.api.schemas.common import PROBLEM_SCHEMA
@@ -24,7 +24,7 @@ from frispor.imports.report import FileRefusedError
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 RecorderDep = Annotated[Principal, Depends(allowed(Role.RECORDER))]
-ReaderDep = Annotated[Principal, Depends(allowed(Role.RECORDER, Role.AUDITOR, Role.ADMIN))]
+FILE_TYPES = frozenset({"text/csv", "application/x-ndjson", "application/jsonl"})
 
 
 class RefusalPublic(BaseModel):
@@ -128,6 +128,10 @@ async def import_file(
     dry_run: Annotated[bool, Query(description="check every line, store nothing")] = False,
 ) -> JSONResponse:
     """Import a file of past decisions for the caller's organisation, all lines or none."""
+    media = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media not in FILE_TYPES:
+        detail = f"send the file as {', '.join(sorted(FILE_TYPES))}, not {media or 'nothing'}"
+        raise ApiError(415, "content-type", detail)
     if kind is not None and kind not in KINDS:
         raise ApiError(422, "unknown-kind", f"kind must be one of {', '.join(KINDS)}")
     limit = services.settings.max_import_bytes
