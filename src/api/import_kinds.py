@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from frispor.api.import_access import require
 from frispor.api.schemas import commands as c
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor, Written
@@ -157,7 +158,12 @@ def _correction(app: Frispor, env: Envelope, r: Refs, b: c.CorrectionCreate) -> 
 
 
 def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
-    return Kind(name=name, body=body, run=run, summary=summary, **more)
+    def checked(app: Frispor, env: Envelope, refs: Refs, b: Any) -> Written:
+        require(name, app, env.actor.organisation, refs, b)
+        result: Written = run(app, env, refs, b)
+        return result
+
+    return Kind(name=name, body=body, run=checked, summary=summary, **more)
 
 
 TRIAL = {"trial": "trial"}

@@ -201,3 +201,16 @@ def test_a_file_beyond_the_size_limit_is_refused_before_it_is_read(
     with pytest.raises(FileRefusedError) as refused:
         run(app, path)
     assert refused.value.refusal.rule == "file-too-large"
+
+
+def test_an_import_is_refused_what_the_api_refuses_the_organisation(
+    app: Frispor, tmp_path: Path
+) -> None:
+    run(app, write(tmp_path, "programme.csv", PROGRAMME))
+    run(app, write(tmp_path, "network.jsonl", network()))
+    before = head(app)
+    report = run(app, write(tmp_path, "trials.jsonl", trial("2017-1")), org="kommune:101")
+    assert not report.stored and head(app) == before
+    (refusal,) = report.refused
+    assert refusal.rule == "competent-organisation" and refusal.line == 1
+    assert "Økonomi- og Indenrigsministeriet" in refusal.message
