@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from frispor.api import import_runs as runs
 from frispor.api.import_access import require
 from frispor.api.schemas import commands as c
 from frispor.domain.aggregate import Envelope
@@ -29,134 +30,6 @@ def envelope_of(body: Any, actor: Actor, correlation: UUID) -> Envelope:
     )
 
 
-def _programme(app: Frispor, env: Envelope, r: Refs, b: c.ProgrammeCreate) -> Written:
-    return app.establish_programme(
-        env,
-        name=b.name,
-        kind=b.kind,
-        enabling_act=b.enabling_act.to_domain(),
-        period=b.period,
-        ministry=b.ministry,
-        protected_categories=tuple(b.protected_categories),
-        max_institutions_per_municipality=b.max_institutions_per_municipality,
-    )
-
-
-def _network(app: Frispor, env: Envelope, r: Refs, b: c.NetworkCreate) -> Written:
-    return app.designate_network(
-        env,
-        r["programme"],
-        name=b.name,
-        kind=b.kind,
-        area=b.area,
-        municipalities=tuple(b.municipalities),
-        coordinator=b.coordinator,
-        ministry=b.ministry,
-    )
-
-
-def _trial(app: Frispor, env: Envelope, r: Refs, b: c.TrialCreate) -> Written:
-    return app.approve_trial(
-        env,
-        b.network_id,
-        title=b.title,
-        purpose=b.purpose,
-        period=b.period,
-        municipalities=tuple(b.municipalities),
-    )
-
-
-def _institution(app: Frispor, env: Envelope, r: Refs, b: c.InstitutionCreate) -> Written:
-    return app.enrol_institution(
-        env,
-        r["trial"],
-        name=b.name,
-        kind=b.kind,
-        municipality=b.municipality,
-        ownership=b.ownership,
-        cvr=b.cvr,
-        p_number=b.p_number,
-    )
-
-
-def _exemption(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionCreate) -> Written:
-    return app.request_exemption(
-        env,
-        r["trial"],
-        municipality=b.municipality,
-        rule=b.rule.to_domain(),
-        level=b.level,
-        category=b.category,
-        description=b.description,
-        institution_id=b.institution_id,
-    )
-
-
-def _grant(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionGrant) -> Written:
-    return app.grant_exemption(
-        env, r["exemption"], validity=b.validity, conditions=tuple(b.conditions)
-    )
-
-
-def _amend(app: Frispor, env: Envelope, r: Refs, b: c.ExemptionAmend) -> Written:
-    conditions = tuple(b.conditions) if b.conditions is not None else None
-    return app.amend_exemption(env, r["exemption"], validity=b.validity, conditions=conditions)
-
-
-def _goal(app: Frispor, env: Envelope, r: Refs, b: c.GoalCreate) -> Written:
-    return app.set_goal(env, r["trial"], b.terms, b.institution_id)
-
-
-def _measurement(app: Frispor, env: Envelope, r: Refs, b: c.MeasurementCreate) -> Written:
-    return app.record_measurement(
-        env, r["goal"], period=b.period, value=b.value, source=b.source, quality=b.quality
-    )
-
-
-def _inspection(app: Frispor, env: Envelope, r: Refs, b: c.InspectionCreate) -> Written:
-    return app.plan_inspection(
-        env,
-        b.institution_id,
-        authority=env.actor.organisation,
-        kind=b.kind,
-        announced=b.announced,
-        planned_on=b.planned_on,
-        notice_date=b.notice_date,
-    )
-
-
-def _perform(app: Frispor, env: Envelope, r: Refs, b: c.InspectionPerform) -> Written:
-    return app.perform_inspection(
-        env,
-        r["inspection"],
-        performed_on=b.performed_on,
-        findings=tuple(b.findings),
-        assessment=b.assessment,
-    )
-
-
-def _complaint(app: Frispor, env: Envelope, r: Refs, b: c.ComplaintCreate) -> Written:
-    return app.receive_complaint(
-        env,
-        r["trial"],
-        complaint_body=env.actor.organisation,
-        subject=b.subject,
-        received_on=b.received_on,
-        institution_id=b.institution_id,
-    )
-
-
-def _correction(app: Frispor, env: Envelope, r: Refs, b: c.CorrectionCreate) -> Written:
-    return app.correct(
-        env,
-        b.aggregate_id,
-        event_id=b.event_id,
-        field=b.field,
-        new_value=b.new_value,
-        reason=b.reason,
-    )
-
-
 def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
     def checked(app: Frispor, env: Envelope, refs: Refs, b: Any) -> Written:
         require(name, app, env.actor.organisation, refs, b)
@@ -172,23 +45,25 @@ INSTITUTION = {"institution": "institution"}
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        _kind("programme", c.ProgrammeCreate, _programme, "establish a programme"),
+        _kind("programme", c.ProgrammeCreate, runs.programme, "establish a programme"),
         _kind(
             "network",
             c.NetworkCreate,
-            _network,
+            runs.network,
             "designate a network or partnership",
             refs={"programme": "programme"},
         ),
         _kind(
             "trial",
             c.TrialCreate,
-            _trial,
+            runs.trial,
             "approve a trial in a network",
             refs={"network": "network"},
             ref_fields={"network": "network_id"},
         ),
-        _kind("institution", c.InstitutionCreate, _institution, "enrol an institution", refs=TRIAL),
+        _kind(
+            "institution", c.InstitutionCreate, runs.institution, "enrol an institution", refs=TRIAL
+        ),
         _kind(
             "trial-extend",
             c.TrialExtend,
@@ -199,7 +74,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "exemption",
             c.ExemptionCreate,
-            _exemption,
+            runs.exemption,
             "request an exemption",
             refs={**TRIAL, **INSTITUTION},
             optional_refs=frozenset({"institution"}),
@@ -208,7 +83,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "exemption-grant",
             c.ExemptionGrant,
-            _grant,
+            runs.grant,
             "grant an exemption",
             refs={"exemption": "exemption"},
         ),
@@ -222,7 +97,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "exemption-amend",
             c.ExemptionAmend,
-            _amend,
+            runs.amend,
             "amend an exemption",
             refs={"exemption": "exemption"},
         ),
@@ -238,7 +113,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "goal",
             c.GoalCreate,
-            _goal,
+            runs.goal,
             "set a result goal",
             refs={**TRIAL, **INSTITUTION},
             optional_refs=frozenset({"institution"}),
@@ -254,14 +129,14 @@ KINDS: dict[str, Kind] = {
         _kind(
             "measurement",
             c.MeasurementCreate,
-            _measurement,
+            runs.measurement,
             "record a measurement",
             refs={"goal": "goal"},
         ),
         _kind(
             "inspection",
             c.InspectionCreate,
-            _inspection,
+            runs.inspection,
             "plan an inspection",
             refs=INSTITUTION,
             ref_fields={"institution": "institution_id"},
@@ -269,7 +144,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "inspection-perform",
             c.InspectionPerform,
-            _perform,
+            runs.perform,
             "record an inspection as performed",
             refs={"inspection": "inspection"},
         ),
@@ -310,7 +185,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "complaint",
             c.ComplaintCreate,
-            _complaint,
+            runs.complaint,
             "receive a complaint",
             refs={**TRIAL, **INSTITUTION},
             optional_refs=frozenset({"institution"}),
@@ -355,7 +230,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "correction",
             c.CorrectionCreate,
-            _correction,
+            runs.correction,
             "correct one field of an earlier imported line",
             corrects=True,
             ref_fields={"corrects": "aggregate_id", "event": "event_id"},

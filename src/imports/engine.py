@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
@@ -198,8 +198,3 @@ class _Run:
 def _key(fields: Mapping[str, Any]) -> str:
     key = fields.get("import_key") or fields.get("case_number") or ""
     return str(key).strip()
-
-
-def iter_kinds(kinds: Mapping[str, Kind]) -> Iterator[str]:
-    """The names of the kinds."""
-    yield from kinds
