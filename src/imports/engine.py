@@ -14,11 +14,12 @@ from pydantic import ValidationError
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.cpr import find_cpr
 from frispor.domain.errors import DomainError
 from frispor.domain.values import Actor
 from frispor.imports.kinds import Kind
 from frispor.imports.read import DEFAULT_MAX_BYTES, Line, digest, kind_of, lines
-from frispor.imports.report import ImportReport, Refusal
+from frispor.imports.report import FileRefusedError, ImportReport, Refusal
 from frispor.imports.staging import Staged
 from frispor.store.bulk import BulkWriter, KeyRow, bulk_writer
 
@@ -46,6 +47,16 @@ class ImportJob:
 def run_import(app: Frispor, job: ImportJob) -> ImportReport:
     """Check every line; store all of them in one transaction, or none if one is refused."""
     name = job.name or job.path.name
+    if find_cpr(name):  # the name is recorded with the import: rule 6 holds for it too
+        raise FileRefusedError(
+            Refusal(
+                "(file name)",
+                0,
+                "name",
+                "rule-6-no-cpr",
+                "rename the file: its name holds a CPR number",
+            )
+        )
     sha256, _ = digest(job.path, name, job.max_bytes)
     kind = kind_of(name, job.kinds, job.kind)
     report = ImportReport(name, sha256, kind.name if kind else "jsonl", job.dry_run)

@@ -214,3 +214,13 @@ def test_an_import_is_refused_what_the_api_refuses_the_organisation(
     (refusal,) = report.refused
     assert refusal.rule == "competent-organisation" and refusal.line == 1
     assert "Økonomi- og Indenrigsministeriet" in refusal.message
+
+
+def test_a_file_named_with_a_cpr_number_is_refused_without_echoing_it(
+    app: Frispor, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "programme 010190-1234.csv", PROGRAMME)
+    with pytest.raises(FileRefusedError) as refused:
+        run(app, path, kind="programme")
+    assert refused.value.refusal.rule == "rule-6-no-cpr"
+    assert "0101" not in str(refused.value) and "1234" not in str(refused.value)
