@@ -21,7 +21,7 @@ from frispor.api.settings import Settings
 from frispor.api.timestamp_service import stamp_once
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
-from frispor.domain.authorities import SUPERVISORY_AUTHORITIES
+from frispor.domain.competence import COMPLAINT_BODIES
 from frispor.domain.values import Actor, Area, Role
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
@@ -95,11 +95,12 @@ def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, T
 
 
 def known_authorities(settings: Settings) -> set[str]:
-    """The supervisory authorities, and every organisation holding an authority's credential."""
+    """The supervisory authorities (inspecting and complaint bodies), and every organisation
+    holding an authority's credential."""
     from frispor.api.tokens import TokenStore
     from frispor.projections.db import Database
 
-    known = set(SUPERVISORY_AUTHORITIES)
+    known = set(COMPLAINT_BODIES)
     known |= {t.organisation for t in settings.all_tokens() if t.role is Role.AUTHORITY}
     db = Database(settings.database_url)
     try:

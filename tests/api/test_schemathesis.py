@@ -67,6 +67,7 @@ schemathesis.openapi.format(
     st.sampled_from(EDGE_MOMENTS) | st.datetimes(timezones=OFFSETS).map(datetime.isoformat),
 )
 
+
 @schemathesis.serializer("text/csv", "application/x-ndjson")
 def _file_body(context: Any, value: Any) -> bytes:
     """An import's body is a file: whatever was generated, as UTF-8 text."""

@@ -11,10 +11,9 @@ from uuid import UUID
 from frispor.api.import_kinds import KINDS
 from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.application import Frispor
-from frispor.domain.inspection import Inspection, Order
 from frispor.domain.values import LegalReference
 from frispor.imports.cells import flatten
-from frispor.projections.audit.record import Record, load_record
+from frispor.projections.audit.record import load_record
 
 # Event type → kind of line, and the event's field each reference column takes its key from.
 LINES: dict[str, tuple[str, dict[str, str]]] = {
@@ -89,7 +88,7 @@ def write_history(app: Frispor, folder: Path) -> list[tuple[Path, str]]:
             body["corrects_kind"], body["corrects"] = line_of[event.corrected_event_id]
             body["field"], body["new_value"] = event.field, event.new_value
         line_of[event.event_id] = (kind_name, key)
-        rows[(kind_name, _organisation(event, record))].append(flatten(body, kind.csv_columns()))
+        rows[(kind_name, _organisation(event))].append(flatten(body, kind.csv_columns()))
     files = []
     for kind_name in KINDS:  # the kinds' own order: what a line refers to comes first
         for (k, organisation), kind_rows in sorted(rows.items()):
@@ -106,12 +105,7 @@ def write_history(app: Frispor, folder: Path) -> list[tuple[Path, str]]:
     return files
 
 
-def _organisation(event: Event, record: Record) -> str:
-    """Who may record the line: the actor's organisation; for an inspection and its orders,
-    the inspecting authority (the API asks that of the caller too)."""
-    inspection = record.state(event.originator_id)
-    if isinstance(inspection, Order):
-        inspection = record.state(inspection.inspection_id)
-    if isinstance(inspection, Inspection):
-        return inspection.authority
+def _organisation(event: Event) -> str:
+    """Who records the line: the organisation that recorded the event (an inspection's
+    authority is then the importer's organisation, as over the API)."""
     return event.envelope.actor.organisation
