@@ -22,6 +22,7 @@ from frispor.api.routes import (
     corrections,
     exemptions,
     goals,
+    imports,
     inspections,
     ledger,
     ops,
@@ -32,6 +33,7 @@ from frispor.api.routes import (
 from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
+from frispor.api.tokens import TokenStore
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
@@ -55,12 +57,13 @@ def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = N
     ensure(db)
     metrics = Metrics()
     app.on_retry = metrics.retries.inc  # decisions the server decided again after a lost race
+    tokens = TokenStore(db)
     return Services(
         settings=settings,
         app=app,
         db=db,
         read=ReadModels(db),
-        auth=Authenticator(settings, extra_tokens),
+        auth=Authenticator(settings, extra_tokens, tokens.find),
         idempotency=IdempotencyStore(db),
         metrics=metrics,
     )
@@ -110,7 +113,11 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
     for outage_type in OUTAGES:
         api.add_exception_handler(outage_type, outage)
 
-    api.add_middleware(Guard, max_body_bytes=settings.max_body_bytes)
+    api.add_middleware(
+        Guard,
+        max_body_bytes=settings.max_body_bytes,
+        max_import_bytes=settings.max_import_bytes,
+    )
 
     # Routes are matched in this order, ~2 µs per route passed over (FastAPI keeps included
     # routers as they are): the most frequent calls, decisions and status reads, go first.
@@ -122,6 +129,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         goals.router,
         inspections.router,
         corrections.router,
+        imports.router,
         ledger.router,
         ops.router,
     ):

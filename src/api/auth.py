@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,8 +72,14 @@ def new_token(
 class Authenticator:
     """Turns an Authorization header into a Principal or raises AuthError."""
 
-    def __init__(self, settings: Settings, extra: list[TokenEntry] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        extra: list[TokenEntry] | None = None,
+        lookup: Callable[[str], TokenEntry | None] | None = None,
+    ) -> None:
         self.tokens = {t.sha256: t for t in [*settings.all_tokens(), *(extra or [])]}
+        self.lookup = lookup  # tokens issued into the database, found by their SHA-256
         self.settings = settings
         self._jwks: jwt.PyJWKClient | jwt.PyJWKSet | None = None
         if settings.jwks:
@@ -86,8 +93,12 @@ class Authenticator:
         self.tokens[entry.sha256] = entry
 
     def may_block(self, header: str | None) -> bool:
-        """Whether authenticating this header may wait on the network (a JWKS fetched by URL)."""
-        return isinstance(self._jwks, jwt.PyJWKClient) and _bearer(header).count(".") == 2
+        """Whether authenticating may wait on the network (a JWKS by URL, the token table)."""
+        token = _bearer(header)
+        if token.count(".") == 2 and self._jwks is not None:
+            return isinstance(self._jwks, jwt.PyJWKClient)
+        # A token not among the settings' is looked up in the database.
+        return bool(token) and self.lookup is not None and token_sha256(token) not in self.tokens
 
     def authenticate(self, header: str | None) -> Principal:
         """The caller of a request, from its `Authorization: Bearer …` header."""
@@ -98,6 +109,8 @@ class Authenticator:
             return self._from_jwt(token)
         digest = token_sha256(token)
         entry = next((t for k, t in self.tokens.items() if hmac.compare_digest(k, digest)), None)
+        if entry is None and self.lookup is not None:
+            entry = self.lookup(digest)  # on every request: a revocation holds at once
         if entry is None:
             raise AuthError("unknown token")
         if entry.expires is not None and entry.expires <= datetime.now(UTC):

@@ -10,13 +10,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import TaskID
 
-from frispor.api import cli_audit, cli_ledger, cli_review
+from frispor.api import cli_audit, cli_import, cli_ledger, cli_review, cli_tokens
 from frispor.api.affinity import pin
 from frispor.api.cli_review import bar as progress_bar
 from frispor.api.ledger_service import LedgerService
-from frispor.api.settings import Settings
+from frispor.api.settings import Settings, TokenEntry
 from frispor.domain.application import Frispor
-from frispor.domain.values import Role
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.db import Database
 from frispor.projections.maintenance import check as check_view
@@ -211,46 +210,48 @@ def check() -> None:
         raise typer.Exit(1)
 
 
-DEMO_CALLERS = [
-    ("recorder-kbh", Role.RECORDER, "kommune:101", None),
-    ("recorder-oim", Role.RECORDER, "Økonomi- og Indenrigsministeriet", None),
-    ("auditor", Role.AUDITOR, "Rigsrevisionen", None),
-    ("authority-aeldre", Role.AUTHORITY, "Styrelsen for Patientsikkerhed", "aeldre"),
-    ("admin", Role.ADMIN, "drift", None),
-]
-
-
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
-    demo: Annotated[bool, typer.Option(help="load the demo and mint a token per role")] = False,
+    demo: Annotated[
+        bool, typer.Option(help="load the demo, mint a token per role, make a signing key")
+    ] = False,
 ) -> None:
     """Serve the HTTP API with the projection runners (SQLite by default, or DATABASE_URL)."""
     import uvicorn
 
+    from frispor.api import cli_demo
     from frispor.api.app import create_app
-    from frispor.api.auth import new_token
 
     settings = Settings()
     place(settings)  # first, so that every thread it starts inherits the placement
-    extra = []
+    extra: list[TokenEntry] = []
     if demo:
-        from frispor.demo import load_demo
-
-        app = app_for(settings)
-        try:
-            load_demo(app)
-        finally:
-            app.close()
-        console.print(f"Demo loaded into {settings.database_url}. Tokens for this run only:")
-        for subject, role, organisation, area in DEMO_CALLERS:
-            token, entry = new_token(role, organisation, subject, area)
-            extra.append(entry)
-            scope = f", area {area}" if area else ""
-            console.print(f"  {role.value:<9} {organisation}{scope}\n    {token}", soft_wrap=True)
+        settings = cli_demo.signing_key(settings, console)
+        extra = cli_demo.load(settings, console, host, port)
+    elif not _any_credential(settings):
+        console.print(
+            "[yellow]Ingen adgang er sat op: ingen kan logge ind. Lav et token med "
+            "`frispor tokens create`, sæt FRISPOR_TOKENS(_FILE) eller FRISPOR_JWKS, eller brug "
+            "--demo. (No credential is configured: nobody can sign in.)[/]",
+            soft_wrap=True,
+        )
     console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
     uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
+
+
+def _any_credential(settings: Settings) -> bool:
+    """Whether anyone can sign in: tokens in the settings or the database, or OIDC."""
+    from frispor.api.tokens import TokenStore
+
+    if settings.jwks or settings.all_tokens():
+        return True
+    db = Database(settings.database_url)
+    try:
+        return TokenStore(db).any_live()
+    finally:
+        db.close()
 
 
 @cli.callback()
@@ -261,19 +262,39 @@ def _root() -> None:
 cli_audit.register(cli)
 cli_review.register(cli)
 cli_ledger.register(cli)
+cli_import.register(cli)
+cli_tokens.register(cli)
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: bad input and an unreachable database are one line, exit 2."""
     try:
         cli()
     except ValidationError as error:
         if error.title != Settings.__name__:
+            _one_line(f"ugyldigt input (invalid input): {error.errors()[0]['msg']}")
+        _settings_problem(error)
+    except ValueError as error:  # a date, a moment, a URL the command could not read
+        _one_line(f"ugyldig værdi (invalid value): {error}")
+    except Exception as error:
+        from frispor.api.app import OUTAGES
+
+        if not isinstance(error, OUTAGES):
             raise
-        # A setting of the environment is wrong: say which and why, without a traceback.
-        for problem in error.errors():
-            name = "_".join(str(part) for part in problem["loc"]).upper()
-            name = name if name == "DATABASE_URL" else f"FRISPOR_{name}"
-            message = problem["msg"].removeprefix("Value error, ")
-            console.print(f"[red]{name}: {message}[/]", soft_wrap=True)
-        raise SystemExit(2) from None
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        _one_line(f"databasen kan ikke bruges (database unavailable): {first}")
+
+
+def _one_line(message: str) -> None:
+    Console(stderr=True).print(message, soft_wrap=True, highlight=False, markup=False)
+    raise SystemExit(2)
+
+
+def _settings_problem(error: ValidationError) -> None:
+    """Say which setting of the environment is wrong and why, without a traceback."""
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"]).upper()
+        name = name if name == "DATABASE_URL" else f"FRISPOR_{name}"
+        message = problem["msg"].removeprefix("Value error, ")
+        console.print(f"[red]{name}: {message}[/]", soft_wrap=True)
+    raise SystemExit(2) from None

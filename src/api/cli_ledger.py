@@ -6,9 +6,10 @@ FRISPOR_LEDGER_ORIGIN the log's name in checkpoints. Both are fields of Settings
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,8 +19,10 @@ from cryptography.hazmat.primitives import serialization
 from frispor.api.cli_witness import register as register_witness
 from frispor.api.settings import Settings
 from frispor.api.timestamp_service import stamp_once
+from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
-from frispor.domain.values import Area
+from frispor.domain.competence import COMPLAINT_BODIES
+from frispor.domain.values import Actor, Area, Role
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.check import check_ledger
 from frispor.ledger.check_checkpoints import outside_problems
@@ -91,6 +94,22 @@ def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, T
         app.close()
 
 
+def known_authorities(settings: Settings) -> set[str]:
+    """The supervisory authorities (inspecting and complaint bodies), and every organisation
+    holding an authority's credential."""
+    from frispor.api.tokens import TokenStore
+    from frispor.projections.db import Database
+
+    known = set(COMPLAINT_BODIES)
+    known |= {t.organisation for t in settings.all_tokens() if t.role is Role.AUTHORITY}
+    db = Database(settings.database_url)
+    try:
+        known |= {t.organisation for t in TokenStore(db).listing() if t.role == Role.AUTHORITY}
+    finally:
+        db.close()
+    return known
+
+
 def ledger_check(database_url: str) -> list[str]:
     """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
     settings = Settings()
@@ -133,6 +152,10 @@ def export(
     ] = None,
 ) -> None:
     """Write a signed BagIt export of DATABASE_URL's events; the key is FRISPOR_SIGNING_KEY."""
+    settings = Settings()
+    if authority is not None and authority not in known_authorities(settings):
+        known = ", ".join(sorted(known_authorities(settings)))
+        raise _fail(f"--authority {authority!r} is not a known authority; known: {known}", 2)
     signer = _signer()
     scope = Scope(
         authority=authority,
@@ -140,10 +163,24 @@ def export(
         period_from=date_from.date() if date_from else None,
         period_to=date_to.date() if date_to else None,
     )
-    settings = Settings()
     try:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
             result = export_bag(store, app.recorder, signer, out, scope, stamp=stamp_once(settings))
+            # Recorded in the trail as an export over HTTP is: by whom, for whom, of what.
+            operator = Actor(id=f"cli:{getpass.getuser()}", role=Role.ADMIN, organisation="drift")
+            app.record_export(
+                Envelope(actor=operator, decided_on=datetime.now(UTC).date()),
+                export_number=result.export_id,
+                authority=authority or "drift",
+                area=scope.area,
+                period_from=scope.period_from,
+                period_to=scope.period_to,
+                kind=result.kind,
+                events=result.event_count,
+                checkpoint_size=result.checkpoint.size,
+                checkpoint_root=result.checkpoint.root.hex(),
+                tagmanifest_sha256=result.tagmanifest_sha256,
+            )
     except (ExportError, LedgerError) as error:
         raise _fail(f"export failed: {error}") from None
     typer.echo(

@@ -23,6 +23,9 @@ from frispor.api import errors
 from frispor.api.auth import AuthError
 
 WRITES = frozenset({"POST", "PUT", "PATCH"})
+# An import's body is the file itself (CSV or JSON Lines, its media type checked by the route),
+# up to its own limit.
+IMPORTS = "/imports"
 CONTROL = frozenset(chr(c) for c in [*range(32), 127])
 ESCAPED_CONTROL = re.compile(r"%[01][0-9a-fA-F]|%7[fF]")  # a control character, %-encoded
 
@@ -50,8 +53,13 @@ class _Counted:
 class Guard:
     """Pure ASGI, not `BaseHTTPMiddleware`: that runs each request in an extra task and stream."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_import_bytes: int = 0) -> None:
         self.app, self.max_body_bytes = app, max_body_bytes
+        self.max_import_bytes = max_import_bytes or max_body_bytes
+
+    def limit(self, scope: Scope) -> int:
+        """The most body bytes this request may send."""
+        return self.max_import_bytes if scope["path"] == IMPORTS else self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Refuse or pass the request on; record its route, status and latency."""
@@ -67,7 +75,7 @@ class Guard:
                 status = message["status"]
             await send(message)
 
-        refused = _refuse(scope, self.max_body_bytes) or await _authenticate(scope)
+        refused = _refuse(scope, self.limit(scope)) or await _authenticate(scope)
         if refused is not None:
             await refused(scope, receive, watch)
         else:
@@ -81,7 +89,7 @@ class Guard:
 
     async def _pass_on(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the app on a counted body; past the limit, answer 413 in place of its answer."""
-        counted = _Counted(receive, self.max_body_bytes)
+        counted = _Counted(receive, self.limit(scope))
         started = False
 
         async def unless_over(message: Message) -> None:
@@ -96,7 +104,7 @@ class Guard:
         except BodyTooLargeError:
             pass
         if counted.over and not started:
-            await _too_large(scope, self.max_body_bytes)(scope, receive, send)
+            await _too_large(scope, self.limit(scope))(scope, receive, send)
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -126,7 +134,7 @@ def _refuse(scope: Scope, max_bytes: int) -> Response | None:
     if scope["method"] not in WRITES:
         return None
     kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    if kind != "application/json":
+    if kind != "application/json" and scope["path"] != IMPORTS:
         return errors.problem(
             415, "content-type", f"send application/json, not {kind or 'nothing'}", Request(scope)
         )

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
         description="the JWT claim that holds the frispor role; no other claim counts",
     )
     max_body_bytes: int = Field(default=256_000, ge=1_000)
+    max_import_bytes: int = Field(
+        default=1 << 30, ge=1_000, description="the largest import file read (CLI and HTTP)"
+    )
     wait_timeout: float = Field(default=5.0, ge=0, le=60)
     run_projections: bool = True
     signing_key: Path | None = Field(

@@ -6,13 +6,14 @@ from frispor.domain.cases_exemptions import ExemptionCases
 from frispor.domain.cases_oversight import OversightCases
 from frispor.domain.cases_trials import TrialCases
 from frispor.domain.core import Written, utc_now
+from frispor.domain.import_record import ImportCases
 
 APP_NAME = "frispor"
 
 __all__ = ["Frispor", "Written", "utc_now"]
 
 
-class Frispor(TrialCases, ExemptionCases, OversightCases):
+class Frispor(TrialCases, ExemptionCases, OversightCases, ImportCases):
     """The trail of the rule-exemption trials: every decision an immutable event."""
 
     name = APP_NAME

@@ -67,6 +67,13 @@ schemathesis.openapi.format(
     st.sampled_from(EDGE_MOMENTS) | st.datetimes(timezones=OFFSETS).map(datetime.isoformat),
 )
 
+
+@schemathesis.serializer("text/csv", "application/x-ndjson")
+def _file_body(context: Any, value: Any) -> bytes:
+    """An import's body is a file: whatever was generated, as UTF-8 text."""
+    return (value if isinstance(value, str) else str(value)).encode("utf-8", "replace")
+
+
 CHECKS = [not_a_server_error, response_schema_conformance]
 EXAMPLES = 4  # per operation, caller and mode: ~40 operations x 2 callers x (valid + invalid)
 UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")

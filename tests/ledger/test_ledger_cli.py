@@ -47,13 +47,21 @@ def test_keys_export_verify_round_trip(
     again = runner.invoke(cli, ["keys", "generate", "--out", str(key)])
     assert again.exit_code == 1 and "refusing to overwrite" in again.output
 
-    first = runner.invoke(cli, ["export", "--out", str(tmp_path / "b1"), "--authority", "Tilsyn"])
+    unknown = runner.invoke(cli, ["export", "--out", str(tmp_path / "b0"), "--authority", "Tilsyn"])
+    assert unknown.exit_code == 2 and "not a known authority" in unknown.output
+    first = runner.invoke(
+        cli, ["export", "--out", str(tmp_path / "b1"), "--authority", "Socialtilsyn Øst"]
+    )
     assert first.exit_code == 0, first.output
     assert "wrote full export 1" in first.output and "56 events" in first.output
+    # Recorded in the trail like an export over HTTP.
+    recorded = app.mapper.to_domain_event(app.recorder.select_notifications(start=57, limit=1)[0])
+    assert type(recorded).__qualname__ == "Export.Recorded"
+    assert (recorded.authority, recorded.export_number) == ("Socialtilsyn Øst", 1)  # type: ignore[attr-defined]
     add_programme(app)
     args = [
         "--authority",
-        "Tilsyn",
+        "Socialtilsyn Øst",
         "--area",
         "aeldre",
         "--from",
