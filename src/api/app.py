@@ -31,6 +31,8 @@ from frispor.api.routes import (
 from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
+from frispor.api.web import assets
+from frispor.api.web.router import router as web_router
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
@@ -93,6 +95,8 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         description="Every decision an immutable event; current status as of any day and as "
         "known at any moment. Errors are RFC 9457 problem details naming the broken rule.",
         lifespan=lifespan,
+        docs_url=None,  # served from this process by the web view's assets, not a CDN
+        redoc_url=None,
     )
     errors.install(api)
 
@@ -124,4 +128,6 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         ops.router,
     ):
         api.include_router(router, responses=ERRORS)
+    api.include_router(web_router)
+    assets.install(api)
     return api

@@ -126,7 +126,9 @@ def _refuse(scope: Scope, max_bytes: int) -> Response | None:
     if scope["method"] not in WRITES:
         return None
     kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    if kind != "application/json":
+    # The web view's forms post form data (to its own paths only); the API takes JSON.
+    form = kind == "application/x-www-form-urlencoded" and scope["path"].startswith("/web/")
+    if kind != "application/json" and not form:
         return errors.problem(
             415, "content-type", f"send application/json, not {kind or 'nothing'}", Request(scope)
         )
