@@ -6,11 +6,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pygal
 from pygal.style import Style
 
+THICK = Path(__file__).with_name("timeline.css")  # bars, not lines, on the timeline
 # Colours with at least 3:1 contrast against the white plot (WCAG 1.4.11 for graphics).
 STYLE = Style(
     font_family="system-ui, sans-serif",
@@ -25,6 +27,10 @@ STYLE = Style(
     legend_font_size=13,
     title_font_size=15,
     tooltip_font_size=13,
+    opacity="1",
+    opacity_hover="1",
+    stroke_opacity="1",
+    stroke_opacity_hover="1",
 )
 
 
@@ -61,7 +67,6 @@ def _options(title: str, day_text: Callable[[date], str], **extra: Any) -> dict[
         "truncate_legend": -1,
         "x_value_formatter": day_text,
         "x_label_rotation": 0,
-        "show_minor_x_labels": False,
         "allow_interruptions": True,
         **extra,
     }
@@ -96,7 +101,9 @@ def timeline(
         days = [date.today()]
     first, last = min(days), max(days)
     pad = timedelta(days=max((last - first).days // 40, 3))
+    rows = list(dict.fromkeys(rows))  # one row per name, in the order first given
     level = {row: len(rows) - n for n, row in enumerate(rows)}
+    bars = list(dict.fromkeys(s.series for s in spans))
     chart = pygal.DateLine(
         **_options(
             title,
@@ -108,13 +115,14 @@ def timeline(
             show_y_guides=True,
             x_labels=_x_labels(first - pad, last + pad),
             xrange=(first - pad, last + pad),
+            css=["file://style.css", "file://graph.css", f"file://{THICK}"],
         )
     )
-    for series in dict.fromkeys(s.series for s in spans):
+    for series in bars:
         points: list[Any] = []
         for s in (s for s in spans if s.series == series):
             points += [(s.start, level[s.row]), (s.end, level[s.row]), (s.end, None)]
-        chart.add(series, points, stroke_style={"width": 12, "linecap": "butt"}, show_dots=False)
+        chart.add(series, points, show_dots=False)
     for series in dict.fromkeys(m.series for m in marks):
         chosen = [m for m in marks if m.series == series]
         chart.add(
@@ -158,15 +166,22 @@ def goal(
         names["baseline"],
         [(span[0], float(baseline[1])), (span[1], float(baseline[1]))],
         show_dots=False,
-        stroke_style={"width": 2, "dasharray": "6,4"},
+        stroke_style={"width": 3, "dasharray": "8,4"},
     )
     chart.add(
         names["target"],
         [(span[0], float(target[1])), (span[1], float(target[1]))],
         show_dots=False,
-        stroke_style={"width": 2, "dasharray": "2,3"},
+        stroke_style={"width": 3, "dasharray": "3,3"},
     )
-    chart.add(names["measured"], [(d, float(v)) for d, v in measured], dots_size=5)
+    chart.add(
+        names["measured"],
+        [(d, float(v)) for d, v in measured],
+        dots_size=5,
+        stroke_style={"width": 3},
+    )
     if replaced:
-        chart.add(names["replaced"], [(d, float(v)) for d, v in replaced], stroke=False, dots_size=6)
+        chart.add(
+            names["replaced"], [(d, float(v)) for d, v in replaced], stroke=False, dots_size=6
+        )
     return _render(chart, title)

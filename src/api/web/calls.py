@@ -45,7 +45,12 @@ class Api:
         self.principal.require(*READERS)
         return _body(
             q.get_trial(
-                trial_id, self.request, self.services, self.principal, as_of=as_of, known_at=known_at
+                trial_id,
+                self.request,
+                self.services,
+                self.principal,
+                as_of=as_of,
+                known_at=known_at,
             )
         )
 
@@ -70,7 +75,9 @@ class Api:
     def event(self, position: int) -> dict[str, Any] | None:
         """GET /events?after=position-1&limit=1, if that position holds an event."""
         self.principal.require(*AUDITORS)
-        answer = q.get_events(self.request, self.services, self.principal, after=position - 1, limit=1)
+        answer = q.get_events(
+            self.request, self.services, self.principal, after=position - 1, limit=1
+        )
         items = _body(answer)["items"]
         return items[0] if items and items[0]["position"] == position else None
 

@@ -102,7 +102,10 @@ LABELS: dict[str, tuple[str, str]] = {
         "Fritagelse gældende uden for forsøgsperioden",
         "Exemption in force outside its trial's period",
     ),
-    "incompetent-grantor": ("Bevilget af en inkompetent myndighed", "Granted by an incompetent grantor"),
+    "incompetent-grantor": (
+        "Bevilget af en inkompetent myndighed",
+        "Granted by an incompetent grantor",
+    ),
     "goal-not-measured": (
         "Resultatmål ikke målt så ofte som fastsat",
         "Result goal not measured as often as set",
@@ -113,7 +116,10 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "order-overdue": ("Påbud over fristen uden opfølgning", "Order past its deadline"),
     "retroactive-correction": ("Tidligere registrering rettet", "Earlier record corrected"),
-    "late-recording": ("Registreret længe efter virkningsdagen", "Recorded long after it took effect"),
+    "late-recording": (
+        "Registreret længe efter virkningsdagen",
+        "Recorded long after it took effect",
+    ),
     # event types
     "Programme.Established": ("Program oprettet", "Programme established"),
     "Network.Designated": ("Netværk udpeget", "Network designated"),

@@ -86,7 +86,9 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         csrf=csrf_token(request),
         here=here,
         reference=i18n.reference,
-        path_quoted=quote(str(request.url.path) + ("?" + request.url.query if request.url.query else "")),
+        path_quoted=quote(
+            str(request.url.path) + ("?" + request.url.query if request.url.query else "")
+        ),
         as_of=request.query_params.get("as_of", ""),
         known_at=request.query_params.get("known_at", ""),
         **context,
@@ -106,7 +108,9 @@ def page(handler: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return handler(request, *args, **kwargs)
         except SignInNeeded:
-            target = quote(request.url.path + ("?" + request.url.query if request.url.query else ""))
+            target = quote(
+                request.url.path + ("?" + request.url.query if request.url.query else "")
+            )
             return RedirectResponse(f"/web/signin?next={target}", status_code=303)
         except AuthError:
             return RedirectResponse("/web/signin", status_code=303)
@@ -115,7 +119,9 @@ def page(handler: Callable[..., Any]) -> Callable[..., Any]:
         except DomainError as error:
             return render(request, "error.html", 404, title="404", message=error.message)
         except ApiError as error:
-            return render(request, "error.html", error.status, title=str(error.status), message=error.detail)
+            return render(
+                request, "error.html", error.status, title=str(error.status), message=error.detail
+            )
         except BadInput as error:
             return render(request, "error.html", 422, title="422", message=str(error))
 
@@ -185,14 +191,18 @@ def trials_page(request: Request) -> HTMLResponse:
     """Every trial the caller may see, filtered, searched and paged."""
     api, p = _api(request), request.query_params
     items = api.trials(_day(p.get("as_of")), _moment(p.get("known_at")))
-    choices = {k: sorted({str(t[k]) for t in items}) for k in ("programme_id", "network_id", "area")}
+    choices = {
+        k: sorted({str(t[k]) for t in items}) for k in ("programme_id", "network_id", "area")
+    }
     choices["municipality"] = sorted({m for t in items for m in t["data"]["municipalities"]})
     query = (p.get("q") or "").strip().lower()
     shown = [
         t
         for t in items
         if (not query or query in t["data"]["title"].lower())
-        and all(not p.get(k) or str(t[k]) == p.get(k) for k in ("programme_id", "network_id", "area"))
+        and all(
+            not p.get(k) or str(t[k]) == p.get(k) for k in ("programme_id", "network_id", "area")
+        )
         and (not p.get("municipality") or p["municipality"] in t["data"]["municipalities"])
         and (not p.get("state") or t["phase"] == p["state"] or t["status"] == p["state"])
     ]
@@ -200,8 +210,14 @@ def trials_page(request: Request) -> HTMLResponse:
     chunk = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     more = len(shown) > number * PAGE_SIZE
     return render(
-        request, "trials.html", items=chunk, total=len(shown), number=number, more=more,
-        choices=choices, principal=api.principal,
+        request,
+        "trials.html",
+        items=chunk,
+        total=len(shown),
+        number=number,
+        more=more,
+        choices=choices,
+        principal=api.principal,
     )
 
 
@@ -210,7 +226,9 @@ def trials_page(request: Request) -> HTMLResponse:
 def trial_view(request: Request, trial_id: UUID) -> HTMLResponse:
     """One trial: period, legal basis, who takes part, a timeline and a chart per goal."""
     api, p = _api(request), request.query_params
-    data = trial_page(api, trial_id, _day(p.get("as_of")), _moment(p.get("known_at")), _lang(request))
+    data = trial_page(
+        api, trial_id, _day(p.get("as_of")), _moment(p.get("known_at")), _lang(request)
+    )
     return render(request, "trial.html", principal=api.principal, **data)
 
 
@@ -230,14 +248,28 @@ def changes_view(request: Request, trial_id: UUID) -> HTMLResponse:
     try:
         before = trial_page(api, trial_id, as_of, earlier, lang, charts=False)
     except DomainError:
-        before = {"trial": {**after["trial"], "institutions": [], "exemptions": []}, "goals": [],
-                  "inspections": [], "orders": []}
+        before = {
+            "trial": {**after["trial"], "institutions": [], "exemptions": []},
+            "goals": [],
+            "inspections": [],
+            "orders": [],
+        }
     rows = changes(before, after)
-    iso = lambda m: m.astimezone(UTC).isoformat(timespec="microseconds")  # noqa: E731
+
+    def iso(m: datetime) -> str:
+        return m.astimezone(UTC).isoformat(timespec="microseconds")
+
     positions = pages.positions_between(api.services.read, str(trial_id), iso(earlier), iso(later))
     return render(
-        request, "changes.html", trial=after["trial"], rows=rows, positions=positions,
-        earlier=earlier, later=later, moments=moments, principal=api.principal,
+        request,
+        "changes.html",
+        trial=after["trial"],
+        rows=rows,
+        positions=positions,
+        earlier=earlier,
+        later=later,
+        moments=moments,
+        principal=api.principal,
     )
 
 
@@ -271,7 +303,8 @@ def event_view(request: Request, position: int) -> HTMLResponse:
         return render(request, "error.html", 404, title="404", message=f"position {position}")
     history = api.history(UUID(event["aggregate_id"]))
     fixes = [
-        h for h in history
+        h
+        for h in history
         if h["type"].endswith("Corrected")
         and h["facts"].get("corrected_version") == event["aggregate_version"]
     ]
@@ -279,7 +312,12 @@ def event_view(request: Request, position: int) -> HTMLResponse:
 
     proof = proof_of(api, position)
     return render(
-        request, "event.html", event=event, fixes=fixes, proof=proof, principal=api.principal,
+        request,
+        "event.html",
+        event=event,
+        fixes=fixes,
+        proof=proof,
+        principal=api.principal,
         host=str(request.base_url).rstrip("/"),
     )
 
@@ -292,7 +330,11 @@ def exports_page(request: Request) -> HTMLResponse:
     from frispor.api.web.proof import exports_of
 
     return render(
-        request, "exports.html", made=None, exports=exports_of(api), principal=api.principal,
+        request,
+        "exports.html",
+        made=None,
+        exports=exports_of(api),
+        principal=api.principal,
         host=str(request.base_url).rstrip("/"),
     )
 
@@ -314,7 +356,12 @@ def make_export(
     from frispor.api.web.proof import exports_of
 
     return render(
-        request, "exports.html", 201, made=made, exports=exports_of(api), principal=api.principal,
+        request,
+        "exports.html",
+        201,
+        made=made,
+        exports=exports_of(api),
+        principal=api.principal,
         host=str(request.base_url).rstrip("/"),
     )
 

@@ -47,7 +47,9 @@ def trial_page(
 
 
 def _timeline(trial: dict[str, Any], acts: dict[str, Any], goals: list[Any], lang: str) -> str:
-    t = lambda key: i18n.label(key, lang)  # noqa: E731
+    def t(key: str) -> str:
+        return i18n.label(key, lang)
+
     period = t("period")
     rows, spans, marks = [period], [], []
     start, end = _d(trial["period_start"]), _d(trial["period_end"])
@@ -58,10 +60,11 @@ def _timeline(trial: dict[str, Any], acts: dict[str, Any], goals: list[Any], lan
         rows.append(row)
         validity = x["data"].get("validity") or {}
         first, last = _d(x.get("in_force_from")), _d(x.get("in_force_to"))
+        asked, until = _d(validity.get("start")), _d(validity.get("end"))
         if first and last:
             spans.append(Span(row, first, last, t("exemptions")))
-        elif _d(validity.get("start")) and _d(validity.get("end")):
-            spans.append(Span(row, _d(validity["start"]), _d(validity["end"]), t("requested")))  # type: ignore[arg-type]
+        elif asked and until and x["status"] == "requested":
+            spans.append(Span(row, asked, until, t("requested")))
     insp = t("inspections")
     if acts["inspections"] or acts["orders"]:
         rows.append(insp)
@@ -73,24 +76,32 @@ def _timeline(trial: dict[str, Any], acts: dict[str, Any], goals: list[Any], lan
     for o in acts["orders"]:
         day = _d(o["data"]["deadline"])
         if day:
-            marks.append(Mark(insp, day, f"{t('deadline')}: {t(o['status'])}", o["data"]["requirement"]))
+            marks.append(
+                Mark(insp, day, f"{t('deadline')}: {t(o['status'])}", o["data"]["requirement"])
+            )
     fixes = [(g, m) for g in goals for m in g["measurements"] if m["replaced"]]
     if fixes:
         rows.append(t("corrected").capitalize())
     for g, m in fixes:
         day = _d(m["valid_to"])
         if day:
-            marks.append(Mark(t("corrected").capitalize(), day, t("corrected"), g["terms"]["indicator"]))
+            marks.append(
+                Mark(t("corrected").capitalize(), day, t("corrected"), g["terms"]["indicator"])
+            )
     title = f"{t('timeline')}: {trial['data']['title']}"
     return timeline(title, rows, spans, marks, lambda d: i18n.day(d, lang), t("day"))
 
 
 def _goal_chart(g: dict[str, Any], lang: str) -> str:
-    t = lambda key: i18n.label(key, lang)  # noqa: E731
+    def t(key: str) -> str:
+        return i18n.label(key, lang)
+
     terms = g["terms"]
     measured = [(_d(m["valid_to"]), Decimal(m["data"]["value"])) for m in g["measurements"]]
     replaced = [
-        (_d(r["valid_to"]), Decimal(r["data"]["value"])) for m in g["measurements"] for r in m["replaced"]
+        (_d(r["valid_to"]), Decimal(r["data"]["value"]))
+        for m in g["measurements"]
+        for r in m["replaced"]
     ]
     names = {k: t(k) for k in ("baseline", "target", "measured", "replaced")}
     y_title = f"{terms['unit']} ({t('better')} {t(terms['direction'])})"
@@ -114,7 +125,9 @@ def flatten(page: dict[str, Any]) -> dict[tuple[str, str], Any]:
     parts = [("trial", trial)] + [
         (kind, row) for kind in ("institutions", "exemptions") for row in trial[kind]
     ]
-    parts += [("inspections", r) for r in page["inspections"]] + [("orders", r) for r in page["orders"]]
+    parts += [("inspections", r) for r in page["inspections"]] + [
+        ("orders", r) for r in page["orders"]
+    ]
     parts += [("goals", g["row"]) for g in page["goals"]]
     for kind, row in parts:
         name = f"{kind} {row['aggregate_id'][:8]}"
@@ -122,17 +135,32 @@ def flatten(page: dict[str, Any]) -> dict[tuple[str, str], Any]:
             if key in ("data",):
                 for k, v in value.items():
                     out[(name, k)] = v
-            elif key not in ("recorded_from", "recorded_to", "position", "valid_from", "valid_to",
-                             "institutions", "exemptions", "goals", "as_of", "known_at", "counts",
-                             "institution"):
+            elif key not in (
+                "recorded_from",
+                "recorded_to",
+                "position",
+                "valid_from",
+                "valid_to",
+                "institutions",
+                "exemptions",
+                "goals",
+                "as_of",
+                "known_at",
+                "counts",
+                "institution",
+            ):
                 out[(name, key)] = value
     for g in page["goals"]:
         for m in g["measurements"]:
-            out[(f"goals {g['row']['aggregate_id'][:8]}", f"måling {m['valid_to']}")] = m["data"]["value"]
+            out[(f"goals {g['row']['aggregate_id'][:8]}", f"måling {m['valid_to']}")] = m["data"][
+                "value"
+            ]
     return out
 
 
 def changes(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str, Any, Any]]:
     """Every (thing, field) whose value differs between two pages."""
     a, b = flatten(before), flatten(after)
-    return [(k[0], k[1], a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+    return [
+        (k[0], k[1], a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)
+    ]
