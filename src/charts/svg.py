@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -11,6 +12,10 @@ from typing import Any
 
 import pygal
 from pygal.style import Style
+
+# pygal appends an old-style import hook for its map plugins (not used here), which makes
+# Python warn on every import that reaches it (an ImportWarning): take it out again.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 THICK = Path(__file__).with_name("timeline.css")  # bars, not lines, on the timeline
 # Colours with at least 3:1 contrast against the white plot (WCAG 1.4.11 for graphics).
