@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -202,6 +203,7 @@ def serve(
 
     settings = Settings()
     place(settings)  # first, so that every thread it starts inherits the placement
+    base = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
     extra = []
     if demo:
         from frispor.demo import load_demo
@@ -211,14 +213,31 @@ def serve(
             load_demo(app)
         finally:
             app.close()
+        settings = _demo_signing_key(settings)
         console.print(f"Demo loaded into {settings.database_url}. Tokens for this run only:")
         for subject, role, organisation, area in DEMO_CALLERS:
             token, entry = new_token(role, organisation, subject, area)
             extra.append(entry)
             scope = f", area {area}" if area else ""
-            console.print(f"  {role.value:<9} {organisation}{scope}\n    {token}", soft_wrap=True)
-    console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
+            console.print(
+                f"  {role.value:<9} {organisation}{scope}\n    {token}\n"
+                f"    sign in: {base}/web/signin#token={token}",
+                soft_wrap=True,
+            )
+    console.print(f"frispor web view on {base}/  (API manual: {base}/docs)", soft_wrap=True)
     uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
+
+
+def _demo_signing_key(settings: Settings) -> Settings:
+    """The demo signs checkpoints and exports with a key of its own unless one is configured."""
+    if settings.signing_key is not None:
+        return settings
+    from frispor.ledger.signer import write_key_pair
+
+    key = Path("frispor-demo.key")
+    if not key.exists():
+        write_key_pair(key, settings.ledger_origin)
+    return settings.model_copy(update={"signing_key": key})
 
 
 @cli.callback()
