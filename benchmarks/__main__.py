@@ -19,6 +19,7 @@ MODULES = [
     "ledger",
     "http",
     "million",
+    "web",
 ]
 
 

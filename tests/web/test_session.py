@@ -124,11 +124,17 @@ def test_the_admin_is_shown_the_apis_refusal_not_the_trials(web: Web) -> None:
         ("/web/trials?known_at=yesterday", 422),
         ("/web/trials/00000000-0000-0000-0000-000000000000", 404),
         ("/web/events/999999", 404),
+        ("/web/trials/{trial}?known_at=2018-05-01T00:00:00 00:00", 200),  # '+' sent unencoded
+        ("/web/trials/{trial}?known_at=2018-05-01", 200),
     ],
 )
 def test_bad_input_gets_a_page_that_names_it_not_a_500(web: Web, path: str, status: int) -> None:
     client, tokens, _ = web
     signed_in(client, tokens["auditor"])
+    if "{trial}" in path:
+        found = re.search(r"/web/trials/([0-9a-f-]{36})", client.get("/web/trials?q=pleje").text)
+        assert found is not None
+        path = path.replace("{trial}", found.group(1))
     answer = client.get(path)
     assert answer.status_code == status
     assert answer.headers["content-type"].startswith("text/html")

@@ -69,6 +69,15 @@ def _moment(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=i18n.COPENHAGEN)
 
 
+def _utc_text(text: str | None) -> str:
+    """A known-at moment in the read models' form (UTC, microseconds), "" if none or unreadable."""
+    try:
+        moment = _moment(text)
+    except BadInput:
+        return ""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds") if moment else ""
+
+
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from its template, with the words, the session's CSRF token and the times."""
     lang = _lang(request)
@@ -90,7 +99,8 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
             str(request.url.path) + ("?" + request.url.query if request.url.query else "")
         ),
         as_of=request.query_params.get("as_of", ""),
-        known_at=request.query_params.get("known_at", ""),
+        known_at=request.query_params.get("known_at", "").replace(" ", "+"),
+        known_utc=_utc_text(request.query_params.get("known_at")),
         **context,
     )
     response = HTMLResponse(html, status_code=status)
