@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +60,7 @@ class Mark:
     note: str = ""
 
 
-def _options(title: str, day_text: Callable[[date], str], **extra: Any) -> dict[str, Any]:
+def _options(title: str, day_format: str, **extra: Any) -> dict[str, Any]:
     return {
         "js": [],  # pygal's default tooltips load from the internet: none here
         "style": STYLE,
@@ -70,7 +71,7 @@ def _options(title: str, day_text: Callable[[date], str], **extra: Any) -> dict[
         "legend_at_bottom": True,
         "truncate_label": -1,
         "truncate_legend": -1,
-        "x_value_formatter": day_text,
+        "x_value_formatter": lambda d: d.strftime(day_format),
         "x_label_rotation": 0,
         "allow_interruptions": True,
         **extra,
@@ -97,22 +98,35 @@ def timeline(
     rows: Sequence[str],
     spans: Sequence[Span],
     marks: Sequence[Mark],
-    day_text: Callable[[date], str],
+    day_format: str = "%d.%m.%Y",
     x_title: str = "",
 ) -> str:
     """Rows top to bottom; bars for spans, dots for marks; the axis covers every day shown."""
+    return _timeline(title, tuple(rows), tuple(spans), tuple(marks), day_format, x_title)
+
+
+# Drawing costs ~20 ms a chart; the same facts give the same chart, so recent ones are kept.
+@lru_cache(maxsize=512)
+def _timeline(
+    title: str,
+    rows: tuple[str, ...],
+    spans: tuple[Span, ...],
+    marks: tuple[Mark, ...],
+    day_format: str,
+    x_title: str,
+) -> str:
     days = [d for s in spans for d in (s.start, s.end)] + [m.day for m in marks]
     if not days:
         days = [date.today()]
     first, last = min(days), max(days)
     pad = timedelta(days=max((last - first).days // 40, 3))
-    rows = list(dict.fromkeys(rows))  # one row per name, in the order first given
+    rows = tuple(dict.fromkeys(rows))  # one row per name, in the order first given
     level = {row: len(rows) - n for n, row in enumerate(rows)}
     bars = list(dict.fromkeys(s.series for s in spans))
     chart = pygal.DateLine(
         **_options(
             title,
-            day_text,
+            day_format,
             height=110 + 42 * len(rows),
             x_title=x_title,
             range=(0.4, len(rows) + 0.6),
@@ -147,17 +161,35 @@ def goal(
     baseline: tuple[date, Decimal],
     target: tuple[date, Decimal],
     names: dict[str, str],
-    day_text: Callable[[date], str],
+    day_format: str = "%d.%m.%Y",
     x_title: str = "",
 ) -> str:
     """Measurements against the baseline and the target, replaced values drawn apart."""
+    named = tuple(sorted(names.items()))
+    facts = (tuple(measured), tuple(replaced), baseline, target)
+    return _goal(title, y_title, *facts, named, day_format, x_title)
+
+
+@lru_cache(maxsize=512)
+def _goal(
+    title: str,
+    y_title: str,
+    measured: tuple[tuple[date, Decimal], ...],
+    replaced: tuple[tuple[date, Decimal], ...],
+    baseline: tuple[date, Decimal],
+    target: tuple[date, Decimal],
+    named: tuple[tuple[str, str], ...],
+    day_format: str,
+    x_title: str,
+) -> str:
+    names = dict(named)
     days = [baseline[0], target[0], *(d for d, _ in measured), *(d for d, _ in replaced)]
     first, last = min(days), max(days)
     pad = timedelta(days=max((last - first).days // 30, 3))
     chart = pygal.DateLine(
         **_options(
             title,
-            day_text,
+            day_format,
             height=360,
             x_title=x_title,
             y_title=y_title,

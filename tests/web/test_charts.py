@@ -18,10 +18,6 @@ from frispor.store.open import open_app
 NS = {"s": "http://www.w3.org/2000/svg"}
 
 
-def _day(d: date) -> str:
-    return f"{d.day:02}.{d.month:02}.{d.year}"
-
-
 def inside(svg: str, label: str) -> bool:
     """Whether the dot whose value reads `label` lies within the plot's background."""
     root = ET.fromstring(svg)
@@ -43,7 +39,6 @@ def test_a_mark_after_the_period_widens_the_axis_instead_of_leaving_the_chart() 
         ["periode", "tilsyn"],
         [Span("periode", date(2017, 9, 1), date(2018, 4, 30), "forsøg")],
         [Mark("tilsyn", date(2018, 6, 12), "anmeldt")],
-        _day,
     )
     assert inside(svg, "12.06.2018")
     assert not re.search(r"(src|href)=\"(https?:)?//", svg)  # nothing fetched from elsewhere
@@ -58,7 +53,7 @@ def test_a_goal_chart_has_axes_units_and_the_replaced_value() -> None:
         (date(2017, 9, 1), Decimal(40)),
         (date(2018, 4, 30), Decimal(80)),
         {"baseline": "udgangspunkt", "target": "mål", "measured": "målt", "replaced": "erstattet"},
-        _day,
+        "%d.%m.%Y",
         "dag",
     )
     assert "% (bedre er højere)" in svg and ">dag<" in svg

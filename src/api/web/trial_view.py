@@ -89,7 +89,7 @@ def _timeline(trial: dict[str, Any], acts: dict[str, Any], goals: list[Any], lan
                 Mark(t("corrected").capitalize(), day, t("corrected"), g["terms"]["indicator"])
             )
     title = f"{t('timeline')}: {trial['data']['title']}"
-    return timeline(title, rows, spans, marks, lambda d: i18n.day(d, lang), t("day"))
+    return timeline(title, rows, spans, marks, "%d.%m.%Y", t("day"))
 
 
 def _goal_chart(g: dict[str, Any], lang: str) -> str:
@@ -113,7 +113,7 @@ def _goal_chart(g: dict[str, Any], lang: str) -> str:
         (date.fromisoformat(terms["baseline"]["on"]), Decimal(terms["baseline"]["value"])),
         (date.fromisoformat(terms["target"]["on"]), Decimal(terms["target"]["value"])),
         names,
-        lambda d: i18n.day(d, lang),
+        "%d.%m.%Y",
         t("day"),
     )
 

@@ -51,7 +51,7 @@ def trial_timeline(record: Record, trial: Trial) -> str:
             marks.append(Mark(row, o.deadline, f"påbudsfrist ({o.status.value})", o.requirement))
     if marks:
         rows.append(row)
-    return timeline(f"Tidslinje: {trial.title}", rows, spans, marks, _day, "dag")
+    return timeline(f"Tidslinje: {trial.title}", rows, spans, marks, "%d.%m.%Y", "dag")
 
 
 def goal_chart(goal: Goal) -> str:
@@ -67,7 +67,7 @@ def goal_chart(goal: Goal) -> str:
         (t.baseline.on, t.baseline.value),
         (t.target.on, t.target.value),
         {"baseline": "udgangspunkt", "target": "mål", "measured": "målt", "replaced": "erstattet"},
-        _day,
+        "%d.%m.%Y",
         "dag",
     )
 
