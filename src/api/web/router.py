@@ -20,6 +20,7 @@ from frispor.api.errors import ApiError
 from frispor.api.services import Services
 from frispor.api.web import i18n
 from frispor.api.web.calls import Api
+from frispor.api.web.oidc import enabled
 from frispor.api.web.session import (
     COOKIE,
     LANG_COOKIE,
@@ -154,7 +155,8 @@ def signin_form(request: Request, next: str = "/web/trials") -> HTMLResponse:
     """Paste a token once; it is kept in an HttpOnly cookie, never in the page's storage."""
     pre = request.cookies.get("frispor_pre") or secrets.token_urlsafe(24)
     request.cookies["frispor_pre"] = pre  # the form's CSRF token is made from it
-    response = render(request, "signin.html", next=_safe(next), error=None)
+    oidc = enabled(request.app.state.services.settings)
+    response = render(request, "signin.html", next=_safe(next), error=None, oidc=oidc)
     keep(response, "frispor_pre", pre)
     return response
 
@@ -178,7 +180,8 @@ def signin(
     try:
         services.auth.authenticate(f"Bearer {token.strip()}")
     except AuthError as error:
-        return render(request, "signin.html", 401, next=_safe(next), error=str(error))
+        oidc = enabled(services.settings)
+        return render(request, "signin.html", 401, next=_safe(next), error=str(error), oidc=oidc)
     response = RedirectResponse(_safe(next), status_code=303)
     keep(response, COOKIE, token.strip())
     response.delete_cookie("frispor_pre", path="/")
