@@ -33,7 +33,8 @@ def run(bench: Bench) -> list[Row]:
     app = open_app(store_env(url) | FAST)
     try:
         load_demo(app)
-        total = generate_bulk(app, events) + (app.recorder.max_notification_id() or 0)
+        generate_bulk(app, events)
+        total = app.recorder.max_notification_id() or 0
     finally:
         app.close()
     token, entry = new_token(Role.AUDITOR, "Rigsrevisionen", "bench")
