@@ -31,7 +31,7 @@ from frispor.api.routes import (
 from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
-from frispor.api.web import assets, oidc
+from frispor.api.web import assets, oidc, signin
 from frispor.api.web.router import router as web_router
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database
@@ -129,6 +129,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
     ):
         api.include_router(router, responses=ERRORS)
     api.include_router(web_router)
+    api.include_router(signin.router)
     api.include_router(oidc.router)
     assets.install(api)
     return api

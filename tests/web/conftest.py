@@ -89,15 +89,16 @@ def server(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings, entries), host="127.0.0.1", port=port, log_level="warning"
-    )
+    api = create_app(settings, entries)
+    config = uvicorn.Config(api, host="127.0.0.1", port=port, log_level="warning")
     live = uvicorn.Server(config)
     thread = threading.Thread(target=live.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not live.started and time.monotonic() < deadline:
         time.sleep(0.05)
+    services = api.state.services  # every page reads the read models: let them catch up first
+    assert services.read.wait_for(services.app.recorder.max_notification_id() or 0, 30)
     yield Server(f"http://localhost:{port}", tokens, request.param)
     live.should_exit = True
     thread.join(15)

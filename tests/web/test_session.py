@@ -47,6 +47,8 @@ def web(database_url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[st
         entries.append(entry)
     # https: the session cookie is Secure, so a client keeps it only on a secure origin.
     with TestClient(create_app(settings, entries), base_url="https://testserver") as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        assert services.read.wait_for(services.app.recorder.max_notification_id() or 0, 30)
         yield client, tokens, tmp_path / "exports"
 
 

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from frispor.api.auth import AuthError
 from frispor.api.services import Services
 from frispor.api.settings import Settings
+from frispor.api.web.render import safe
 from frispor.api.web.session import COOKIE, keep
 
 router = APIRouter(include_in_schema=False)
@@ -48,10 +49,6 @@ def _redirect_uri(request: Request) -> str:
     return str(request.base_url).rstrip("/") + CALLBACK
 
 
-def _safe(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/web/trials"
-
-
 @router.get("/web/signin/oidc")
 def start(request: Request, next: str = "/web/trials") -> Response:
     """Send the browser to the identity provider with a fresh state and PKCE challenge."""
@@ -74,7 +71,7 @@ def start(request: Request, next: str = "/web/trials") -> Response:
     # Lax, not Strict: it must come back with the provider's redirect, a cross-site navigation.
     response.set_cookie(
         FLOW,
-        f"{state}.{verifier}.{_safe(next)}",
+        f"{state}.{verifier}.{safe(next)}",
         max_age=600,
         path="/web/signin",
         httponly=True,
@@ -133,8 +130,8 @@ def callback(request: Request, code: str = "", state: str = "") -> Response:
     # from this site itself, not along the provider's cross-site redirect chain.
     page = (
         f'<!doctype html><html lang="da"><head><meta charset="utf-8">'
-        f'<meta http-equiv="refresh" content="0;url={escape(_safe(target))}"><title>frispor</title>'
-        f'</head><body><a href="{escape(_safe(target))}">Videre</a></body></html>'
+        f'<meta http-equiv="refresh" content="0;url={escape(safe(target))}"><title>frispor</title>'
+        f'</head><body><a href="{escape(safe(target))}">Videre</a></body></html>'
     )
     response = HTMLResponse(page)
     keep(response, COOKIE, token)
