@@ -224,7 +224,8 @@ def serve(
                 f"    sign in: {base}/web/signin#token={token}",
                 soft_wrap=True,
             )
-    console.print(f"frispor web view on {base}/  (API manual: {base}/docs)", soft_wrap=True)
+    console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
+    console.print(f"frispor web view on {base}/", soft_wrap=True)
     uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
 
 
