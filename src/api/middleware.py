@@ -144,6 +144,12 @@ async def _authenticate(scope: Scope) -> Response | None:
     if scope["method"] not in WRITES or services is None:
         return None
     header = _header(scope, b"authorization")
+    if scope["path"].startswith("/web/"):
+        # The web view's forms: the session cookie is the credential; signing in has none yet.
+        if scope["path"] == "/web/signin":
+            return None
+        token = Request(scope).cookies.get("frispor_session")
+        header = f"Bearer {token}" if token else None
     try:
         if services.auth.may_block(header):  # a key to fetch from the identity provider
             principal = await run_in_threadpool(services.auth.authenticate, header)

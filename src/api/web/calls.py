@@ -17,7 +17,6 @@ from frispor.domain.values import Role
 
 READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)  # as the routes' ReaderDep
 REVIEWERS = (Role.AUDITOR, Role.AUTHORITY)  # ReviewerDep
-AUDITORS = (Role.AUDITOR,)  # AuditorDep
 EXPORTERS = (Role.AUTHORITY,)  # AuthorityDep
 
 
@@ -74,7 +73,7 @@ class Api:
 
     def event(self, position: int) -> dict[str, Any] | None:
         """GET /events?after=position-1&limit=1, if that position holds an event."""
-        self.principal.require(*AUDITORS)
+        self.principal.require(*REVIEWERS)
         answer = q.get_events(
             self.request, self.services, self.principal, after=position - 1, limit=1
         )
@@ -83,7 +82,7 @@ class Api:
 
     def history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
         """GET /history/{id}."""
-        self.principal.require(*AUDITORS)
+        self.principal.require(*REVIEWERS)
         items: list[dict[str, Any]] = _body(
             q.get_history(aggregate_id, self.request, self.services, self.principal)
         )["items"]
@@ -107,5 +106,13 @@ class Api:
 
     def download(self, export_id: int) -> Response:
         """GET /exports/{id}."""
-        self.principal.require(*EXPORTERS, *AUDITORS)
+        self.principal.require(*REVIEWERS)
         return ledger_routes.get_export(export_id, self.services, self.principal)
+
+    def exports(self) -> list[dict[str, Any]]:
+        """GET /exports."""
+        self.principal.require(*REVIEWERS)
+        items: list[dict[str, Any]] = _body(
+            ledger_routes.list_exports(self.services, self.principal)
+        )["items"]
+        return sorted(items, key=lambda e: -int(e["id"]))

@@ -1,4 +1,4 @@
-"""An event's inclusion proof checked by the server, and the exports an organisation made."""
+"""An event's inclusion proof, checked by the server against the latest signed checkpoint."""
 
 from __future__ import annotations
 
@@ -36,18 +36,3 @@ def proof_of(api: Api, position: int) -> dict[str, Any]:
     except ProofError as error:
         state, problem = "failed", str(error)
     return {"state": state, "problem": problem, "note": note, "size": size, **proof}
-
-
-def exports_of(api: Api) -> list[dict[str, Any]]:
-    """The exports kept on this server that the caller may download, newest first."""
-    root = api.services.settings.exports_dir
-    if not root.is_dir():
-        return []
-    found = []
-    for owner in root.glob("*.owner"):
-        name = owner.read_text(encoding="utf-8")
-        if api.principal.role.value == "authority" and name != api.principal.organisation:
-            continue
-        if owner.stem.isdigit() and (root / owner.stem).is_dir():
-            found.append({"id": int(owner.stem), "authority": name})
-    return sorted(found, key=lambda e: -e["id"])

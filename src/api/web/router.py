@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frispor.api.web.proof import exports_of, proof_of
+from frispor.api.web.proof import proof_of
 from frispor.api.web.render import (
     BadInput,
     api_of,
@@ -174,7 +174,7 @@ def exports_page(request: Request) -> HTMLResponse:
         request,
         "exports.html",
         made=None,
-        exports=exports_of(api),
+        exports=api.exports(),
         principal=api.principal,
         host=str(request.base_url).rstrip("/"),
     )
@@ -199,7 +199,7 @@ def make_export(
         "exports.html",
         201,
         made=made,
-        exports=exports_of(api),
+        exports=api.exports(),
         principal=api.principal,
         host=str(request.base_url).rstrip("/"),
     )
