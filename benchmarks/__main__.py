@@ -21,6 +21,7 @@ MODULES = [
     "million",
     "review",
     "imports",
+    "web",
 ]
 
 

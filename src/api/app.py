@@ -34,6 +34,8 @@ from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
 from frispor.api.tokens import TokenStore
+from frispor.api.web import assets, oidc, signin
+from frispor.api.web.router import router as web_router
 from frispor.projections.catalog import ensure
 from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
@@ -98,6 +100,8 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         "known at any moment. Errors are RFC 9457 problem details naming the broken rule.",
         lifespan=lifespan,
         dependencies=[Depends(known_parameters)],
+        docs_url=None,  # served from this process by the web view's assets, not a CDN
+        redoc_url=None,
     )
     errors.install(api)
 
@@ -134,4 +138,8 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         ops.router,
     ):
         api.include_router(router, responses=ERRORS)
+    api.include_router(web_router)
+    api.include_router(signin.router)
+    api.include_router(oidc.router)
+    assets.install(api)
     return api

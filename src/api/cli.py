@@ -238,6 +238,7 @@ def serve(
             soft_wrap=True,
         )
     console.print(f"frispor API on http://{host}:{port}  (manual: http://{host}:{port}/docs)")
+    console.print(f"frispor web view on {cli_demo.web_base(host, port)}/", soft_wrap=True)
     uvicorn.run(create_app(settings, extra), host=host, port=port, log_level="warning")
 
 

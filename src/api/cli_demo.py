@@ -49,6 +49,11 @@ def _trial_id(app: Frispor) -> str | None:
     return None
 
 
+def web_base(host: str, port: int) -> str:
+    """The address a browser on this machine opens the web view at."""
+    return f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
+
+
 def load(settings: Settings, console: Console, host: str, port: int) -> list[TokenEntry]:
     """Load the demo; print its tokens as `export` lines a shell can paste; the tokens."""
     from frispor.demo import load_demo
@@ -70,6 +75,8 @@ def load(settings: Settings, console: Console, host: str, port: int) -> list[Tok
         scope = f", area {area}" if area else ""
         console.print(f"  # {role.value}: {organisation}{scope}", soft_wrap=True, highlight=False)
         console.print(f"  export {variable}={shlex.quote(token)}", soft_wrap=True, highlight=False)
+        link = f"{web_base(host, port)}/web/signin#token={token}"
+        console.print(f"  # sign in: {link}", soft_wrap=True, highlight=False)
     if trial:
         console.print(f"  export TRIAL={trial}  # {TRIAL_TITLE}", soft_wrap=True, highlight=False)
     console.print(f"  export BASE=http://{host}:{port}", highlight=False)

@@ -134,7 +134,9 @@ def _refuse(scope: Scope, max_bytes: int) -> Response | None:
     if scope["method"] not in WRITES:
         return None
     kind = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
-    if kind != "application/json" and scope["path"] != IMPORTS:
+    # The web view's forms post form data (to its own paths only); the API takes JSON.
+    form = kind == "application/x-www-form-urlencoded" and scope["path"].startswith("/web/")
+    if kind != "application/json" and not form and scope["path"] != IMPORTS:
         return errors.problem(
             415, "content-type", f"send application/json, not {kind or 'nothing'}", Request(scope)
         )
@@ -150,6 +152,12 @@ async def _authenticate(scope: Scope) -> Response | None:
     if scope["method"] not in WRITES or services is None:
         return None
     header = _header(scope, b"authorization")
+    if scope["path"].startswith("/web/"):
+        # The web view's forms: the session cookie is the credential; signing in has none yet.
+        if scope["path"] == "/web/signin":
+            return None
+        token = Request(scope).cookies.get("frispor_session")
+        header = f"Bearer {token}" if token else None
     try:
         if services.auth.may_block(header):  # a key to fetch from the identity provider
             principal = await run_in_threadpool(services.auth.authenticate, header)

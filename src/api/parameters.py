@@ -16,7 +16,8 @@ def known_parameters(request: Request) -> None:
     if not request.query_params:
         return
     route = request.scope.get("route")
-    if not isinstance(route, APIRoute):
+    # The API's routes only: the web view's pages read their own parameters (lang, filters).
+    if not isinstance(route, APIRoute) or not route.include_in_schema:
         return
     names = _known.get(id(route))
     if names is None:

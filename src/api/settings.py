@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         min_length=1,
         description="the JWT claim that holds the frispor role; no other claim counts",
     )
+    # The web view's OpenID Connect sign-in (authorization code with PKCE); on with all three
+    # and FRISPOR_JWKS, which checks the tokens it brings back.
+    oidc_authorize_url: str | None = None
+    oidc_token_url: str | None = None
+    oidc_client_id: str | None = None
     max_body_bytes: int = Field(default=256_000, ge=1_000)
     max_import_bytes: int = Field(
         default=1 << 30, ge=1_000, description="the largest import file read (CLI and HTTP)"

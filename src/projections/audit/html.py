@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from html import escape
 from uuid import UUID
 
+from frispor.charts.svg import Mark, Span, timeline
+from frispor.charts.svg import goal as chart_of_goal
 from frispor.domain.exemption import Exemption
 from frispor.domain.goal import Goal
 from frispor.domain.inspection import Inspection, Order
@@ -20,15 +21,13 @@ STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em;
 vertical-align:top;text-align:left}th{background:#f3f3f3}.high{color:#a00}.medium{color:#a60}
-.low{color:#555}svg{background:#fafafa;border:1px solid #ddd;margin:.5em 0}
+.low{color:#555}svg{width:100%;max-width:900px;height:auto;border:1px solid #ddd;margin:.5em 0}
 @media print{h2{page-break-before:always}}
 """
-W, LEFT = 900, 220
 
 
-def _x(day: date, start: date, end: date) -> float:
-    span = max((end - start).days, 1)
-    return LEFT + (W - LEFT - 20) * (day - start).days / span
+def _day(d: date) -> str:
+    return f"{d.day:02}.{d.month:02}.{d.year}"
 
 
 @dataclass
@@ -56,82 +55,45 @@ def parts_by_trial(record: Record) -> dict[UUID, TrialParts]:
 
 
 def trial_timeline(trial: Trial, drawn: TrialParts) -> str:
-    """Exemptions in force as bars, inspections as dots (hollow: announced), orders as ticks."""
-    start, end = trial.period.start, trial.period.end
-    exemptions = drawn.exemptions
-    rows = len(exemptions) + 2
-    h = 30 + 22 * rows
-    parts = [
-        f'<svg width="{W}" height="{h}" role="img" aria-label="timeline {escape(trial.title)}">'
-    ]
-    x0, x1 = _x(start, start, end), _x(trial.in_force.end, start, end)
-    parts.append(f'<rect x="{x0}" y="8" width="{x1 - x0}" height="10" fill="#9bc"/>')
-    parts.append(f'<text x="4" y="17" font-size="11">trial {start} → {trial.in_force.end}</text>')
-    for n, x in enumerate(exemptions, start=1):
-        y = 8 + 22 * n
-        parts.append(f'<text x="4" y="{y + 9}" font-size="11">{escape(str(x.rule))[:34]}</text>')
+    """Exemptions in force as bars, inspections as marks (announced apart), order deadlines."""
+    period = "forsøgsperiode"
+    rows, spans, marks = (
+        [period],
+        [Span(period, trial.period.start, trial.in_force.end, "forsøg")],
+        [],
+    )
+    for x in drawn.exemptions:
+        rows.append(label := f"{x.rule} ({str(x.id)[:8]})")
         if (days := in_force_days(x)) is not None:
-            a, b = _x(max(days[0], start), start, end), _x(min(days[1], end), start, end)
-            bar = f'<rect x="{a}" y="{y}" width="{max(b - a, 2)}" height="10" fill="#6a6"/>'
-            parts.append(bar)
-    y = 8 + 22 * (len(exemptions) + 1)
-    parts.append(f'<text x="4" y="{y + 9}" font-size="11">inspections · orders</text>')
+            spans.append(Span(label, days[0], days[1], "fritagelse i kraft"))
+    row = "tilsyn · påbud"
     for i in drawn.inspections:
-        if i.trial_id == trial.id:
-            day = i.performed_on or i.planned_on
-            fill = "white" if i.announced else "#333"
-            form = "announced" if i.announced else "unannounced"
-            cx = _x(day, start, end)
-            parts.append(
-                f'<circle cx="{cx}" cy="{y + 5}" r="5" stroke="#333" fill="{fill}">'
-                f"<title>{escape(i.authority)} {day} {form}</title></circle>"
-            )
+        form = "anmeldt" if i.announced else "uanmeldt"
+        day = i.performed_on or i.planned_on
+        marks.append(Mark(row, day, f"tilsyn ({form})", f"{i.authority} {_day(day)}"))
     for o in drawn.orders:
-        if o.trial_id == trial.id:
-            colour = {"open": "#c00", "complied": "#080", "escalated": "#a60"}[o.status.value]
-            cx = _x(o.deadline, start, end)
-            parts.append(
-                f'<rect x="{cx - 1}" y="{y - 4}" width="3" height="18" fill="{colour}">'
-                f"<title>order deadline {o.deadline}: {o.status.value}</title></rect>"
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+        marks.append(Mark(row, o.deadline, f"påbudsfrist ({o.status.value})", o.requirement))
+    if marks:
+        rows.append(row)
+    return timeline(f"Tidslinje: {trial.title}", rows, spans, marks, "%d.%m.%Y", "dag")
 
 
 def goal_chart(goal: Goal) -> str:
-    """Measurements against the baseline and the target."""
+    """Measurements against the baseline and the target, with axes and units."""
     t = goal.terms
-    points = [
-        (m.period.end, m.value) for m in sorted(goal.measurements, key=lambda m: m.period.end)
-    ]
-    days = [t.baseline.on, t.target.on, *(d for d, _ in points)]
-    values = [t.baseline.value, t.target.value, *(v for _, v in points)]
-    start, end = min(days), max(days)
-    low, high = min(values), max(values)
-    span = (high - low) or Decimal(1)
-
-    def y(v: Decimal) -> float:
-        return float(150 - Decimal(120) * (v - low) / span)
-
-    parts = [f'<svg width="{W}" height="170" role="img" aria-label="{escape(t.indicator)}">']
-    for label, v, colour in (
-        ("baseline", t.baseline.value, "#999"),
-        ("target", t.target.value, "#080"),
-    ):
-        parts.append(
-            f'<line x1="{LEFT}" x2="{W - 20}" y1="{y(v)}" y2="{y(v)}" stroke="{colour}" '
-            f'stroke-dasharray="4"/><text x="4" y="{y(v) + 4}" font-size="11">{label} {v}</text>'
-        )
-    path = " ".join(f"{_x(d, start, end):.1f},{y(v):.1f}" for d, v in points)
-    if path:
-        parts.append(f'<polyline points="{path}" fill="none" stroke="#26a" stroke-width="2"/>')
-    for d, v in points:
-        parts.append(
-            f'<circle cx="{_x(d, start, end):.1f}" cy="{y(v):.1f}" r="3" fill="#26a">'
-            f"<title>{d}: {v}</title></circle>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    measured = sorted((m.period.end, m.value) for m in goal.measurements)
+    better = "højere" if t.direction.value == "higher" else "lavere"
+    return chart_of_goal(
+        t.indicator,
+        f"{t.unit} (bedre er {better})",
+        measured,
+        [],
+        (t.baseline.on, t.baseline.value),
+        (t.target.on, t.target.value),
+        {"baseline": "udgangspunkt", "target": "mål", "measured": "målt", "replaced": "erstattet"},
+        "%d.%m.%Y",
+        "dag",
+    )
 
 
 def render(record: Record, findings: list[Finding], as_of: date, title: str) -> str:

@@ -1,0 +1,77 @@
+"""The web view's pages: server time per page (p50, p95) on the demo plus synthetic trials."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import time
+
+from fastapi.testclient import TestClient
+
+from benchmarks.bulk import generate_bulk
+from benchmarks.common import FAST, Bench, Figure, Row
+from frispor.api.app import create_app
+from frispor.api.auth import new_token
+from frispor.api.settings import Settings
+from frispor.demo import load_demo
+from frispor.domain.values import Role
+from frispor.store.env import store_env
+from frispor.store.open import open_app
+
+
+def _signed_in(client: TestClient, token: str) -> None:
+    page = client.get("/web/signin").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    client.post("/web/signin", data={"token": token, "csrf": csrf.group(1)})
+
+
+def run(bench: Bench) -> list[Row]:
+    """Each page asked for repeatedly by one signed-in auditor; the server's time per answer."""
+    events = 20_000 if bench.quick else 200_000
+    url = bench.schema_url()
+    app = open_app(store_env(url) | FAST)
+    try:
+        load_demo(app)
+        generate_bulk(app, events)
+        total = app.recorder.max_notification_id() or 0
+    finally:
+        app.close()
+    token, entry = new_token(Role.AUDITOR, "Rigsrevisionen", "bench")
+    settings = Settings.model_validate({"DATABASE_URL": url})
+    rows = []
+    with TestClient(create_app(settings, [entry]), base_url="https://bench") as client:
+        services = client.app.state.services  # type: ignore[attr-defined]
+        head = services.app.recorder.max_notification_id() or 0
+        services.read.wait_for(head, 600)
+        _signed_in(client, token)
+        listing = client.get("/web/trials?q=plejehjem").text
+        found = re.search(r"/web/trials/([0-9a-f-]{36})", listing)
+        assert found is not None
+        trial = found.group(1)
+        moment = "2018-05-01T00:00:00+00:00"
+        pages = {
+            "trials (searched, first page)": "/web/trials?q=plejehjem",
+            "a trial (timeline, goal charts)": f"/web/trials/{trial}",
+            "a trial as known at a moment": f"/web/trials/{trial}?known_at={moment}",
+            "what changed in a trial": f"/web/trials/{trial}/changes",
+            "an event with its inclusion proof": "/web/events/27",
+        }
+        repeats = 20 if bench.quick else 60
+        for name, path in pages.items():
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                answer = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 200, (path, answer.status_code)
+            p95 = statistics.quantiles(times, n=20)[-1]
+            rows.append(
+                Row(
+                    f"web page: {name}, {total:,} events (p50 {statistics.median(times):.1f} ms)",
+                    "ms at p95",
+                    Figure((p95,)),
+                    goal="p95 < 100 ms",
+                )
+            )
+    return rows

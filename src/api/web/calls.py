@@ -1,0 +1,118 @@
+"""The web view asks the API's own route functions, so it sees exactly what the API answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from fastapi import Request, Response
+
+from frispor.api.auth import Principal
+from frispor.api.routes import ledger as ledger_routes
+from frispor.api.routes import queries as q
+from frispor.api.services import Services
+from frispor.domain.values import Role
+
+READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)  # as the routes' ReaderDep
+REVIEWERS = (Role.AUDITOR, Role.AUTHORITY)  # ReviewerDep
+EXPORTERS = (Role.AUTHORITY,)  # AuthorityDep
+
+
+def _body(response: Response) -> Any:
+    return orjson.loads(bytes(response.body))
+
+
+class Api:
+    """One caller's view of the API, called in process (the routes' own checks apply)."""
+
+    def __init__(self, request: Request, services: Services, principal: Principal) -> None:
+        self.request, self.services, self.principal = request, services, principal
+
+    def trials(self, as_of: date | None, known_at: datetime | None) -> list[dict[str, Any]]:
+        """GET /trials."""
+        self.principal.require(*READERS)
+        answer = q.list_trials(
+            self.request, self.services, self.principal, as_of=as_of, known_at=known_at
+        )
+        items: list[dict[str, Any]] = _body(answer)["items"]
+        return items
+
+    def trial(self, trial_id: UUID, as_of: date | None, known_at: datetime | None) -> Any:
+        """GET /trials/{id}."""
+        self.principal.require(*READERS)
+        return _body(
+            q.get_trial(
+                trial_id,
+                self.request,
+                self.services,
+                self.principal,
+                as_of=as_of,
+                known_at=known_at,
+            )
+        )
+
+    def goal(self, goal_id: UUID, as_of: date | None, known_at: datetime | None) -> Any:
+        """GET /goals/{id}."""
+        self.principal.require(*READERS)
+        return _body(
+            q.get_goal(
+                goal_id, self.request, self.services, self.principal, as_of=as_of, known_at=known_at
+            )
+        )
+
+    def review(self, as_of: date | None, known_at: datetime | None) -> list[dict[str, Any]]:
+        """GET /review."""
+        self.principal.require(*REVIEWERS)
+        answer = q.get_review(
+            self.request, self.services, self.principal, to=as_of, known_at=known_at
+        )
+        items: list[dict[str, Any]] = _body(answer)["items"]
+        return items
+
+    def event(self, position: int) -> dict[str, Any] | None:
+        """GET /events?after=position-1&limit=1, if that position holds an event."""
+        self.principal.require(*REVIEWERS)
+        answer = q.get_events(
+            self.request, self.services, self.principal, after=position - 1, limit=1
+        )
+        items = _body(answer)["items"]
+        return items[0] if items and items[0]["position"] == position else None
+
+    def history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
+        """GET /history/{id}."""
+        self.principal.require(*REVIEWERS)
+        items: list[dict[str, Any]] = _body(
+            q.get_history(aggregate_id, self.request, self.services, self.principal)
+        )["items"]
+        return items
+
+    def checkpoint(self) -> str:
+        """GET /ledger/checkpoint."""
+        self.principal.require(*READERS)
+        return bytes(ledger_routes.checkpoint(self.services, self.principal).body).decode()
+
+    def inclusion(self, position: int, size: int) -> Any:
+        """GET /ledger/proofs/inclusion."""
+        self.principal.require(*READERS)
+        return _body(ledger_routes.inclusion(self.services, self.principal, position, size))
+
+    def export(self, area: str | None, start: date | None, end: date | None) -> Any:
+        """POST /exports."""
+        self.principal.require(*EXPORTERS)
+        body = ledger_routes.ExportCreate.model_validate({"area": area, "from": start, "to": end})
+        return _body(ledger_routes.create_export(body, self.services, self.principal))
+
+    def download(self, export_id: int) -> Response:
+        """GET /exports/{id}."""
+        self.principal.require(*REVIEWERS)
+        return ledger_routes.get_export(export_id, self.services, self.principal)
+
+    def exports(self) -> list[dict[str, Any]]:
+        """GET /exports."""
+        self.principal.require(*REVIEWERS)
+        items: list[dict[str, Any]] = _body(
+            ledger_routes.list_exports(self.services, self.principal)
+        )["items"]
+        return sorted(items, key=lambda e: -int(e["id"]))

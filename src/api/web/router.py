@@ -1,0 +1,212 @@
+"""The web view's pages: server-rendered, each URL bookmarkable with its filters and times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from frispor.api.web.proof import proof_of
+from frispor.api.web.render import (
+    BadInput,
+    api_of,
+    day_param,
+    lang_of,
+    moment_param,
+    page,
+    render,
+)
+from frispor.api.web.session import csrf_ok
+from frispor.api.web.trial_view import changes, trial_page
+from frispor.domain.errors import DomainError
+from frispor.projections import pages
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 25
+
+
+@router.get("/web/trials")
+@page
+def trials_page(request: Request) -> HTMLResponse:
+    """Every trial the caller may see, filtered, searched and paged."""
+    api, p = api_of(request), request.query_params
+    items = api.trials(day_param(p.get("as_of")), moment_param(p.get("known_at")))
+    choices = {
+        k: sorted({str(t[k]) for t in items}) for k in ("programme_id", "network_id", "area")
+    }
+    choices["municipality"] = sorted({m for t in items for m in t["data"]["municipalities"]})
+    query = (p.get("q") or "").strip().lower()
+    shown = [
+        t
+        for t in items
+        if (not query or query in t["data"]["title"].lower())
+        and all(
+            not p.get(k) or str(t[k]) == p.get(k) for k in ("programme_id", "network_id", "area")
+        )
+        and (not p.get("municipality") or p["municipality"] in t["data"]["municipalities"])
+        and (not p.get("state") or t["phase"] == p["state"] or t["status"] == p["state"])
+    ]
+    number = max(int(p["page"]) if (p.get("page") or "").isdigit() else 1, 1)
+    chunk = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    more = len(shown) > number * PAGE_SIZE
+    return render(
+        request,
+        "trials.html",
+        items=chunk,
+        total=len(shown),
+        number=number,
+        more=more,
+        choices=choices,
+        principal=api.principal,
+    )
+
+
+@router.get("/web/trials/{trial_id}")
+@page
+def trial_view(request: Request, trial_id: UUID) -> HTMLResponse:
+    """One trial: period, legal basis, who takes part, a timeline and a chart per goal."""
+    api, p = api_of(request), request.query_params
+    data = trial_page(
+        api, trial_id, day_param(p.get("as_of")), moment_param(p.get("known_at")), lang_of(request)
+    )
+    return render(request, "trial.html", principal=api.principal, **data)
+
+
+@router.get("/web/trials/{trial_id}/changes")
+@page
+def changes_view(request: Request, trial_id: UUID) -> HTMLResponse:
+    """What the record of a trial said differently at two moments, with the events responsible."""
+    api, p = api_of(request), request.query_params
+    moments = pages.moments(api.services.read, str(trial_id))
+    if not moments:
+        raise BadInput("no moments")
+    earlier = moment_param(p.get("from")) or datetime.fromisoformat(moments[0])
+    later = moment_param(p.get("to")) or datetime.fromisoformat(moments[-1])
+    earlier, later = min(earlier, later), max(earlier, later)
+    as_of, lang = day_param(p.get("as_of")), lang_of(request)
+    after = trial_page(api, trial_id, as_of, later, lang, charts=False)
+    try:
+        before = trial_page(api, trial_id, as_of, earlier, lang, charts=False)
+    except DomainError:
+        before = {
+            "trial": {**after["trial"], "institutions": [], "exemptions": []},
+            "goals": [],
+            "inspections": [],
+            "orders": [],
+        }
+    rows = changes(before, after)
+
+    def iso(m: datetime) -> str:
+        return m.astimezone(UTC).isoformat(timespec="microseconds")
+
+    positions = pages.positions_between(api.services.read, str(trial_id), iso(earlier), iso(later))
+    return render(
+        request,
+        "changes.html",
+        trial=after["trial"],
+        rows=rows,
+        positions=positions,
+        earlier=earlier,
+        later=later,
+        moments=moments,
+        principal=api.principal,
+    )
+
+
+@router.get("/web/findings")
+@page
+def findings_page(request: Request) -> HTMLResponse:
+    """The legal-certainty review for the caller's scope, by severity and kind."""
+    api, p = api_of(request), request.query_params
+    items = api.review(day_param(p.get("as_of")), moment_param(p.get("known_at")))
+    kinds = sorted({f["code"] for f in items})
+    shown = [
+        f
+        for f in items
+        if (not p.get("severity") or f["severity"] == p["severity"])
+        and (not p.get("kind") or f["code"] == p["kind"])
+        and (not p.get("trial") or f["trial_id"] == p["trial"])
+    ]
+    titles = {t["aggregate_id"]: t["data"]["title"] for t in api.trials(None, None)}
+    return render(
+        request, "findings.html", items=shown, kinds=kinds, titles=titles, principal=api.principal
+    )
+
+
+@router.get("/web/events/{position}")
+@page
+def event_view(request: Request, position: int) -> HTMLResponse:
+    """One event: envelope, payload, its correction, and its inclusion proof, verified."""
+    api = api_of(request)
+    event = api.event(position)
+    if event is None:
+        return render(request, "error.html", 404, title="404", message=f"position {position}")
+    history = api.history(UUID(event["aggregate_id"]))
+    fixes = [
+        h
+        for h in history
+        if h["type"].endswith("Corrected")
+        and h["facts"].get("corrected_version") == event["aggregate_version"]
+    ]
+    target = event["facts"].get("corrected_event_id")
+    corrects = next((h for h in history if target and h["event_id"] == target), None)
+    proof = proof_of(api, position)
+    return render(
+        request,
+        "event.html",
+        event=event,
+        fixes=fixes,
+        corrects=corrects,
+        proof=proof,
+        principal=api.principal,
+        host=str(request.base_url).rstrip("/"),
+    )
+
+
+@router.get("/web/exports")
+@page
+def exports_page(request: Request) -> HTMLResponse:
+    """Make an export for one's area and period, download it, and how to verify it."""
+    api = api_of(request)
+    return render(
+        request,
+        "exports.html",
+        made=None,
+        exports=api.exports(),
+        principal=api.principal,
+        host=str(request.base_url).rstrip("/"),
+    )
+
+
+@router.post("/web/exports")
+@page
+def make_export(
+    request: Request,
+    csrf: str = Form(""),
+    area: str = Form(""),
+    start: str = Form(""),
+    end: str = Form(""),
+) -> Response:
+    """Cut a signed export through the API's own route (the export is audited there)."""
+    if not csrf_ok(request, csrf):
+        return render(request, "error.html", 403, title="403", message="CSRF")
+    api = api_of(request)
+    made = api.export(area or None, day_param(start), day_param(end))
+    return render(
+        request,
+        "exports.html",
+        201,
+        made=made,
+        exports=api.exports(),
+        principal=api.principal,
+        host=str(request.base_url).rstrip("/"),
+    )
+
+
+@router.get("/web/exports/{export_id}/download")
+@page
+def download(request: Request, export_id: int) -> Response:
+    """The export bag as .tar.gz, through the API's own route."""
+    return api_of(request).download(export_id)
