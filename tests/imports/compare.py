@@ -16,6 +16,7 @@ from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import review
 from frispor.projections.audit.status import trial_from_events
 
+AFTER_IMPORTS = date(2099, 12, 31)
 DAYS = [date(2017, 10, 1), date(2018, 3, 1), date(2018, 6, 1), date(2019, 6, 1), date(2026, 1, 1)]
 
 
@@ -57,7 +58,8 @@ def snapshot(app: Frispor) -> tuple[dict[str, Any], Counter[tuple[str, ...]]]:
             names.get(_uuid(f.trial_id), "-"),
             names.get(_uuid(f.institution_id), "-"),
         )
-        for f in review(record, as_of=date(2026, 1, 1))
+        # A day after any import: a correction's finding arises on the day it is recorded.
+        for f in review(record, as_of=AFTER_IMPORTS)
         if f.code != "late-recording"
     )
     return status, findings
