@@ -17,9 +17,9 @@ from rich.table import Table
 from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
+from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record
-from frispor.projections.audit.review import Finding
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.db import Database
 from frispor.projections.findings_query import ReviewQuery, review_all

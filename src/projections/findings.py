@@ -21,7 +21,7 @@ from frispor.domain.inspection import Inspection, Order
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.projections.audit.review import SEVERITY
+from frispor.projections.audit.finding import SEVERITY
 from frispor.projections.audit.spans import Span
 from frispor.projections.view import END_DAY, StatusRow, Version, View, _json
 

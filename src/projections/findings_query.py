@@ -7,11 +7,11 @@ from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
-from frispor.projections.audit.review import Finding
+from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.spans import AS_OF, DAY
 from frispor.projections.catalog import active_tables
 from frispor.projections.db import Database
-from frispor.projections.queries import _when
+from frispor.projections.read_sql import bitemporal
 
 # The review's order: severity, then the first event behind a finding; then a total order.
 ORDER = ("severity_rank", "first_position", "kind", "row_key", "valid_from")
@@ -40,7 +40,7 @@ def review_page(
 ) -> tuple[list[dict[str, Any]], Cursor | None]:
     """Findings in the review's order from `after` on; the cursor of the next page, if any."""
     day = (q.as_of or datetime.now(UTC).date()).isoformat()
-    when, params = _when(date.fromisoformat(day), q.known_at)
+    when, params = bitemporal(date.fromisoformat(day), q.known_at)
     where = [when, "(kind <> 'late-recording' OR delay > %s)"]
     params.append(q.late_after_days)
     for column, value in (

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from frispor.projections.catalog import VIEWS, active_tables
-from frispor.projections.queries import BASE, ReadModels, _row, _when
+from frispor.projections.queries import ReadModels
+from frispor.projections.read_sql import BASE, bitemporal, row_of
 from frispor.projections.view import END_TIME, iso_time
 
 PARTS = ("trials", "institutions", "exemptions", "goals", "inspections")
@@ -18,14 +19,14 @@ def _select(read: ReadModels, name: str, where: str, params: list[Any]) -> list[
         table = active_tables(cur)[name]
         cols = ", ".join([*BASE, *typed, "data"])
         sql = f"SELECT {cols} FROM {table} WHERE {where} ORDER BY valid_from, position"
-        return [_row(r, typed) for r in cur.execute(sql, params)]
+        return [row_of(r, typed) for r in cur.execute(sql, params)]
 
 
 def activity(
     read: ReadModels, trial_id: str, as_of: date | None, known_at: datetime | None
 ) -> dict[str, list[dict[str, Any]]]:
     """A trial's inspections and orders (every status) as of the day, as known at the moment."""
-    when, params = _when(as_of, known_at)
+    when, params = bitemporal(as_of, known_at)
     rows = _select(read, "inspections", f"trial_id = %s AND {when}", [trial_id, *params])
     return {
         "inspections": [r for r in rows if r["kind"] == "inspection"],

@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from frispor.projections.catalog import VIEWS, active_table, active_tables
-from frispor.projections.db import MISSING_TABLE, Cursor, Database, Row, missing_table
-from frispor.projections.view import END_TIME, iso_time
-
-BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
-
-
-def _typed(name: str) -> list[str]:
-    return [c for c, _ in VIEWS[name].columns]
-
-
-# What GET /trials/{id} shows, part by part: (read model, its typed columns, which rows).
-TRIAL_PARTS = [
-    ("trials", _typed("trials"), "aggregate_id = %s"),
-    ("institutions", _typed("institutions"), "trial_id = %s"),
-    ("exemptions", _typed("exemptions"), "trial_id = %s"),
-    ("goals", _typed("goals"), "kind = 'goal' AND trial_id = %s"),
-    ("inspections", _typed("inspections"), "kind = 'order' AND status = 'open' AND trial_id = %s"),
-]
-
-
-def _when(as_of: date | None, known_at: datetime | None) -> tuple[str, list[Any]]:
-    day = (as_of or datetime.now(UTC).date()).isoformat()
-    if known_at is None:
-        return "recorded_to = %s AND valid_from <= %s AND %s <= valid_to", [END_TIME, day, day]
-    moment = iso_time(known_at if known_at.tzinfo else known_at.replace(tzinfo=UTC))
-    sql = "recorded_from <= %s AND %s < recorded_to AND valid_from <= %s AND %s <= valid_to"
-    return sql, [moment, moment, day, day]
+from frispor.projections.db import MISSING_TABLE, Cursor, Database, missing_table
+from frispor.projections.read_sql import BASE, TRIAL_PARTS, among, bitemporal, row_of, trial_sql
 
 
 class ReadModels:
@@ -63,7 +36,7 @@ class ReadModels:
         if limit is not None:
             sql, params = sql + " LIMIT %s", [*params, limit]
         rows = cur.execute(sql, params)
-        return [_row(r, typed) for r in rows]
+        return [row_of(r, typed) for r in rows]
 
     def trials(
         self,
@@ -77,9 +50,9 @@ class ReadModels:
 
         `within` keeps only those trials (None: every one).
         """
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         if within is not None:
-            when, params = f"{when} AND {_among(len(within))}", [*params, *sorted(within)]
+            when, params = f"{when} AND {among(len(within))}", [*params, *sorted(within)]
         if after is not None:
             when, params = f"{when} AND (period_start, aggregate_id) > (%s, %s)", [*params, *after]
         with self.db.transaction() as cur:
@@ -93,22 +66,22 @@ class ReadModels:
         self, trial_id: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[str, Any] | None:
         """One trial with its institutions, exemptions, goals and counts."""
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         day = params[-1]
         args = [trial_id, *params] * len(TRIAL_PARTS)
         with self.db.read() as cur:
             # One statement for all five read models: a round trip each was most of a GET.
             try:
-                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
+                rows = cur.execute(trial_sql(self._trial_tables(cur), when), args)
             except MISSING_TABLE as error:
                 if not missing_table(error):
                     raise
                 self._tables = None  # a rebuild switched to a new table and dropped this one
-                rows = cur.execute(_trial_sql(self._trial_tables(cur), when), args)
+                rows = cur.execute(trial_sql(self._trial_tables(cur), when), args)
         parts: list[list[dict[str, Any]]] = [[] for _ in TRIAL_PARTS]
         for r in rows:
             typed = TRIAL_PARTS[r[0]][1]
-            parts[r[0]].append(_row((*r[1 : 1 + len(BASE) + len(typed)], r[-1]), typed))
+            parts[r[0]].append(row_of((*r[1 : 1 + len(BASE) + len(typed)], r[-1]), typed))
         trials, institutions, exemptions, goals, orders = parts
         if not trials:
             return None
@@ -139,7 +112,7 @@ class ReadModels:
         known_at: datetime | None,
     ) -> None:
         """Phase and counts of every trial: two grouped queries, not two per trial."""
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         day = params[-1]
         tables = active_tables(cur)
         in_force = cur.execute(
@@ -166,7 +139,7 @@ class ReadModels:
         self, institution_id: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[str, Any] | None:
         """One institution: its trial, exemptions in force, latest inspection, open orders."""
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         day = params[-1]
         with self.db.transaction() as cur:
             found = self._select(
@@ -218,7 +191,7 @@ class ReadModels:
         In the order of the day they came into force (requests not granted first), then id;
         from after `after` (that pair) when paging; `within` keeps those trials' only.
         """
-        when, params = _when(in_force_on, known_at)
+        when, params = bitemporal(in_force_on, known_at)
         where, args = [when], list(params)
         if in_force_on is not None:
             where.append("in_force_from <= %s AND %s <= in_force_to")
@@ -234,7 +207,7 @@ class ReadModels:
                 args.append(value)
         with self.db.transaction() as cur:
             if within is not None:
-                where.append(_among(len(within), "trial_id"))
+                where.append(among(len(within), "trial_id"))
                 args += sorted(within)
             if after is not None:
                 where.append("(COALESCE(in_force_from, ''), aggregate_id) > (%s, %s)")
@@ -246,7 +219,7 @@ class ReadModels:
         self, goal_id: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> dict[str, Any] | None:
         """A goal with its measurements (those whose period ended by the day) against the target."""
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         day = params[-1]
         with self.db.transaction() as cur:
             found = self._select(
@@ -275,7 +248,7 @@ class ReadModels:
         self, trial_id: str, as_of: date | None = None, known_at: datetime | None = None
     ) -> list[str]:
         """Ids of the trial's orders open on the day."""
-        when, params = _when(as_of, known_at)
+        when, params = bitemporal(as_of, known_at)
         with self.db.transaction() as cur:
             where = f"kind = 'order' AND status = 'open' AND trial_id = %s AND {when}"
             rows = self._select(cur, "inspections", where, [trial_id, *params])
@@ -311,30 +284,6 @@ class ReadModels:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.01)
-
-
-def _among(count: int, column: str = "aggregate_id") -> str:
-    """`column` is one of `count` values (none: false)."""
-    if not count:
-        return "1 = 0"
-    return f"{column} IN ({', '.join(['%s'] * count)})"
-
-
-def _row(r: Row, typed: list[str]) -> dict[str, Any]:
-    row = dict(zip([*BASE, *typed], r[:-1], strict=True))
-    row["data"] = json.loads(r[-1])
-    return row
-
-
-@lru_cache(maxsize=32)
-def _trial_sql(tables: tuple[str, ...], when: str) -> str:
-    """Each part's rows, tagged with its index; typed columns padded to one width with NULLs."""
-    width = max(len(typed) for _, typed, _ in TRIAL_PARTS)
-    selects = []
-    for index, ((_, typed, where), table) in enumerate(zip(TRIAL_PARTS, tables, strict=True)):
-        cols = [f"{index} AS part", *BASE, *typed, *["NULL"] * (width - len(typed)), "data"]
-        selects.append(f"SELECT {', '.join(cols)} FROM {table} WHERE {where} AND {when}")
-    return " UNION ALL ".join(selects) + " ORDER BY part, valid_from, position, aggregate_id"
 
 
 def _in_force(exemption: dict[str, Any], day: str) -> bool:

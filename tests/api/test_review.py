@@ -6,7 +6,7 @@ from typing import get_args
 
 from frispor.api.routes.queries import Kind
 from frispor.demo import load_demo
-from frispor.projections.audit.review import KINDS
+from frispor.projections.audit.finding import KINDS
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.api.conftest import Api

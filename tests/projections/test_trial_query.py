@@ -11,7 +11,8 @@ from frispor.domain.application import Frispor
 from frispor.projections.catalog import VIEWS, active_table
 from frispor.projections.db import Database
 from frispor.projections.maintenance import rebuild
-from frispor.projections.queries import ReadModels, _phase, _when
+from frispor.projections.queries import ReadModels, _phase
+from frispor.projections.read_sql import bitemporal
 from frispor.projections.runner import Runner
 
 
@@ -32,7 +33,7 @@ def per_read_model(
     rm: ReadModels, trial_id: str, as_of: date | None, known_at: datetime | None
 ) -> dict[str, Any] | None:
     """The trial as the query did before: one SELECT per read model and per count."""
-    when, params = _when(as_of, known_at)
+    when, params = bitemporal(as_of, known_at)
     day, order = params[-1], "valid_from, position"
     by_trial = [trial_id, *params]
     with rm.db.transaction() as cur:

@@ -14,8 +14,9 @@ from frispor.domain.exemption import Exemption
 from frispor.domain.goal import Goal
 from frispor.domain.inspection import Inspection, Order
 from frispor.domain.trial import Trial
+from frispor.projections.audit.days import in_force_days
+from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.record import Record
-from frispor.projections.audit.review import Finding, in_force_days
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}

@@ -2,84 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.errors import IncompetentGrantorError
-from frispor.domain.exemption import Exemption, ExemptionStatus, require_competent
+from frispor.domain.exemption import Exemption, require_competent
 from frispor.domain.goal import Goal
 from frispor.domain.inspection import Inspection, Order, OrderStatus
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
 from frispor.domain.values import RuleCategory
+from frispor.projections.audit.days import in_force_days, measure_by
+from frispor.projections.audit.finding import SEVERITY, Finding
 from frispor.projections.audit.record import Record
-
-SEVERITY = ("high", "medium", "low")
-KINDS = (
-    "announced-without-exemption",
-    "exemption-outside-trial",
-    "incompetent-grantor",
-    "goal-not-measured",
-    "measurement-outside-trial",
-    "order-overdue",
-    "retroactive-correction",
-    "late-recording",
-)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing a legal reviewer should look at, with the positions of the events behind it."""
-
-    code: str
-    severity: str
-    title: str
-    explanation: str
-    trial_id: str | None
-    institution_id: str | None
-    day: str
-    positions: list[int] = field(default_factory=list)
-
-    @property
-    def id(self) -> str:
-        """Stable across runs: the same facts give the same id."""
-        key = f"{self.code}:{self.trial_id}:{self.institution_id}:{self.positions}"
-        return f"{self.code}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The finding as JSON-able data."""
-        return {"id": self.id, **asdict(self)}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Finding:
-        """A finding from its JSON form (as the read model answers it)."""
-        return cls(**{k: v for k, v in data.items() if k != "id"})
-
-
-def in_force_days(x: Exemption) -> tuple[date, date] | None:
-    """First and last day an exemption is in force as its state stands (None if never).
-
-    Written apart from the exemptions read model's `in_force` on purpose: `frispor replay`
-    compares the read models with this second, independent derivation.
-    """
-    if x.validity is None or x.status not in (
-        ExemptionStatus.GRANTED,
-        ExemptionStatus.REVOKED,
-        ExemptionStatus.EXPIRED,
-    ):
-        return None
-    end = x.validity.end
-    if x.status is ExemptionStatus.REVOKED and x.ended_on:
-        end = min(end, x.ended_on - timedelta(days=1))
-    if x.status is ExemptionStatus.EXPIRED and x.ended_on:
-        end = min(end, x.ended_on)
-    return (x.validity.start, end) if end >= x.validity.start else None
 
 
 class Reviewer:
@@ -359,17 +298,6 @@ def review(
         and (since is None or f.day >= since.isoformat())
         and f.day <= day.isoformat()
     ]
-
-
-def measure_by(day: date, months: int) -> date:
-    """The last day a measurement after one ending `day` is not yet overdue."""
-    return _add_months(day, months) + timedelta(days=31)
-
-
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28))
 
 
 def _s(value: object) -> str | None:

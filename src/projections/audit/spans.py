@@ -17,8 +17,10 @@ from frispor.domain.goal import Goal
 from frispor.domain.inspection import Order, OrderStatus
 from frispor.domain.institution import Institution
 from frispor.domain.trial import Trial
+from frispor.projections.audit.days import measure_by
+from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.record import Record
-from frispor.projections.audit.review import Finding, Reviewer, measure_by
+from frispor.projections.audit.review import Reviewer
 from frispor.projections.timeline import segments
 
 # Stand-ins in a stored explanation for the day asked and the finding's day as of then.

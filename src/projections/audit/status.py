@@ -10,8 +10,8 @@ from frispor.domain.exemption import Exemption
 from frispor.domain.inspection import Order, OrderStatus
 from frispor.domain.institution import Institution
 from frispor.domain.trial import Trial
+from frispor.projections.audit.days import in_force_days
 from frispor.projections.audit.record import Record
-from frispor.projections.audit.review import in_force_days
 from frispor.projections.queries import ReadModels
 
 

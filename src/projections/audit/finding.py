@@ -1,0 +1,48 @@
+"""A finding of the legal-certainty review, and the kinds and severities there are."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITY = ("high", "medium", "low")
+KINDS = (
+    "announced-without-exemption",
+    "exemption-outside-trial",
+    "incompetent-grantor",
+    "goal-not-measured",
+    "measurement-outside-trial",
+    "order-overdue",
+    "retroactive-correction",
+    "late-recording",
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a legal reviewer should look at, with the positions of the events behind it."""
+
+    code: str
+    severity: str
+    title: str
+    explanation: str
+    trial_id: str | None
+    institution_id: str | None
+    day: str
+    positions: list[int] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """Stable across runs: the same facts give the same id."""
+        key = f"{self.code}:{self.trial_id}:{self.institution_id}:{self.positions}"
+        return f"{self.code}-{hashlib.sha256(key.encode()).hexdigest()[:10]}"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-able data."""
+        return {"id": self.id, **asdict(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        """A finding from its JSON form (as the read model answers it)."""
+        return cls(**{k: v for k, v in data.items() if k != "id"})
