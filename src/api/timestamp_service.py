@@ -78,10 +78,11 @@ class Timestamper:
             except (TsaUnavailableError, TimestampError, OSError) as error:
                 if self.error is None:  # one line per outage, not one per retry
                     log.warning("timestamping waits: %s", error)
-                self.error = str(error)
-                backoff = min(max(1.0, backoff * 2), _MAX_BACKOFF)
+                # The lag first, then the error: /health never shows an error with nothing waiting.
                 if store is not None:
                     self.waiting, self.oldest = stamp_lag(store)
+                self.error = str(error)
+                backoff = min(max(1.0, backoff * 2), _MAX_BACKOFF)
             except Exception as error:  # noqa: BLE001 - outlives a database outage
                 log.warning("timestamping failed; retrying: %s", error)
                 self.error = f"{type(error).__name__}: {error}"
