@@ -19,8 +19,8 @@ from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.projections.audit.record import Record, _replay_all
-from frispor.projections.audit.spans import event_spans, state_spans
+from frispor.projections.audit.record import OF_TYPE, Record, _replay_all
+from frispor.projections.audit.spans import Span, event_spans, state_spans
 from frispor.projections.db import Cursor, Database
 from frispor.projections.findings import VIEW, version_of
 from frispor.projections.history import feed
@@ -32,24 +32,39 @@ from frispor.projections.view import Version, View, iso_time
 Rows = dict[tuple[str, str], Version]
 Delta = dict[tuple[str, str], Version | None]
 PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
+# The kinds whose states make findings; an event of one changes its own findings only (an
+# exemption's, those of its trial's inspections too), any other event those of its whole group.
+SUBJECTS = ("Inspection", "Exemption", "Goal", "Order")
 
 
 @dataclass
 class Group:
-    """A group's events so far (as a record) and the state findings they make."""
+    """A group's events so far (as a record), its states, and its aggregates' state findings."""
 
     record: Record = field(default_factory=lambda: Record(None))
     parents: tuple[UUID, ...] = ()  # a trial's network and programme
-    rows: Rows = field(default_factory=dict)
-    # States computed so far, kept from one event to the next: an event changes only its own
-    # aggregate's (and every list of a kind), so the others are not replayed again.
-    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    # Each inspection's, exemption's, goal's and order's rows, by the span that made each: an
+    # event recomputes those of the aggregates it can change, and a span that comes again
+    # keeps its row as made.
+    rows: dict[UUID, dict[tuple[Any, ...], Version]] = field(default_factory=dict)
+    # States computed so far, by aggregate, kept from one event to the next: an event changes
+    # only its own aggregate's (and every list of a kind), so the others are not replayed again.
+    memo: dict[object, dict[Any, Any]] = field(default_factory=dict)
 
-    def changed(self, agg: UUID) -> None:
-        """Forget what an event of `agg` may have changed."""
-        stale = [k for k in self.memo if k[0] == "of_type" or k[1] == agg]
-        for key in stale:
-            del self.memo[key]
+    def changed(self, agg: UUID, event: Event) -> None:
+        """Forget what an event of `agg` may have changed; its latest state takes the event."""
+        self.memo.pop(OF_TYPE, None)
+        states = self.memo.pop(agg, None)
+        latest = states.get(None) if states else None
+        if latest is not None and not isinstance(event, Corrected):
+            self.memo[agg] = {None: _moved(latest, event)}
+
+    def subjects(self, *kinds: str) -> list[UUID]:
+        """The group's aggregates with state findings (of the given kinds only)."""
+        wanted = kinds or SUBJECTS
+        return [
+            a for a, events in self.record.events.items() if events and _kind(events[0]) in wanted
+        ]
 
 
 class FindingsRunner(Runner):
@@ -99,7 +114,9 @@ class FindingsRunner(Runner):
             record = self._parent_record(agg, n.id)
             record.events.setdefault(agg, []).append(event)
             record.positions[event.event_id] = n.id
-            self._latest.pop(agg, None)
+            latest = self._latest.pop(agg, None)
+            if latest is not None and not isinstance(event, Corrected):
+                self._latest[agg] = _moved(latest, event)
             if event.originator_version == 1:
                 self._join(agg, agg)
             delta: Delta = {v.identity: v for v in _versions(event_spans(record, event))}
@@ -107,37 +124,50 @@ class FindingsRunner(Runner):
             if isinstance(event, Corrected):  # its trials' grantors may be judged anew
                 for trial in self._trials_of(agg):
                     group = self._group(trial, n.id + 1)
-                    changes.setdefault(trial, []).append((recorded, n.id, 2, self._state(group)))
+                    delta = self._state(group, group.subjects())
+                    changes.setdefault(trial, []).append((recorded, n.id, 2, delta))
             return
         home = self._home_of(agg, event)
         group = self._group(home, n.id)
         group.record.events.setdefault(agg, []).append(event)
         group.record.positions[event.event_id] = n.id
-        group.changed(agg)
+        group.changed(agg, event)
         if isinstance(event, Trial.Approved):
             group.parents = (event.network_id, event.programme_id)
             for parent in group.parents:
                 self._join(parent, agg)
         delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
         if group.parents:
-            delta |= self._state(group)
+            delta |= self._state(group, _touched(group, agg))
         changes.setdefault(home, []).append((recorded, n.id, 2, delta))
 
-    def _state(self, group: Group) -> Delta:
-        """Recompute a trial's state findings; what changed."""
+    def _state(self, group: Group, subjects: list[UUID]) -> Delta:
+        """Recompute the state findings of some of a trial's aggregates; what changed."""
         record = group.record
         for parent in group.parents:
             record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
+            group.memo[parent] = {None: self._parent_state(parent)}
         # Within one computation every state is asked for many times: computed once.
-        group.memo.update({("state", p, None): self._parent_state(p) for p in group.parents})
         record.cache = group.memo
+        delta: Delta = {}
         try:
             trial = next(iter(record.events))  # the group's id: the trial, first in
-            rows = {v.identity: v for v in _versions(state_spans(record, trial))}
+            for subject in subjects:
+                old = group.rows.get(subject, {})
+                new = {}
+                for span in state_spans(record, trial, subject):
+                    key = _key(span)
+                    new[key] = old.get(key) or version_of(span)
+                group.rows[subject] = new
+                if new.keys() != old.keys():
+                    was = {v.identity: v for v in old.values()}
+                    now = {v.identity: v for v in new.values()}
+                    delta |= {
+                        i: now.get(i) for i in was.keys() | now.keys() if was.get(i) != now.get(i)
+                    }
         finally:
             record.cache = None
-        old, group.rows = group.rows, rows
-        return {i: rows.get(i) for i in old.keys() | rows.keys() if old.get(i) != rows.get(i)}
+        return delta
 
     def _is_parent(self, agg: UUID, topic: str) -> bool:
         if agg not in self._parent:
@@ -218,8 +248,40 @@ class FindingsRunner(Runner):
         first = group.record.events[group_id]
         if first and isinstance(first[0], Trial.Approved):
             group.parents = (first[0].network_id, first[0].programme_id)
-            self._state(group)
+            self._state(group, group.subjects())
         return group
+
+
+def _touched(group: Group, agg: UUID) -> list[UUID]:
+    """The aggregates of a group whose state findings an event of `agg` can change."""
+    kind = _kind(group.record.events[agg][0])
+    if kind == "Exemption":  # an inspection's finding asks for an exemption in force
+        return [agg, *group.subjects("Inspection")]
+    return [agg] if kind in SUBJECTS else group.subjects()
+
+
+def _kind(created: Event) -> str:
+    """The kind of aggregate an event (its first) belongs to."""
+    return type(created).__qualname__.partition(".")[0]
+
+
+def _moved(state: Aggregate, event: Event) -> Aggregate:
+    """The state after one more event, as a replay makes it (numbering a corrected log anew)."""
+    if event.originator_version != state.version + 1:
+        event = event.model_copy(update={"originator_version": state.version + 1})
+    moved = event.mutate(state)
+    assert moved is not None
+    return moved
+
+
+def _key(span: Span) -> tuple[Any, ...]:
+    """All that a span's row is made of."""
+    f = span.finding
+    return (
+        *(f.code, f.severity, f.title, f.explanation, f.trial_id, f.institution_id, f.day),
+        tuple(f.positions),
+        *(span.valid_from, span.valid_to, span.cap, span.delay, span.municipality, span.area),
+    )
 
 
 def _versions(spans: Any) -> list[Version]:
