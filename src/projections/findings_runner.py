@@ -23,7 +23,7 @@ from frispor.projections.audit.record import OF_TYPE, Record, _replay_all
 from frispor.projections.audit.spans import Span, event_spans, state_spans
 from frispor.projections.db import Cursor, Database
 from frispor.projections.findings import VIEW, version_of
-from frispor.projections.history import feed
+from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.runner import CORRECTED_TOPIC, Runner
 from frispor.projections.timeline import corrected
@@ -128,7 +128,8 @@ class FindingsRunner(Runner):
                     changes.setdefault(trial, []).append((recorded, n.id, 2, delta))
             return
         home = self._home_of(agg, event)
-        group = self._group(home, n.id)
+        # A trial's group starts with its approval: nothing before it to read back.
+        group = self._group(home, n.id, fresh=home == agg and event.originator_version == 1)
         group.record.events.setdefault(agg, []).append(event)
         group.record.positions[event.event_id] = n.id
         group.changed(agg, event)
@@ -183,11 +184,9 @@ class FindingsRunner(Runner):
         record = self._shared.get(agg)
         if record is None:
             record = self._shared[agg] = Record(None)
-            logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=[agg])
-            for entry in logged:
-                if position is None or entry.position < position:
-                    record.events.setdefault(agg, []).append(entry.event)
-                    record.positions[entry.event.event_id] = entry.position
+            for entry in self._logged({agg}, position):
+                record.events.setdefault(agg, []).append(entry.event)
+                record.positions[entry.event.event_id] = entry.position
         return record
 
     def _parent_state(self, agg: UUID) -> Aggregate | None:
@@ -213,6 +212,24 @@ class FindingsRunner(Runner):
             self._home[agg] = group_id
         self._joined.append((str(agg), str(group_id)))
 
+    def _logged(self, aggregates: set[UUID], before: int | None) -> list[Logged]:
+        """The events of some aggregates before a position, in the log's order."""
+        pos = "notification_id" if self.db.is_postgres else "rowid"
+        keys = [a if self.db.is_postgres else a.hex for a in aggregates]
+        # Not ordered by the server: by position it would walk the whole log's index, while by
+        # aggregate (the key) it reads just these.
+        sql = (
+            f"SELECT {pos}, originator_id, originator_version, topic, state "
+            f"FROM {self.db.events_table} WHERE {pos} < %s AND originator_id IN "
+            f"({', '.join(['%s'] * len(keys))})"
+        )
+        with self.db.transaction() as cur:
+            rows = cur.execute(sql, (1 << 62 if before is None else before, *keys))
+        return [
+            Logged(int(p), decode_event(topic, UUID(str(a)), int(v), bytes(state)))
+            for p, a, v, topic, state in sorted(rows, key=lambda row: int(row[0]))
+        ]
+
     def _trials_of(self, parent: UUID) -> list[UUID]:
         rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
         stored = {UUID(r) for r in rows} | {UUID(g) for a, g in self._joined if a == str(parent)}
@@ -223,11 +240,11 @@ class FindingsRunner(Runner):
             table = self._at[0] if self._at else ""
             return [str(r[0]) for r in cur.execute(sql.format(table), (str(value),))]
 
-    def _group(self, group_id: UUID, position: int) -> Group:
-        """The group as followed so far, or read back from the log before `position`."""
+    def _group(self, group_id: UUID, position: int, fresh: bool = False) -> Group:
+        """The group as followed so far, new, or read back from the log before `position`."""
         group = self._groups.get(group_id)
         if group is None:
-            group = self._load(group_id, position)
+            group = Group() if fresh else self._load(group_id, position)
             self._groups[group_id] = group
         self._groups.move_to_end(group_id)
         while len(self._groups) > self._cache_size:
@@ -240,11 +257,9 @@ class FindingsRunner(Runner):
         members = {m for m in members if not self._is_parent(m, "")}
         group = Group()
         group.record.events[group_id] = []  # first: the group's id leads its record
-        logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=sorted(members | {group_id}))
-        for entry in logged:
-            if entry.position < position:
-                group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
-                group.record.positions[entry.event.event_id] = entry.position
+        for entry in self._logged(members | {group_id}, position):
+            group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
+            group.record.positions[entry.event.event_id] = entry.position
         first = group.record.events[group_id]
         if first and isinstance(first[0], Trial.Approved):
             group.parents = (first[0].network_id, first[0].programme_id)

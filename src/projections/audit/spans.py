@@ -101,10 +101,14 @@ class Spanner(Reviewer):
         f = span.finding
         trial = self.record.state(UUID(f.trial_id)) if f.trial_id else None
         inst = self.record.state(UUID(f.institution_id)) if f.institution_id else None
-        return replace(
-            span,
-            area=trial.area.value if isinstance(trial, Trial) else None,
-            municipality=inst.municipality if isinstance(inst, Institution) else None,
+        return Span(
+            f,
+            span.valid_from,
+            span.valid_to,
+            span.cap,
+            span.delay,
+            inst.municipality if isinstance(inst, Institution) else None,
+            trial.area.value if isinstance(trial, Trial) else None,
         )
 
     def open_gaps(self) -> None:
