@@ -1,5 +1,5 @@
 """A million events: the bulk generator, the as-of queries on read models built by the real
-runner, and the export's peak memory at 100,000 vs 1,000,000 events."""
+runner, the review's paths, and the export's peak memory, at 100,000 vs 1,000,000 events."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from pathlib import Path
 from benchmarks.bulk import generate_bulk
 from benchmarks.common import FAST, Bench, Figure, Row
 from benchmarks.projections import _queries
+from benchmarks.review import Review, measure, p99
+from benchmarks.review import rows as review_rows
 from frispor.ledger.bag import Scope
 from frispor.ledger.export import export_bag
 from frispor.ledger.follow import sync
@@ -84,6 +86,7 @@ def _export_peak(url: str, work: Path, signer: Signer) -> tuple[float, int, floa
 def run(bench: Bench) -> list[Row]:
     """Generate 100k and 1M events; queries and catch-up at 1M; export memory at both."""
     small, large = (20_000, 100_000) if bench.quick else (100_000, 1_000_000)
+    queries = 200 if bench.quick else 1_000
     section = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="frispor-million-"))
     try:
@@ -92,9 +95,14 @@ def run(bench: Bench) -> list[Row]:
         signer = Signer.from_pem_file(key, ORIGIN)
         url = bench.schema_url()
         app = open_app(store_env(url) | FAST)
+        db = Database(url)
+        ensure(db)
         try:
-            generate_bulk(app, small)
+            few = generate_bulk(app, small)
+            _build_all(url)
+            small_review = measure(app, db, few, queries)
         finally:
+            db.close()
             app.close()
         small_peak = _export_peak(url, work, signer)[0]
 
@@ -108,6 +116,7 @@ def run(bench: Bench) -> list[Row]:
             generated = time.perf_counter() - started
             built, each = _build_all(url)
             query_rows = _queries(ReadModels(db), app, bench)
+            large_review = measure(app, db, total, queries)
         finally:
             db.close()
             app.close()
@@ -132,6 +141,9 @@ def run(bench: Bench) -> list[Row]:
             notes=f"the runner's catch-up of all {len(VIEWS)} read models and the tree's append, "
             f"two processes at a time: {each}",
         ),
+        *review_rows(small_review),
+        *review_rows(large_review),
+        *_flat(small_review, large_review),
         Row(
             f"export peak memory, {large:,} vs {small:,} events",
             "MiB at the larger size",
@@ -141,5 +153,33 @@ def run(bench: Bench) -> list[Row]:
             f"({large_peak / small_peak:.2f}× for {large // small}× the events); the "
             f"{exported:,}-event export took {export_seconds:.0f} s under tracemalloc; this "
             f"whole section took {seconds:.0f} s",
+        ),
+    ]
+
+
+def _flat(small: Review, large: Review) -> list[Row]:
+    """How the review's paths grow from the smaller log to the larger."""
+    grown = f"{large.scale} vs {small.scale}"
+    return [
+        *(
+            Row(
+                f"{name} p99, {grown}",
+                "% of the smaller size's p99",
+                Figure((100 * p99(at_large) / p99(at_small),)),
+                goal="≤ 120 % (flat within 20 %)",
+                notes=f"p99 {p99(at_small):.2f} ms → {p99(at_large):.2f} ms",
+            )
+            for name, at_small, at_large in (
+                ("GET /review?trial=", small.review_ms, large.review_ms),
+                ("trial status", small.status_ms, large.status_ms),
+            )
+        ),
+        Row(
+            f"HTML report, {grown}",
+            "% of the time at the smaller size",
+            Figure((100 * large.html / small.html,)),
+            goal=f"≤ {120 * large.events / small.events:.0f} % (linear)",
+            notes=f"{small.html:.1f} s → {large.html:.1f} s for "
+            f"{large.events / small.events:.1f}× the events",
         ),
     ]

@@ -20,6 +20,7 @@ LEDGER_CORE = {
     "timestamp",
     "verify_stamps",
     "cosign",
+    "steps",
     "verify_key",
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}

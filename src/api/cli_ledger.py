@@ -36,6 +36,7 @@ from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.verify import verify_bag
+from frispor.progress import shown
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 
@@ -165,7 +166,11 @@ def export(
     )
     try:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
-            result = export_bag(store, app.recorder, signer, out, scope, stamp=stamp_once(settings))
+            with shown() as steps:
+                stamp = stamp_once(settings)
+                result = export_bag(
+                    store, app.recorder, signer, out, scope, stamp=stamp, steps=steps
+                )
             # Recorded in the trail as an export over HTTP is: by whom, for whom, of what.
             operator = Actor(id=f"cli:{getpass.getuser()}", role=Role.ADMIN, organisation="drift")
             app.record_export(
@@ -235,16 +240,18 @@ def verify(
         message = f"cannot read the key, previous checkpoint or TSA certificate: {error}"
         raise _fail(message, 2) from None
     try:
-        result = verify_bag(
-            bag,
-            key_bytes,
-            previous=previous_note,
-            origin=origin,
-            tsa=trust,
-            require_timestamp=require_timestamp,
-            witnesses=witnesses,
-            quorum=needed,
-        )
+        with shown("checking the bag") as steps:
+            result = verify_bag(
+                bag,
+                key_bytes,
+                previous=previous_note,
+                origin=origin,
+                tsa=trust,
+                require_timestamp=require_timestamp,
+                witnesses=witnesses,
+                quorum=needed,
+                steps=steps,
+            )
     except BagError as error:
         raise _fail(f"FAILED: {error}") from None
     since = f", consistent with size {result.previous_size}" if result.previous_size else ""
@@ -265,7 +272,8 @@ def checkpoint() -> None:
     settings = Settings()
     try:
         with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
-            sync(store, app.recorder)
+            with shown() as steps:
+                sync(store, app.recorder, steps=steps)
             cut = cut_checkpoint(store, signer)
             stamp = stamp_once(settings)
             if stamp is not None:

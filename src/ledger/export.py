@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from eventsourcing.persistence import ApplicationRecorder
@@ -43,6 +44,9 @@ from frispor.ledger.stamps import token_of
 from frispor.ledger.status import StatusFactory, StatusTally
 from frispor.ledger.store import StoredCheckpoint, TreeStore
 from frispor.ledger.witnessing import cosigned_note
+
+if TYPE_CHECKING:
+    from frispor.ledger.steps import Steps
 
 __all__ = ["ExportError", "ExportResult", "export_bag"]
 
@@ -131,6 +135,7 @@ def export_bag(
     status: StatusFactory = StatusTally,
     batch: int = 2000,
     stamp: Callable[[TreeStore, StoredCheckpoint], None] | None = None,
+    steps: Steps | None = None,
 ) -> ExportResult:
     """Bring the tree up to date, cut (or reuse) a checkpoint and write a signed bag to out.
 
@@ -139,7 +144,7 @@ def export_bag(
     """
     if scope.period_from and scope.period_to and scope.period_from > scope.period_to:
         raise ExportError(f"the period starts {scope.period_from}, after it ends")
-    sync(store, recorder)
+    sync(store, recorder, steps=steps)
     created = now or datetime.now(UTC)
     checkpoint = ensure_checkpoint(store, signer, now=created)
     if stamp is not None and token_of(store, checkpoint.id) is None:
@@ -150,7 +155,9 @@ def export_bag(
     tmp = _prepare(out)
     try:
         tally = status()
-        count, data, tags = write_events(store, tmp, scope, checkpoint, tally, batch=batch)
+        count, data, tags = write_events(
+            store, tmp, scope, checkpoint, tally, batch=batch, steps=steps
+        )
         with bag.HashingWriter(tmp / bag.STATUS_JSON) as status_file:
             tally.write(status_file.write)
             status_file.write(b"\n")

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from frispor.ledger import tree
 from frispor.ledger.bag import (
@@ -41,6 +42,9 @@ from frispor.ledger.export_format import (
 from frispor.ledger.status import StatusBuilder
 from frispor.ledger.store import ExportRow, StoredCheckpoint, TreeStore
 from frispor.ledger.tree import MemoryNodeStore
+
+if TYPE_CHECKING:
+    from frispor.ledger.steps import Steps
 
 __all__ = ["CSV_HEADER", "ExportError", "StreamedFile", "write_events"]
 
@@ -172,12 +176,16 @@ def write_events(
     status: StatusBuilder,
     *,
     batch: int = 2000,
+    steps: Steps | None = None,
 ) -> tuple[int, list[StreamedFile], list[StreamedFile]]:
     """Write the scoped events at a checkpoint; return (count, data files, ledger files)."""
     size, full = checkpoint.size, scope.is_full
     page = _Page(status, CompactRange() if full else None)
     streams = _Streams(root, full)
     first, last = store.scope_bounds(size, scope) or (0, -1)
+    starts = range(first, last + 1, batch)
+    if steps is not None:
+        steps.begin("export", len(range(first, last + 1)))
     writes: deque[Future[None]] = deque()
     try:
         with ThreadPoolExecutor(1, thread_name_prefix="ledger-export") as worker:
@@ -191,7 +199,9 @@ def write_events(
                 return done
 
             try:
-                for rows in _pages(first, last, batch, fetch):
+                for lo, rows in zip(starts, _pages(first, last, batch, fetch), strict=True):
+                    if steps is not None:
+                        steps.advance(min(batch, last + 1 - lo))
                     if not rows:
                         continue
                     nodes: MemoryNodeStore | None = None

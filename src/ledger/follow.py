@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, Notification
@@ -25,6 +26,9 @@ from frispor.ledger.leaf import LeafError, encode_leaf_fields, format_recorded_a
 from frispor.ledger.merkle import leaf_hash
 from frispor.ledger.signer import Signer
 from frispor.ledger.store import LeafRow, StoredCheckpoint, StoredRow, TreeStore
+
+if TYPE_CHECKING:
+    from frispor.ledger.steps import Steps
 
 __all__ = [
     "EventFacts",
@@ -156,8 +160,17 @@ def _events_after(
     return [(n.id, n.originator_id, n.originator_version, n.topic, n.state) for n in notes]
 
 
-def sync(store: TreeStore, recorder: ApplicationRecorder, *, batch: int = 1000) -> int:
+def sync(
+    store: TreeStore,
+    recorder: ApplicationRecorder,
+    *,
+    batch: int = 1000,
+    steps: Steps | None = None,
+) -> int:
     """Append every event after the stored tree to it, one transaction per batch; return size."""
+    if steps is not None:
+        behind = (recorder.max_notification_id() or 0) - store.state()[1]
+        steps.begin("ledger", max(behind, 0))
     while True:
         # The lock and the size are taken inside the transaction, so two appenders
         # in different processes take turns and never write the same leaf twice.
@@ -170,6 +183,8 @@ def sync(store: TreeStore, recorder: ApplicationRecorder, *, batch: int = 1000) 
             hashes = [leaf_hash(r.leaf) for r in rows]
             reader = store.fetch_nodes(tree.nodes_needed_for_append(size, len(rows)))
             store.append(rows, tree.append_leaves(size, hashes, reader), created)
+        if steps is not None:
+            steps.advance(len(events))
         if len(events) < batch:
             return size + len(rows)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -26,6 +27,9 @@ from frispor.ledger.timestamp import TsaTrust
 from frispor.ledger.verify_key import LogKey
 from frispor.ledger.verify_lines import check_evidence, check_lines
 from frispor.ledger.verify_stamps import StampReport, check_stamps
+
+if TYPE_CHECKING:
+    from frispor.ledger.steps import Steps
 
 __all__ = ["BagError", "VerifiedBag", "verify_bag"]
 
@@ -76,8 +80,10 @@ class _Verifier:
         tsa: TsaTrust | None = None,
         require_timestamp: bool = False,
         witnesses: tuple[list[WitnessKey], int] = ([], 0),
+        steps: Steps | None = None,
     ) -> None:
         self.root, self.key, self.previous, self.origin = root, key, previous, origin
+        self.steps = steps
         self.tsa, self.require_timestamp = tsa, require_timestamp
         self.witnesses, self.quorum = witnesses
 
@@ -104,13 +110,19 @@ class _Verifier:
             raise BagError("bag-info.txt: Frispor-Export-Kind does not match the scope")
         previous_size = self._consistency(vkey, checkpoint, info)
         manifest = self._manifest()
+        if self.steps is not None:
+            self.steps.begin("leaf hashes", None)
         count = check_evidence(self.root, full, checkpoint)
         if str(count) != info["Frispor-Event-Count"]:
             raise BagError(
                 f"bag-info.txt says {info['Frispor-Event-Count']} events but the ledger "
                 f"evidence has {count}"
             )
-        digest = check_lines(self.root, full, checkpoint, scope)
+        if self.steps is not None:
+            self.steps.begin("events", count)
+        digest = check_lines(self.root, full, checkpoint, scope, self.steps)
+        if self.steps is not None:
+            self.steps.begin("checksums", None)
         if digest != manifest[bag.EVENTS_JSONL]:
             raise BagError(f"{bag.EVENTS_JSONL} does not match its checksum in {bag.MANIFEST}")
         for path, expected in sorted(manifest.items()):
@@ -280,6 +292,7 @@ def verify_bag(
     require_timestamp: bool = False,
     witnesses: list[WitnessKey] | None = None,
     quorum: int = 0,
+    steps: Steps | None = None,
 ) -> VerifiedBag:
     """Verify a bag offline with a public key (PEM bytes or a verifier key); raise BagError.
 
@@ -288,4 +301,4 @@ def verify_bag(
     witness keys, fewer than quorum valid cosignatures of them is a failure.
     """
     named = (witnesses or [], quorum)
-    return _Verifier(path, key, previous, origin, tsa, require_timestamp, named).run()
+    return _Verifier(path, key, previous, origin, tsa, require_timestamp, named, steps).run()

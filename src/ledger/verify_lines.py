@@ -14,7 +14,7 @@ import re
 from binascii import unhexlify
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from frispor.ledger.bag import (
     EVENTS_JSONL,
@@ -30,6 +30,9 @@ from frispor.ledger.bag import (
 from frispor.ledger.checkpoint import Checkpoint
 from frispor.ledger.compact import CompactRange
 from frispor.ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
+
+if TYPE_CHECKING:
+    from frispor.ledger.steps import Steps
 
 __all__ = ["check_evidence", "check_lines"]
 
@@ -200,7 +203,13 @@ def _classify(
     return f"{where}: missing — leaf {want} is not in the bag (found leaf {found} here)"
 
 
-def check_lines(root: Path, full: bool, checkpoint: Checkpoint, scope: Scope) -> str:
+# Progress is told every so many lines: the loop below sets the verifier's speed.
+STEP = 8192
+
+
+def check_lines(
+    root: Path, full: bool, checkpoint: Checkpoint, scope: Scope, steps: Steps | None = None
+) -> str:
     """Check every line against the tree, its payload and the period; return the file's SHA-256."""
     path = root / EVENTS_JSONL
     low, high = scope.recorded_bounds()
@@ -223,6 +232,8 @@ def check_lines(root: Path, full: bool, checkpoint: Checkpoint, scope: Scope) ->
                     f"{want} should follow"
                 )
             number += 1
+            if steps is not None and not number % STEP:
+                steps.advance(STEP)
             update(line)
             try:
                 parsed: ParsedLine | None = parse_line(line)

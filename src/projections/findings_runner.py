@@ -19,11 +19,11 @@ from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.projections.audit.record import Record, _replay_all
-from frispor.projections.audit.spans import event_spans, state_spans
+from frispor.projections.audit.record import OF_TYPE, Record, _replay_all
+from frispor.projections.audit.spans import Span, event_spans, state_spans
 from frispor.projections.db import Cursor, Database
 from frispor.projections.findings import VIEW, version_of
-from frispor.projections.history import feed
+from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.runner import CORRECTED_TOPIC, Runner
 from frispor.projections.timeline import corrected
@@ -32,24 +32,39 @@ from frispor.projections.view import Version, View, iso_time
 Rows = dict[tuple[str, str], Version]
 Delta = dict[tuple[str, str], Version | None]
 PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
+# The kinds whose states make findings; an event of one changes its own findings only (an
+# exemption's, those of its trial's inspections too), any other event those of its whole group.
+SUBJECTS = ("Inspection", "Exemption", "Goal", "Order")
 
 
 @dataclass
 class Group:
-    """A group's events so far (as a record) and the state findings they make."""
+    """A group's events so far (as a record), its states, and its aggregates' state findings."""
 
     record: Record = field(default_factory=lambda: Record(None))
     parents: tuple[UUID, ...] = ()  # a trial's network and programme
-    rows: Rows = field(default_factory=dict)
-    # States computed so far, kept from one event to the next: an event changes only its own
-    # aggregate's (and every list of a kind), so the others are not replayed again.
-    memo: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    # Each inspection's, exemption's, goal's and order's rows, by the span that made each: an
+    # event recomputes those of the aggregates it can change, and a span that comes again
+    # keeps its row as made.
+    rows: dict[UUID, dict[tuple[Any, ...], Version]] = field(default_factory=dict)
+    # States computed so far, by aggregate, kept from one event to the next: an event changes
+    # only its own aggregate's (and every list of a kind), so the others are not replayed again.
+    memo: dict[object, dict[Any, Any]] = field(default_factory=dict)
 
-    def changed(self, agg: UUID) -> None:
-        """Forget what an event of `agg` may have changed."""
-        stale = [k for k in self.memo if k[0] == "of_type" or k[1] == agg]
-        for key in stale:
-            del self.memo[key]
+    def changed(self, agg: UUID, event: Event) -> None:
+        """Forget what an event of `agg` may have changed; its latest state takes the event."""
+        self.memo.pop(OF_TYPE, None)
+        states = self.memo.pop(agg, None)
+        latest = states.get(None) if states else None
+        if latest is not None and not isinstance(event, Corrected):
+            self.memo[agg] = {None: _moved(latest, event)}
+
+    def subjects(self, *kinds: str) -> list[UUID]:
+        """The group's aggregates with state findings (of the given kinds only)."""
+        wanted = kinds or SUBJECTS
+        return [
+            a for a, events in self.record.events.items() if events and _kind(events[0]) in wanted
+        ]
 
 
 class FindingsRunner(Runner):
@@ -99,7 +114,9 @@ class FindingsRunner(Runner):
             record = self._parent_record(agg, n.id)
             record.events.setdefault(agg, []).append(event)
             record.positions[event.event_id] = n.id
-            self._latest.pop(agg, None)
+            latest = self._latest.pop(agg, None)
+            if latest is not None and not isinstance(event, Corrected):
+                self._latest[agg] = _moved(latest, event)
             if event.originator_version == 1:
                 self._join(agg, agg)
             delta: Delta = {v.identity: v for v in _versions(event_spans(record, event))}
@@ -107,37 +124,51 @@ class FindingsRunner(Runner):
             if isinstance(event, Corrected):  # its trials' grantors may be judged anew
                 for trial in self._trials_of(agg):
                     group = self._group(trial, n.id + 1)
-                    changes.setdefault(trial, []).append((recorded, n.id, 2, self._state(group)))
+                    delta = self._state(group, group.subjects())
+                    changes.setdefault(trial, []).append((recorded, n.id, 2, delta))
             return
         home = self._home_of(agg, event)
-        group = self._group(home, n.id)
+        # A trial's group starts with its approval: nothing before it to read back.
+        group = self._group(home, n.id, fresh=home == agg and event.originator_version == 1)
         group.record.events.setdefault(agg, []).append(event)
         group.record.positions[event.event_id] = n.id
-        group.changed(agg)
+        group.changed(agg, event)
         if isinstance(event, Trial.Approved):
             group.parents = (event.network_id, event.programme_id)
             for parent in group.parents:
                 self._join(parent, agg)
         delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
         if group.parents:
-            delta |= self._state(group)
+            delta |= self._state(group, _touched(group, agg))
         changes.setdefault(home, []).append((recorded, n.id, 2, delta))
 
-    def _state(self, group: Group) -> Delta:
-        """Recompute a trial's state findings; what changed."""
+    def _state(self, group: Group, subjects: list[UUID]) -> Delta:
+        """Recompute the state findings of some of a trial's aggregates; what changed."""
         record = group.record
         for parent in group.parents:
             record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
+            group.memo[parent] = {None: self._parent_state(parent)}
         # Within one computation every state is asked for many times: computed once.
-        group.memo.update({("state", p, None): self._parent_state(p) for p in group.parents})
         record.cache = group.memo
+        delta: Delta = {}
         try:
             trial = next(iter(record.events))  # the group's id: the trial, first in
-            rows = {v.identity: v for v in _versions(state_spans(record, trial))}
+            for subject in subjects:
+                old = group.rows.get(subject, {})
+                new = {}
+                for span in state_spans(record, trial, subject):
+                    key = _key(span)
+                    new[key] = old.get(key) or version_of(span)
+                group.rows[subject] = new
+                if new.keys() != old.keys():
+                    was = {v.identity: v for v in old.values()}
+                    now = {v.identity: v for v in new.values()}
+                    delta |= {
+                        i: now.get(i) for i in was.keys() | now.keys() if was.get(i) != now.get(i)
+                    }
         finally:
             record.cache = None
-        old, group.rows = group.rows, rows
-        return {i: rows.get(i) for i in old.keys() | rows.keys() if old.get(i) != rows.get(i)}
+        return delta
 
     def _is_parent(self, agg: UUID, topic: str) -> bool:
         if agg not in self._parent:
@@ -153,11 +184,9 @@ class FindingsRunner(Runner):
         record = self._shared.get(agg)
         if record is None:
             record = self._shared[agg] = Record(None)
-            logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=[agg])
-            for entry in logged:
-                if position is None or entry.position < position:
-                    record.events.setdefault(agg, []).append(entry.event)
-                    record.positions[entry.event.event_id] = entry.position
+            for entry in self._logged({agg}, position):
+                record.events.setdefault(agg, []).append(entry.event)
+                record.positions[entry.event.event_id] = entry.position
         return record
 
     def _parent_state(self, agg: UUID) -> Aggregate | None:
@@ -183,6 +212,24 @@ class FindingsRunner(Runner):
             self._home[agg] = group_id
         self._joined.append((str(agg), str(group_id)))
 
+    def _logged(self, aggregates: set[UUID], before: int | None) -> list[Logged]:
+        """The events of some aggregates before a position, in the log's order."""
+        pos = "notification_id" if self.db.is_postgres else "rowid"
+        keys = [a if self.db.is_postgres else a.hex for a in aggregates]
+        # Not ordered by the server: by position it would walk the whole log's index, while by
+        # aggregate (the key) it reads just these.
+        sql = (
+            f"SELECT {pos}, originator_id, originator_version, topic, state "
+            f"FROM {self.db.events_table} WHERE {pos} < %s AND originator_id IN "
+            f"({', '.join(['%s'] * len(keys))})"
+        )
+        with self.db.transaction() as cur:
+            rows = cur.execute(sql, (1 << 62 if before is None else before, *keys))
+        return [
+            Logged(int(p), decode_event(topic, UUID(str(a)), int(v), bytes(state)))
+            for p, a, v, topic, state in sorted(rows, key=lambda row: int(row[0]))
+        ]
+
     def _trials_of(self, parent: UUID) -> list[UUID]:
         rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
         stored = {UUID(r) for r in rows} | {UUID(g) for a, g in self._joined if a == str(parent)}
@@ -193,11 +240,11 @@ class FindingsRunner(Runner):
             table = self._at[0] if self._at else ""
             return [str(r[0]) for r in cur.execute(sql.format(table), (str(value),))]
 
-    def _group(self, group_id: UUID, position: int) -> Group:
-        """The group as followed so far, or read back from the log before `position`."""
+    def _group(self, group_id: UUID, position: int, fresh: bool = False) -> Group:
+        """The group as followed so far, new, or read back from the log before `position`."""
         group = self._groups.get(group_id)
         if group is None:
-            group = self._load(group_id, position)
+            group = Group() if fresh else self._load(group_id, position)
             self._groups[group_id] = group
         self._groups.move_to_end(group_id)
         while len(self._groups) > self._cache_size:
@@ -210,16 +257,46 @@ class FindingsRunner(Runner):
         members = {m for m in members if not self._is_parent(m, "")}
         group = Group()
         group.record.events[group_id] = []  # first: the group's id leads its record
-        logged, _ = feed(self.db, 0, 1 << 62, aggregate_ids=sorted(members | {group_id}))
-        for entry in logged:
-            if entry.position < position:
-                group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
-                group.record.positions[entry.event.event_id] = entry.position
+        for entry in self._logged(members | {group_id}, position):
+            group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
+            group.record.positions[entry.event.event_id] = entry.position
         first = group.record.events[group_id]
         if first and isinstance(first[0], Trial.Approved):
             group.parents = (first[0].network_id, first[0].programme_id)
-            self._state(group)
+            self._state(group, group.subjects())
         return group
+
+
+def _touched(group: Group, agg: UUID) -> list[UUID]:
+    """The aggregates of a group whose state findings an event of `agg` can change."""
+    kind = _kind(group.record.events[agg][0])
+    if kind == "Exemption":  # an inspection's finding asks for an exemption in force
+        return [agg, *group.subjects("Inspection")]
+    return [agg] if kind in SUBJECTS else group.subjects()
+
+
+def _kind(created: Event) -> str:
+    """The kind of aggregate an event (its first) belongs to."""
+    return type(created).__qualname__.partition(".")[0]
+
+
+def _moved(state: Aggregate, event: Event) -> Aggregate:
+    """The state after one more event, as a replay makes it (numbering a corrected log anew)."""
+    if event.originator_version != state.version + 1:
+        event = event.model_copy(update={"originator_version": state.version + 1})
+    moved = event.mutate(state)
+    assert moved is not None
+    return moved
+
+
+def _key(span: Span) -> tuple[Any, ...]:
+    """All that a span's row is made of."""
+    f = span.finding
+    return (
+        *(f.code, f.severity, f.title, f.explanation, f.trial_id, f.institution_id, f.day),
+        tuple(f.positions),
+        *(span.valid_from, span.valid_to, span.cap, span.delay, span.municipality, span.area),
+    )
 
 
 def _versions(spans: Any) -> list[Version]:

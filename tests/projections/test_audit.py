@@ -34,7 +34,7 @@ from frispor.domain.values import (
 )
 from frispor.projections.audit.diff import diff
 from frispor.projections.audit.html import render
-from frispor.projections.audit.record import load_record
+from frispor.projections.audit.record import load_record, recorded_at
 from frispor.projections.audit.review import review
 from frispor.projections.audit.status import (
     differences,
@@ -385,3 +385,26 @@ def test_the_feed_can_be_followed_and_resumed_exactly(demo: tuple[Frispor, Datab
         "Inspection.Planned",
     }
     assert last >= january[-1].position
+
+
+def test_a_record_as_known_at_a_moment_keeps_exactly_what_was_recorded_by_then(
+    demo: tuple[Frispor, Database],
+) -> None:
+    app, _ = demo
+    stored = app.recorder.select_notifications(start=1, limit=1_000)
+    # The recorded time is read from the stored JSON unparsed, for every kind of event
+    # (an exemption's events are stored with a class version in front).
+    assert any(n.state.startswith(b'{"class_version":2') for n in stored)
+    everything = load_record(app)
+    for n in stored:
+        agg = UUID(str(n.originator_id))
+        [event] = [
+            e for e in everything.events[agg] if e.originator_version == n.originator_version
+        ]
+        assert recorded_at(n.state) == event.timestamp
+    moments = sorted({e.timestamp for e in everything.all_events()})
+    moment = moments[len(moments) // 2]
+    kept = load_record(app, moment)
+    expected = [e.event_id for e in everything.all_events() if e.timestamp <= moment]
+    assert [e.event_id for e in kept.all_events()] == expected
+    assert 0 < len(expected) < len(everything.positions)

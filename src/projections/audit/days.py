@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 
 from frispor.domain.exemption import Exemption, ExemptionStatus
 
@@ -27,6 +28,7 @@ def in_force_days(x: Exemption) -> tuple[date, date] | None:
     return (x.validity.start, end) if end >= x.validity.start else None
 
 
+@lru_cache(maxsize=1 << 16)  # asked for every checkpoint of a goal each time it is measured
 def measure_by(day: date, months: int) -> date:
     """The last day a measurement after one ending `day` is not yet overdue."""
     return _add_months(day, months) + timedelta(days=31)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 SEVERITY = ("high", "medium", "low")
@@ -40,9 +40,14 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON-able data."""
-        return {"id": self.id, **asdict(self)}
+        return {"id": self.id, **{k: getattr(self, k) for k in FIELDS}} | {
+            "positions": list(self.positions)
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         """A finding from its JSON form (as the read model answers it)."""
         return cls(**{k: v for k, v in data.items() if k != "id"})
+
+
+FIELDS = tuple(f.name for f in fields(Finding))

@@ -14,6 +14,8 @@ from frispor.domain.mapper import decode_event
 from frispor.projections.timeline import corrected, state_on
 
 A = TypeVar("A", bound=Aggregate)
+TIMESTAMP = b'"timestamp":"'
+OF_TYPE = "of_type"  # the cache's key for the lists of every aggregate of a kind
 
 
 @dataclass
@@ -24,9 +26,9 @@ class Record:
     events: dict[UUID, list[Event]] = field(default_factory=dict)
     positions: dict[UUID, int] = field(default_factory=dict)  # event id → global position
     # Set once the record is complete (read from the log): every aggregate's state on a day
-    # is then computed once, however many trials ask for it. A record still growing (the
-    # findings runner's) keeps none.
-    cache: dict[tuple[object, ...], Any] | None = field(default=None, repr=False, compare=False)
+    # is then computed once, however many trials ask for it. Keyed by aggregate (then day), so
+    # the findings runner, whose record grows, forgets one aggregate's states at a time.
+    cache: dict[object, dict[Any, Any]] | None = field(default=None, repr=False, compare=False)
 
     def position(self, event: Event) -> int:
         """The global position of an event."""
@@ -35,10 +37,10 @@ class Record:
     def state(self, aggregate_id: UUID, as_of: date | None = None) -> Aggregate | None:
         """An aggregate as the record says it stood on `as_of` (its latest state if None)."""
         if self.cache is not None:
-            key = ("state", aggregate_id, as_of)
-            if key not in self.cache:
-                self.cache[key] = self._state(aggregate_id, as_of)
-            return self.cache[key]  # type: ignore[no-any-return]
+            states = self.cache.setdefault(aggregate_id, {})
+            if as_of not in states:
+                states[as_of] = self._state(aggregate_id, as_of)
+            return states[as_of]  # type: ignore[no-any-return]
         return self._state(aggregate_id, as_of)
 
     def _state(self, aggregate_id: UUID, as_of: date | None) -> Aggregate | None:
@@ -52,10 +54,10 @@ class Record:
     def of_type(self, kind: type[A], as_of: date | None = None) -> list[A]:
         """Every aggregate of a kind (that existed on `as_of`), as it stood."""
         if self.cache is not None:
-            key = ("of_type", kind, as_of)
-            if key not in self.cache:
-                self.cache[key] = self._of_type(kind, as_of)
-            return list(self.cache[key])
+            lists = self.cache.setdefault(OF_TYPE, {})
+            if (kind, as_of) not in lists:
+                lists[kind, as_of] = self._of_type(kind, as_of)
+            return list(lists[kind, as_of])
         return self._of_type(kind, as_of)
 
     def _of_type(self, kind: type[A], as_of: date | None) -> list[A]:
@@ -91,15 +93,27 @@ def load_record(
     start = 1
     while notifications := app.recorder.select_notifications(start=start, limit=batch):
         for n in notifications:
+            # Recorded later than asked: skipped unread (most of the work is decoding).
+            if known_at is not None and recorded_at(n.state) > known_at:
+                continue
             event = decode_event(n.topic, UUID(str(n.originator_id)), n.originator_version, n.state)
-            if known_at is None or event.timestamp <= known_at:
-                record.events.setdefault(event.originator_id, []).append(event)
-                record.positions[event.event_id] = n.id
+            record.events.setdefault(event.originator_id, []).append(event)
+            record.positions[event.event_id] = n.id
         start = notifications[-1].id + 1
         if progress:
             progress(len(notifications))
     record.cache = {}
     return record
+
+
+def recorded_at(state: bytes) -> datetime:
+    """When a stored event was recorded, read from its JSON without decoding the rest.
+
+    The recorded time is the first field of every stored event (after its class version), so
+    the first `"timestamp":"` is that field: a string value holding the same text is escaped.
+    """
+    start = state.index(TIMESTAMP) + len(TIMESTAMP)
+    return datetime.fromisoformat(state[start : state.index(b'"', start)].decode())
 
 
 def jsonable(value: Any) -> Any:

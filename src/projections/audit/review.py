@@ -18,7 +18,7 @@ from frispor.domain.trial import Trial
 from frispor.domain.values import RuleCategory
 from frispor.projections.audit.days import in_force_days, measure_by
 from frispor.projections.audit.finding import SEVERITY, Finding
-from frispor.projections.audit.record import Record
+from frispor.projections.audit.record import A, Record
 
 
 class Reviewer:
@@ -72,6 +72,10 @@ class Reviewer:
             self.findings, key=lambda f: (SEVERITY.index(f.severity), f.positions[:1], f.code)
         )
 
+    def subjects(self, kind: type[A]) -> list[A]:
+        """The aggregates of a kind whose findings are asked for, as they stand."""
+        return self.record.of_type(kind)
+
     def exemption_on(self, day: date, trial_id: UUID, institution: Institution) -> Exemption | None:
         """An exemption from the unannounced-inspection rule in force that day, as of that day."""
         for aggregate_id, events in self.record.events.items():
@@ -92,7 +96,7 @@ class Reviewer:
 
     def announced_inspections(self) -> None:
         """An announced inspection on a day with no exemption from the unannounced rule."""
-        for inspection in self.record.of_type(Inspection):
+        for inspection in self.subjects(Inspection):
             day = inspection.performed_on or inspection.planned_on
             if not inspection.announced or day > self.as_of:
                 continue
@@ -115,7 +119,7 @@ class Reviewer:
 
     def exemptions_beyond_trial_and_grantors(self) -> None:
         """Exemptions in force outside their trial's period, or granted by the wrong body."""
-        for x in self.record.of_type(Exemption):
+        for x in self.subjects(Exemption):
             trial = self.record.state(x.trial_id)
             days = in_force_days(x)
             if isinstance(trial, Trial) and days is not None:
@@ -156,7 +160,7 @@ class Reviewer:
 
     def goals(self) -> Iterator[tuple[Goal, Trial]]:
         """Every goal with its trial as they stand."""
-        for goal in self.record.of_type(Goal):
+        for goal in self.subjects(Goal):
             trial = self.record.state(goal.trial_id)
             if isinstance(trial, Trial):
                 yield goal, trial

@@ -8,6 +8,7 @@ rows keep the days that decide it; the query fills in the day asked, so no job r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
@@ -19,7 +20,7 @@ from frispor.domain.institution import Institution
 from frispor.domain.trial import Trial
 from frispor.projections.audit.days import measure_by
 from frispor.projections.audit.finding import Finding
-from frispor.projections.audit.record import Record
+from frispor.projections.audit.record import A, Record
 from frispor.projections.audit.review import Reviewer
 from frispor.projections.timeline import segments
 
@@ -47,9 +48,17 @@ class Span:
 class Spanner(Reviewer):
     """The reviewer's checks, each finding with its days instead of for one day."""
 
-    def __init__(self, record: Record) -> None:
+    def __init__(self, record: Record, only: UUID | None = None) -> None:
         super().__init__(record, date.max, LEAST_LATE)
         self.spans: list[Span] = []
+        self.only = only  # set: the findings of this one aggregate only
+
+    def subjects(self, kind: type[A]) -> list[A]:
+        """Every aggregate of a kind, or the one asked for if it is of that kind."""
+        if self.only is None:
+            return super().subjects(kind)
+        state = self.record.state(self.only)
+        return [state] if isinstance(state, kind) else []
 
     def state_spans(self) -> list[Span]:
         """The findings of the aggregates' states (not of single events), with their days."""
@@ -92,10 +101,14 @@ class Spanner(Reviewer):
         f = span.finding
         trial = self.record.state(UUID(f.trial_id)) if f.trial_id else None
         inst = self.record.state(UUID(f.institution_id)) if f.institution_id else None
-        return replace(
-            span,
-            area=trial.area.value if isinstance(trial, Trial) else None,
-            municipality=inst.municipality if isinstance(inst, Institution) else None,
+        return Span(
+            f,
+            span.valid_from,
+            span.valid_to,
+            span.cap,
+            span.delay,
+            inst.municipality if isinstance(inst, Institution) else None,
+            trial.area.value if isinstance(trial, Trial) else None,
         )
 
     def open_gaps(self) -> None:
@@ -144,7 +157,10 @@ class Spanner(Reviewer):
 
     def overdue_orders_spans(self) -> None:
         """An open order from the day after its deadline until compliance or escalation."""
-        for aggregate_id, events in self.record.events.items():
+        orders: Iterable[tuple[UUID, list[Event]]] = self.record.events.items()
+        if self.only is not None:
+            orders = [(self.only, self.record.events.get(self.only, []))]
+        for aggregate_id, events in orders:
             if not events or not isinstance(events[0], Order.Issued):
                 continue
             steps = [
@@ -172,9 +188,14 @@ class Spanner(Reviewer):
                 self.spans.append(Span(self.findings.pop(), first, last))
 
 
-def state_spans(record: Record, trial: UUID) -> list[Span]:
-    """The state findings of a trial's group (its aggregates, network and programme)."""
-    return [s for s in Spanner(record).state_spans() if s.finding.trial_id == str(trial)]
+def state_spans(record: Record, trial: UUID, only: UUID | None = None) -> list[Span]:
+    """The state findings of a trial's group (its aggregates, network and programme).
+
+    With `only`, those of that one aggregate of the group (an inspection, exemption, goal or
+    order): the group's findings are the union of theirs.
+    """
+    spans = Spanner(record, only).state_spans()
+    return [s for s in spans if s.finding.trial_id == str(trial)]
 
 
 def event_spans(record: Record, event: Event) -> list[Span]:
