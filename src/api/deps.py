@@ -50,9 +50,6 @@ async def get_principal(request: Request) -> Principal:
     return auth.authenticate(header)
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
 def allowed(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that lets only these roles through (checked before the request is read)."""
 
@@ -228,15 +225,3 @@ def command_for(target: str | None) -> Callable[..., Awaitable[Command]]:
         return cmd
 
     return get_command
-
-
-# One runner per thing an If-Match can name; the OpenAPI description says which for each route.
-CommandDep = Annotated[Command, Depends(command_for(None))]
-ProgrammeCommand = Annotated[Command, Depends(command_for("the programme"))]
-TrialCommand = Annotated[Command, Depends(command_for("the trial"))]
-ExemptionCommand = Annotated[Command, Depends(command_for("the exemption"))]
-GoalCommand = Annotated[Command, Depends(command_for("the goal"))]
-InspectionCommand = Annotated[Command, Depends(command_for("the inspection"))]
-OrderCommand = Annotated[Command, Depends(command_for("the order"))]
-ComplaintCommand = Annotated[Command, Depends(command_for("the complaint"))]
-CorrectionCommand = Annotated[Command, Depends(command_for("the record named by aggregate_id"))]

@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
@@ -15,9 +15,17 @@ from fastapi.responses import JSONResponse
 
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
-from frispor.api.errors import ApiError
+from frispor.api.errors import ApiError, UnavailableError
 from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Day, Instant, PositionOrZero, jsonable
+from frispor.api.schemas.events import EventFeed, FindingKind, HistoryPage, ReviewPage, Severity
+from frispor.api.schemas.reads import (
+    ExemptionsPage,
+    GoalDetail,
+    InstitutionDetail,
+    TrialDetail,
+    TrialsPage,
+)
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
@@ -35,21 +43,17 @@ KnownAt = Annotated[
     Instant | None,
     Query(description="recorded time: what the record said at that moment (no zone: Danish)"),
 ]
-Severity = Literal["high", "medium", "low"]
-Kind = Literal[
-    "announced-without-exemption",
-    "exemption-outside-trial",
-    "incompetent-grantor",
-    "goal-not-measured",
-    "measurement-outside-trial",
-    "order-overdue",
-    "retroactive-correction",
-    "late-recording",
-]
 MinPosition = Annotated[
     PositionOrZero | None,
     Query(description="wait until the read models have applied this position"),
 ]
+
+
+# The reads answer with an ETag; asked again with it in If-None-Match, an unchanged answer is
+# not sent again.
+CACHED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "not modified: the ETag in If-None-Match is still the answer's"}
+}
 
 
 def _ready(services: Services, min_position: int | None) -> None:
@@ -61,11 +65,10 @@ def _ready(services: Services, min_position: int | None) -> None:
             422, "min-position", f"position {min_position} is beyond the last event ({head})"
         )
     if not services.read.wait_for(min_position, services.settings.wait_timeout):
-        raise ApiError(
-            503,
+        raise UnavailableError(
             "not-yet-projected",
             f"the read models have not reached position {min_position} yet",
-            headers={"Retry-After": "1"},
+            retry_after=1,
         )
 
 
@@ -88,7 +91,7 @@ def _scope(principal: Principal, services: Services, known_at: datetime | None =
     return ReadScope(principal, services.db, _utc(known_at))
 
 
-@router.get("/trials")
+@router.get("/trials", summary="List trials", response_model=TrialsPage, responses=CACHED)
 def list_trials(
     request: Request,
     services: ServicesDep,
@@ -111,7 +114,9 @@ def list_trials(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
-@router.get("/trials/{trial_id}")
+@router.get(
+    "/trials/{trial_id}", summary="Read a trial", response_model=TrialDetail, responses=CACHED
+)
 def get_trial(
     trial_id: UUID,
     request: Request,
@@ -128,7 +133,12 @@ def get_trial(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
-@router.get("/institutions/{institution_id}")
+@router.get(
+    "/institutions/{institution_id}",
+    summary="Read an institution",
+    response_model=InstitutionDetail,
+    responses=CACHED,
+)
 def get_institution(
     institution_id: UUID,
     request: Request,
@@ -146,7 +156,12 @@ def get_institution(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
-@router.get("/exemptions")
+@router.get(
+    "/exemptions",
+    summary="The exemptions register",
+    response_model=ExemptionsPage,
+    responses=CACHED,
+)
 def list_exemptions(
     request: Request,
     services: ServicesDep,
@@ -185,7 +200,7 @@ def list_exemptions(
     return _answer(request, body)
 
 
-@router.get("/goals/{goal_id}")
+@router.get("/goals/{goal_id}", summary="Read a goal", response_model=GoalDetail, responses=CACHED)
 def get_goal(
     goal_id: UUID,
     request: Request,
@@ -203,7 +218,12 @@ def get_goal(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
-@router.get("/history/{aggregate_id}")
+@router.get(
+    "/history/{aggregate_id}",
+    summary="The history of one record",
+    response_model=HistoryPage,
+    responses=CACHED,
+)
 def get_history(
     aggregate_id: UUID,
     request: Request,
@@ -225,7 +245,7 @@ def get_history(
     return _answer(request, {"aggregate_id": aggregate_id, **page(items, next_at)})
 
 
-@router.get("/events")
+@router.get("/events", summary="The event feed", response_model=EventFeed)
 def get_events(
     request: Request,
     services: ServicesDep,
@@ -252,7 +272,12 @@ def get_events(
     return JSONResponse({"after": after, "next_after": last, "items": items})
 
 
-@router.get("/review")
+@router.get(
+    "/review",
+    summary="The legal-certainty review",
+    response_model=ReviewPage,
+    responses=CACHED,
+)
 def get_review(
     request: Request,
     services: ServicesDep,
@@ -262,7 +287,7 @@ def get_review(
     municipality: str | None = None,
     area: Area | None = None,
     severity: Severity | None = None,
-    kind: Kind | None = None,
+    kind: FindingKind | None = None,
     as_of: Annotated[Day | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
     from_: Annotated[Day | None, Query(alias="from", description="findings from this day")] = None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -45,20 +44,3 @@ class WrittenPublic(BaseModel):
     id: UUID
     version: int = Field(description="the aggregate's version after the command (for If-Match)")
     position: int = Field(description="the event's global position (for read-your-writes)")
-
-
-PROBLEM_SCHEMA = {
-    "content": {"application/problem+json": {"schema": {"type": "object"}}},
-    "description": "RFC 9457 problem details; `rule` names the rule that was broken",
-}
-# Every route may answer these (credentials, role, unknown id, input, database down).
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)
-}
-# A body may also be too large or not JSON.
-BODY_ERRORS: dict[int | str, dict[str, Any]] = {status: PROBLEM_SCHEMA for status in (413, 415)}
-CREATED: dict[int | str, dict[str, Any]] = {
-    201: {"model": WrittenPublic, "description": "recorded"},
-    409: PROBLEM_SCHEMA,
-    **BODY_ERRORS,
-}
