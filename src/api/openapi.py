@@ -21,7 +21,7 @@ from frispor.api.auth import Principal
 from frispor.api.deps import Command
 from frispor.api.errors import PROBLEM
 from frispor.api.schemas.imports import ImportRefused
-from frispor.api.schemas.problem import Problem
+from frispor.api.schemas.problem import PROBLEM_REF, Problem
 from frispor.api.settings import Settings
 
 
@@ -75,7 +75,6 @@ ERRORS: dict[int, tuple[str, Callable[[APIRoute], bool]]] = {
         always,
     ),
 }
-PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 BEARER = {
     "type": "http",
     "scheme": "bearer",
@@ -103,6 +102,9 @@ def describe(api: FastAPI, settings: Settings) -> dict[str, Any]:
         summary=api.summary,
         description=api.description,
         routes=api.routes,
+        # One schema per model, as a generated client has one class per model (a GoalTerms the
+        # reads answer is the one the commands take).
+        separate_input_output_schemas=False,
     )
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
@@ -141,7 +143,9 @@ def _complete(operation: dict[str, Any], route: APIRoute, schemes: list[str]) ->
         answer = answers.setdefault(str(status), {})
         if answer.get("description") in (None, HTTPStatus(status).phrase, "Validation Error"):
             answer["description"] = description  # not FastAPI's word for the status
-        answer["content"] = _described(answer.get("content", {})) or {PROBLEM: PROBLEM_SCHEMA}
+        answer["content"] = _described(answer.get("content", {})) or {
+            PROBLEM: {"schema": PROBLEM_REF}
+        }
     for answer in answers.values():
         if "content" in answer:  # FastAPI adds its media type with no schema to a declared one
             answer["content"] = _described(answer["content"]) or answer["content"]

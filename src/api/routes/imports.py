@@ -15,7 +15,8 @@ from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ServicesDep, allowed
 from frispor.api.errors import PROBLEM, ApiError, problem
 from frispor.api.import_kinds import KINDS, envelope_of
-from frispor.api.schemas.imports import ImportReportPublic
+from frispor.api.schemas.imports import IMPORT_REFUSED_REF, ImportReportPublic
+from frispor.api.schemas.problem import PROBLEM_REF
 from frispor.domain.values import Role
 from frispor.imports.engine import ImportJob, run_import
 from frispor.imports.kinds import lines_schema
@@ -52,7 +53,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "refused, nothing stored: a file refused whole (`rule` and `line` say "
         "why), or lines refused (rule import-refused: `refused` names every one)",
-        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/ImportRefused"}}},
+        "content": {PROBLEM: {"schema": {"anyOf": [IMPORT_REFUSED_REF, PROBLEM_REF]}}},
     },
 }
 CSV = "text/csv"

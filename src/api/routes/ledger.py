@@ -12,7 +12,7 @@ from uuid import uuid4
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
@@ -45,6 +45,12 @@ router = APIRouter(tags=["ledger"])
 
 class ExportCreate(Strict):
     """An export for the calling authority: an area (its own) and a recorded-time period."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"area": "aeldre", "from": "2017-01-01", "to": "2018-12-31"}]
+        },
+    )
 
     area: Area | None = None
     period_from: date | None = Field(default=None, alias="from")

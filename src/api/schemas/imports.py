@@ -37,3 +37,6 @@ class ImportReportPublic(BaseModel):
 
 class ImportRefused(Problem, ImportReportPublic):
     """A refused import (rule import-refused): the problem, and the report naming every line."""
+
+
+IMPORT_REFUSED_REF = {"$ref": "#/components/schemas/ImportRefused"}

@@ -37,3 +37,6 @@ class Problem(BaseModel):
         default=None, description="with rule request-schema: every mismatch, not only the first"
     )
     line: int | None = Field(default=None, description="an import file's line at fault")
+
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
