@@ -56,24 +56,11 @@ ERRORS: dict[int, tuple[str, Callable[[APIRoute], bool]]] = {
     401: ("no valid credentials (`WWW-Authenticate: Bearer`)", authenticates),
     403: ("the caller's role, organisation or area may not do this", authenticates),
     404: ("no such record, or none the caller may read", names_records),
-    409: (
-        "in conflict with the record: a stale If-Match, a rule that depends on other records, "
-        "or an Idempotency-Key whose first request is still running",
-        writes,
-    ),
+    409: ("in conflict with the record (a stale If-Match, rules 1 and 4 …)", writes),
     413: ("the body is larger than the server takes", writes),
     415: ("the body's media type is not one the route takes", writes),
-    422: (
-        "refused: the rule named in `rule` is broken (a domain rule, the body's or a "
-        "parameter's schema, an unknown parameter); nothing was stored",
-        always,
-    ),
-    503: (
-        "not now: the database is unavailable or the read models have not reached "
-        "`min_position` yet (try again after `Retry-After` seconds), or no signing key is "
-        "configured for exports",
-        always,
-    ),
+    422: ("refused, nothing stored: `rule` names the rule the request breaks", always),
+    503: ("not now: no database, read models behind; see `Retry-After`", always),
 }
 BEARER = {
     "type": "http",

@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema_rs  # schemathesis's validator (dev extra)
 
 from frispor.api.app import create_app
+from frispor.api.schemas import commands
+from frispor.api.schemas.common import EXAMPLE_ENVELOPE, EXAMPLES
 from frispor.api.settings import Settings
 from frispor.demo import load_demo
 from tests.api.conftest import Api
@@ -77,6 +79,12 @@ def test_every_request_body_has_an_example_and_every_operation_a_summary() -> No
             name = body["schema"].get("$ref", "").rsplit("/", 1)[-1]
             examples = body.get("example") or schemas.get(name, {}).get("examples")
             assert examples, f"{method} {path} {media}"
+
+
+def test_every_example_is_a_body_its_route_takes() -> None:
+    for name, fields in EXAMPLES.items():
+        getattr(commands, name).model_validate({**EXAMPLE_ENVELOPE, **fields})
+    assert len(EXAMPLES) == 25
 
 
 def conforms(path: str, method: str, status: int, body: Any) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -86,6 +86,25 @@ def _answer(request: Request, body: dict[str, Any]) -> Response:
     return Response(data, media_type="application/json", headers={"ETag": etag})
 
 
+def _one(
+    request: Request,
+    services: Services,
+    principal: Principal,
+    kind: str,
+    record_id: UUID,
+    read: Callable[[str, date | None, datetime | None], dict[str, Any] | None],
+    as_of: date | None,
+    known_at: datetime | None,
+    min_position: int | None,
+) -> Response:
+    """One record as of the day and moment asked, if the caller may read its trial."""
+    _ready(services, min_position)
+    found = read(str(record_id), as_of, known_at)
+    trial = str(record_id) if kind == "trial" else found["trial_id"] if found else None
+    found = _scope(principal, services, known_at).found(found, trial, kind, record_id)
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+
+
 def _scope(principal: Principal, services: Services, known_at: datetime | None = None) -> ReadScope:
     """What this caller may read (see `api.scope`): the one area rule of every read route."""
     return ReadScope(principal, services.db, _utc(known_at))
@@ -127,10 +146,10 @@ def get_trial(
     min_position: MinPosition = None,
 ) -> Response:
     """One trial with its institutions, exemptions and goals."""
-    _ready(services, min_position)
-    found = services.read.trial(str(trial_id), as_of, known_at)
-    found = _scope(principal, services, known_at).found(found, str(trial_id), "trial", trial_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read = services.read.trial
+    return _one(
+        request, services, principal, "trial", trial_id, read, as_of, known_at, min_position
+    )
 
 
 @router.get(
@@ -149,11 +168,10 @@ def get_institution(
     min_position: MinPosition = None,
 ) -> Response:
     """One institution: its trial, exemptions in force, latest inspection, open orders."""
-    _ready(services, min_position)
-    found = services.read.institution(str(institution_id), as_of, known_at)
-    trial = found["trial_id"] if found else None
-    found = _scope(principal, services, known_at).found(found, trial, "institution", institution_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read, kind = services.read.institution, "institution"
+    return _one(
+        request, services, principal, kind, institution_id, read, as_of, known_at, min_position
+    )
 
 
 @router.get(
@@ -211,11 +229,8 @@ def get_goal(
     min_position: MinPosition = None,
 ) -> Response:
     """A goal with its measurements against baseline and target."""
-    _ready(services, min_position)
-    found = services.read.goal(str(goal_id), as_of, known_at)
-    trial = found["trial_id"] if found else None
-    found = _scope(principal, services, known_at).found(found, trial, "goal", goal_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read = services.read.goal
+    return _one(request, services, principal, "goal", goal_id, read, as_of, known_at, min_position)
 
 
 @router.get(

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from frispor.domain.values import LegalReference
+
+# One example per command body (examples.json, by the body's class name), from the demo.
+EXAMPLES: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "examples.json").read_text(encoding="utf-8")
+)
+EXAMPLE_ENVELOPE = {
+    "legal_basis": [
+        {
+            "act": "https://www.retsinformation.dk/eli/lta/2017/658",
+            "path": "§ 1",
+            "title": "lov om frikommunenetværk",
+        }
+    ],
+    "justification": "Godkendt efter ansøgning",
+    "case_number": "2017-4127",
+}
 
 
 class Strict(BaseModel):
@@ -28,8 +47,17 @@ class LegalReferenceIn(Strict):
         return LegalReference.parse(self.act, self.path, self.title)
 
 
+def _example(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """A command body's example in the description: a decision of the demo's, envelope and all."""
+    fields = EXAMPLES.get(model.__name__)
+    if fields is not None:
+        schema["examples"] = [{**EXAMPLE_ENVELOPE, **fields}]
+
+
 class DecisionIn(Strict):
     """The envelope fields a caller gives; the actor comes from the credentials."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_example)
 
     legal_basis: list[LegalReferenceIn] = Field(default_factory=list, max_length=20)
     justification: str = Field(default="", max_length=10_000)
