@@ -72,6 +72,8 @@ def decision(
 
             return cmd.run(body, act)
 
+        # FastAPI reads what a route takes from its signature: the path ids and the body as the
+        # use case declares them, and the runner (caller, If-Match, Idempotency-Key) for all.
         endpoint.__signature__ = Signature(  # type: ignore[attr-defined]
             [*given, runner], return_annotation=JSONResponse
         )

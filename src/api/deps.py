@@ -61,7 +61,6 @@ def allowed(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return check
 
 
-AuditorDep = Annotated[Principal, Depends(allowed(Role.AUDITOR))]
 ReaderDep = Annotated[Principal, Depends(allowed(Role.RECORDER, Role.AUDITOR, Role.AUTHORITY))]
 AuthorityDep = Annotated[Principal, Depends(allowed(Role.AUTHORITY))]
 ReviewerDep = Annotated[Principal, Depends(allowed(Role.AUDITOR, Role.AUTHORITY))]
