@@ -210,7 +210,13 @@ def command_for(target: str | None) -> Callable[..., Awaitable[Command]]:
         ] = None,
         # A default, not an annotation: the annotation is a string resolved in the module.
         if_match: str | None = Header(default=None, alias="If-Match", description=described),
-        correlation: Annotated[str | None, Header(alias="X-Correlation-ID")] = None,
+        correlation: Annotated[
+            str | None,
+            Header(
+                alias="X-Correlation-ID",
+                description="A UUID the events of this request carry (default: from the key)",
+            ),
+        ] = None,
     ) -> Command:
         """A command runner for this request (403 unless the caller is a recorder)."""
         services, principal = await get_services(request), await get_principal(request)
