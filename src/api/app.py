@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 import psycopg
 from eventsourcing import persistence
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI
 from psycopg_pool import PoolTimeout
 
-from frispor.api import errors
+from frispor.api import errors, openapi
 from frispor.api.auth import Authenticator
 from frispor.api.idempotency import IdempotencyStore
 from frispor.api.ledger_service import LedgerService
@@ -30,7 +30,6 @@ from frispor.api.routes import (
     queries,
     trials,
 )
-from frispor.api.schemas.common import ERRORS
 from frispor.api.services import Services
 from frispor.api.settings import Settings, TokenEntry
 from frispor.api.tokens import TokenStore
@@ -102,20 +101,11 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         dependencies=[Depends(known_parameters)],
         docs_url=None,  # served from this process by the web view's assets, not a CDN
         redoc_url=None,
+        # A generated client's functions are named after the routes: grant, extend_trial …
+        generate_unique_id_function=lambda route: route.name,
     )
-    errors.install(api)
-
-    async def outage(request: Request, error: Exception) -> Response:
-        return errors.problem(
-            503,
-            "database-unavailable",
-            "the database is unavailable; try again shortly",
-            request,
-            headers={"Retry-After": "2"},
-        )
-
-    for outage_type in OUTAGES:
-        api.add_exception_handler(outage_type, outage)
+    openapi.install(api, settings)
+    errors.install(api, OUTAGES)
 
     api.add_middleware(
         Guard,
@@ -137,7 +127,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         ledger.router,
         ops.router,
     ):
-        api.include_router(router, responses=ERRORS)
+        api.include_router(router)
     api.include_router(web_router)
     api.include_router(signin.router)
     api.include_router(oidc.router)

@@ -50,9 +50,6 @@ async def get_principal(request: Request) -> Principal:
     return auth.authenticate(header)
 
 
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
 def allowed(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     """A dependency that lets only these roles through (checked before the request is read)."""
 
@@ -64,7 +61,6 @@ def allowed(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     return check
 
 
-AuditorDep = Annotated[Principal, Depends(allowed(Role.AUDITOR))]
 ReaderDep = Annotated[Principal, Depends(allowed(Role.RECORDER, Role.AUDITOR, Role.AUTHORITY))]
 AuthorityDep = Annotated[Principal, Depends(allowed(Role.AUTHORITY))]
 ReviewerDep = Annotated[Principal, Depends(allowed(Role.AUDITOR, Role.AUTHORITY))]
@@ -214,7 +210,13 @@ def command_for(target: str | None) -> Callable[..., Awaitable[Command]]:
         ] = None,
         # A default, not an annotation: the annotation is a string resolved in the module.
         if_match: str | None = Header(default=None, alias="If-Match", description=described),
-        correlation: Annotated[str | None, Header(alias="X-Correlation-ID")] = None,
+        correlation: Annotated[
+            str | None,
+            Header(
+                alias="X-Correlation-ID",
+                description="A UUID the events of this request carry (default: from the key)",
+            ),
+        ] = None,
     ) -> Command:
         """A command runner for this request (403 unless the caller is a recorder)."""
         services, principal = await get_services(request), await get_principal(request)
@@ -228,15 +230,3 @@ def command_for(target: str | None) -> Callable[..., Awaitable[Command]]:
         return cmd
 
     return get_command
-
-
-# One runner per thing an If-Match can name; the OpenAPI description says which for each route.
-CommandDep = Annotated[Command, Depends(command_for(None))]
-ProgrammeCommand = Annotated[Command, Depends(command_for("the programme"))]
-TrialCommand = Annotated[Command, Depends(command_for("the trial"))]
-ExemptionCommand = Annotated[Command, Depends(command_for("the exemption"))]
-GoalCommand = Annotated[Command, Depends(command_for("the goal"))]
-InspectionCommand = Annotated[Command, Depends(command_for("the inspection"))]
-OrderCommand = Annotated[Command, Depends(command_for("the order"))]
-ComplaintCommand = Annotated[Command, Depends(command_for("the complaint"))]
-CorrectionCommand = Annotated[Command, Depends(command_for("the record named by aggregate_id"))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,6 +53,18 @@ class ApiError(Exception):
         self.field = field
 
 
+class UnavailableError(ApiError):
+    """The server cannot answer now, but will: a 503 that says when to try again."""
+
+    def __init__(self, rule: str, detail: str, retry_after: int) -> None:
+        super().__init__(503, rule, detail, headers={"Retry-After": str(retry_after)})
+
+
+DATABASE_UNAVAILABLE = UnavailableError(
+    "database-unavailable", "the database is unavailable; try again shortly", retry_after=2
+)
+
+
 def problem(
     status: int,
     rule: str,
@@ -82,8 +95,8 @@ def status_of(error: e.DomainError) -> int:
     return 422
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers on the app."""
+def install(app: FastAPI, outages: Iterable[type[Exception]]) -> None:
+    """Register the handlers on the app; `outages` are the errors of a database that is down."""
 
     @app.exception_handler(e.DomainError)
     async def domain_error(request: Request, error: e.DomainError) -> JSONResponse:
@@ -105,6 +118,12 @@ def install(app: FastAPI) -> None:
             error.status, error.rule, error.detail, request, headers=error.headers, **extra
         )
 
+    async def outage(request: Request, error: Exception) -> JSONResponse:
+        return await api_error(request, DATABASE_UNAVAILABLE)
+
+    for outage_type in outages:
+        app.add_exception_handler(outage_type, outage)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = [
@@ -116,9 +135,8 @@ def install(app: FastAPI) -> None:
             for err in error.errors()
         ]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
-        rule = "no-cpr" if "rule 6" in str(first["message"]) else "request-schema"
         detail = f"{first['field'] or 'body'}: {first['message']}"
-        return problem(422, rule, detail, request, field=first["field"], errors=errors)
+        return problem(422, "request-schema", detail, request, field=first["field"], errors=errors)
 
     @app.exception_handler(ValidationError)
     async def invalid_value(request: Request, error: ValidationError) -> JSONResponse:
@@ -126,8 +144,7 @@ def install(app: FastAPI) -> None:
         first = error.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
         message = str(first["msg"]).removeprefix("Value error, ")
-        rule = "rule-6-no-cpr" if "rule 6" in message else "valid-value"
-        return problem(422, rule, f"{field or 'value'}: {message}", request, field=field)
+        return problem(422, "valid-value", f"{field or 'value'}: {message}", request, field=field)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import get_args
 
-from frispor.api.routes.queries import Kind
+from frispor.api.schemas.events import FindingKind as Kind
 from frispor.demo import load_demo
 from frispor.projections.audit.finding import KINDS
 from frispor.store.env import store_env

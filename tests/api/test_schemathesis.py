@@ -2,7 +2,8 @@
 
 Every operation is called with generated valid and invalid input, as a recorder and as an auditor,
 on a real server (`frispor serve`, one per store) with a small trial in it (path ids point at its
-aggregates). Every answer must be below 500 and match the schema the document gives for it.
+aggregates). Every answer must be below 500, and its status, media type and body must be the ones
+the document gives for it (the response models forbid fields they do not name).
 Generated days and moments include the edges (years 1 and 9999, offsets of +14:00 and -14:00, no
 zone), integers go past 64 bits, strings carry NUL bytes. Bounded: a few examples per operation,
 no shrinking, derandomised (the same examples every run). A deterministic sweep then sends every
@@ -36,7 +37,11 @@ import requests  # noqa: E402 - schemathesis's transport
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import response_schema_conformance  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from frispor.api.app import create_app  # noqa: E402
 from frispor.api.settings import Settings  # noqa: E402
@@ -74,7 +79,13 @@ def _file_body(context: Any, value: Any) -> bytes:
     return (value if isinstance(value, str) else str(value)).encode("utf-8", "replace")
 
 
-CHECKS = [not_a_server_error, response_schema_conformance]
+# No server error; every answer's status, media type and body as the document describes them.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 EXAMPLES = 4  # per operation, caller and mode: ~40 operations x 2 callers x (valid + invalid)
 UUID_TEXT = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 BOUNDED = settings(

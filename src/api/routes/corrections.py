@@ -5,38 +5,29 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
-from frispor.api.deps import ComplaintCommand, CorrectionCommand
+from frispor.api.decisions import Decision, decision
 from frispor.api.schemas.commands import ComplaintDecide, CorrectionCreate
-from frispor.api.schemas.common import CREATED
+from frispor.domain.application import Written
 
 router = APIRouter(tags=["corrections"])
 
 
-@router.post("/corrections", status_code=201, responses=CREATED)
-def correct(body: CorrectionCreate, cmd: CorrectionCommand) -> JSONResponse:
+@decision(router, "/corrections", "Correct an earlier event", "the record named by aggregate_id")
+def correct(do: Decision, body: CorrectionCreate) -> Written:
     """Correct one field of an earlier event by a new event that names it; nothing is rewritten."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.correct(
-            env,
-            body.aggregate_id,
-            event_id=body.event_id,
-            field=body.field,
-            new_value=body.new_value,
-            reason=body.reason,
-            expected_version=cmd.expected_version,
-        ),
+    return do.app.correct(
+        do.env,
+        body.aggregate_id,
+        event_id=body.event_id,
+        field=body.field,
+        new_value=body.new_value,
+        reason=body.reason,
+        expected_version=do.expected_version,
     )
 
 
-@router.post("/complaints/{complaint_id}/decide", status_code=201, responses=CREATED)
-def decide_complaint(
-    complaint_id: UUID, body: ComplaintDecide, cmd: ComplaintCommand
-) -> JSONResponse:
+@decision(router, "/complaints/{complaint_id}/decide", "Decide a complaint", "the complaint")
+def decide_complaint(do: Decision, complaint_id: UUID, body: ComplaintDecide) -> Written:
     """Record the decision on a complaint (reasons in the justification)."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.decide_complaint(env, complaint_id, body.outcome, cmd.expected_version),
-    )
+    return do.app.decide_complaint(do.env, complaint_id, body.outcome, do.expected_version)

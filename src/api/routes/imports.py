@@ -7,16 +7,16 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, PlainTextResponse
-from pydantic import BaseModel, Field
 
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ServicesDep, allowed
-from frispor.api.errors import ApiError, problem
+from frispor.api.errors import PROBLEM, ApiError, problem
 from frispor.api.import_kinds import KINDS, envelope_of
-from frispor.api.schemas.common import PROBLEM_SCHEMA
+from frispor.api.schemas.imports import IMPORT_REFUSED_REF, ImportReportPublic
+from frispor.api.schemas.problem import PROBLEM_REF
 from frispor.domain.values import Role
 from frispor.imports.engine import ImportJob, run_import
 from frispor.imports.kinds import lines_schema
@@ -25,34 +25,6 @@ from frispor.imports.report import FileRefusedError
 router = APIRouter(prefix="/imports", tags=["imports"])
 RecorderDep = Annotated[Principal, Depends(allowed(Role.RECORDER))]
 FILE_TYPES = frozenset({"text/csv", "application/x-ndjson", "application/jsonl"})
-
-
-class RefusalPublic(BaseModel):
-    """One refused line."""
-
-    file: str
-    line: int = Field(description="1 is a CSV file's header; 0 is the file as a whole")
-    field: str | None
-    rule: str
-    message: str
-
-
-class ImportReportPublic(BaseModel):
-    """What an import found and wrote."""
-
-    file: str
-    sha256: str
-    kind: str = Field(description="the CSV file's kind, or jsonl")
-    outcome: str = Field(description="imported, already-imported, dry-run or refused")
-    dry_run: bool
-    lines: int
-    decisions: int = Field(description="lines that decided something new")
-    already_imported: int = Field(description="lines whose key was imported before: skipped")
-    events: int = Field(description="events written, the import's own included")
-    stored: bool
-    import_id: str | None
-    position: int | None = Field(description="the last position written")
-    refused: list[RefusalPublic]
 
 
 EXAMPLE = {
@@ -70,19 +42,22 @@ EXAMPLE = {
     "position": 118,
     "refused": [],
 }
+
+
 ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {
         "model": ImportReportPublic,
         "description": "a dry run, or every line imported before: nothing written",
     },
     201: {"description": "imported", "content": {"application/json": {"example": EXAMPLE}}},
-    413: PROBLEM_SCHEMA,
-    415: PROBLEM_SCHEMA,
     422: {
-        **PROBLEM_SCHEMA,
-        "description": "refused, nothing stored: `refused` names every refused line",
+        "description": "refused, nothing stored: a file refused whole (`rule` and `line` say "
+        "why), or lines refused (rule import-refused: `refused` names every one)",
+        "content": {PROBLEM: {"schema": {"anyOf": [IMPORT_REFUSED_REF, PROBLEM_REF]}}},
     },
 }
+CSV = "text/csv"
+SCHEMA = "application/schema+json"
 
 
 BODY = {
@@ -111,6 +86,7 @@ BODY = {
 @router.post(
     "",
     status_code=201,
+    summary="Import a file of past decisions",
     response_model=ImportReportPublic,
     responses=ANSWERS,
     openapi_extra=BODY,
@@ -183,7 +159,12 @@ async def import_file(
     return JSONResponse(body, status_code=201 if report.stored else 200)
 
 
-@router.get("/templates/{kind}", response_class=PlainTextResponse)
+@router.get(
+    "/templates/{kind}",
+    summary="The CSV template of a kind of decision",
+    response_class=Response,
+    responses={200: {"content": {CSV: {"schema": {"type": "string"}}}}},
+)
 def template(kind: str, principal: ReaderDep) -> PlainTextResponse:
     """The CSV template of one kind of decision: its header row, `;`-separated."""
     if kind not in KINDS:
@@ -195,7 +176,12 @@ def template(kind: str, principal: ReaderDep) -> PlainTextResponse:
     )
 
 
-@router.get("/schema")
+@router.get(
+    "/schema",
+    summary="The JSON Schema of a JSON Lines import's line",
+    response_class=Response,
+    responses={200: {"content": {SCHEMA: {"schema": {"type": "object"}}}}},
+)
 def schema(principal: ReaderDep) -> JSONResponse:
     """The JSON Schema of one line of a JSON Lines import."""
     return JSONResponse(lines_schema(KINDS), media_type="application/schema+json")

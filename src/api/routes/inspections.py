@@ -5,9 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
-from frispor.api.deps import CommandDep, InspectionCommand, OrderCommand
+from frispor.api.decisions import Decision, decision
 from frispor.api.schemas.commands import (
     InspectionCreate,
     InspectionPerform,
@@ -16,89 +15,72 @@ from frispor.api.schemas.commands import (
     OrderEscalate,
     ReportCreate,
 )
-from frispor.api.schemas.common import CREATED
+from frispor.domain.application import Written
 
 router = APIRouter(tags=["inspections"])
+INSPECTION, ORDER = "the inspection", "the order"
 
 
-@router.post("/inspections", status_code=201, responses=CREATED)
-def plan(body: InspectionCreate, cmd: CommandDep) -> JSONResponse:
+@decision(router, "/inspections", "Plan an inspection")
+def plan(do: Decision, body: InspectionCreate) -> Written:
     """Plan or announce an inspection; the inspecting authority is the caller's organisation."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.plan_inspection(
-            env,
-            body.institution_id,
-            authority=cmd.principal.organisation,
-            kind=body.kind,
-            announced=body.announced,
-            planned_on=body.planned_on,
-            notice_date=body.notice_date,
-        ),
+    return do.app.plan_inspection(
+        do.env,
+        body.institution_id,
+        authority=do.principal.organisation,
+        kind=body.kind,
+        announced=body.announced,
+        planned_on=body.planned_on,
+        notice_date=body.notice_date,
     )
 
 
-@router.post("/inspections/{inspection_id}/perform", status_code=201, responses=CREATED)
-def perform(inspection_id: UUID, body: InspectionPerform, cmd: InspectionCommand) -> JSONResponse:
+@decision(router, "/inspections/{inspection_id}/perform", "Perform an inspection", INSPECTION)
+def perform(do: Decision, inspection_id: UUID, body: InspectionPerform) -> Written:
     """Record the inspection as performed, with findings per point and an assessment."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.perform_inspection(
-            env,
-            inspection_id,
-            performed_on=body.performed_on,
-            findings=tuple(body.findings),
-            assessment=body.assessment,
-            expected_version=cmd.expected_version,
-        ),
+    return do.app.perform_inspection(
+        do.env,
+        inspection_id,
+        performed_on=body.performed_on,
+        findings=tuple(body.findings),
+        assessment=body.assessment,
+        expected_version=do.expected_version,
     )
 
 
-@router.post("/inspections/{inspection_id}/report", status_code=201, responses=CREATED)
-def report(inspection_id: UUID, body: ReportCreate, cmd: InspectionCommand) -> JSONResponse:
+@decision(router, "/inspections/{inspection_id}/report", "Publish an inspection report", INSPECTION)
+def report(do: Decision, inspection_id: UUID, body: ReportCreate) -> Written:
     """Record that the inspection report was published."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.publish_report(
-            env,
-            inspection_id,
-            published_on=body.published_on,
-            location=body.location,
-            expected_version=cmd.expected_version,
-        ),
+    return do.app.publish_report(
+        do.env,
+        inspection_id,
+        published_on=body.published_on,
+        location=body.location,
+        expected_version=do.expected_version,
     )
 
 
-@router.post("/inspections/{inspection_id}/orders", status_code=201, responses=CREATED)
-def issue_order(inspection_id: UUID, body: OrderCreate, cmd: InspectionCommand) -> JSONResponse:
+@decision(router, "/inspections/{inspection_id}/orders", "Issue an order (påbud)", INSPECTION)
+def issue_order(do: Decision, inspection_id: UUID, body: OrderCreate) -> Written:
     """Issue an order (påbud) with a deadline after a performed inspection."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.issue_order(
-            env,
-            inspection_id,
-            requirement=body.requirement,
-            deadline=body.deadline,
-            expected_version=cmd.expected_version,
-        ),
+    return do.app.issue_order(
+        do.env,
+        inspection_id,
+        requirement=body.requirement,
+        deadline=body.deadline,
+        expected_version=do.expected_version,
     )
 
 
-@router.post("/orders/{order_id}/comply", status_code=201, responses=CREATED)
-def comply(order_id: UUID, body: OrderComply, cmd: OrderCommand) -> JSONResponse:
+@decision(router, "/orders/{order_id}/comply", "Record that an order was complied with", ORDER)
+def comply(do: Decision, order_id: UUID, body: OrderComply) -> Written:
     """Record that the order was complied with."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.comply_order(env, order_id, body.complied_on, cmd.expected_version),
-    )
+    return do.app.comply_order(do.env, order_id, body.complied_on, do.expected_version)
 
 
-@router.post("/orders/{order_id}/escalate", status_code=201, responses=CREATED)
-def escalate(order_id: UUID, body: OrderEscalate, cmd: OrderCommand) -> JSONResponse:
+@decision(router, "/orders/{order_id}/escalate", "Escalate an order", ORDER)
+def escalate(do: Decision, order_id: UUID, body: OrderEscalate) -> Written:
     """Escalate an order that was not complied with."""
-    return cmd.run(
-        body,
-        lambda env: cmd.app.escalate_order(
-            env, order_id, body.escalated_on, body.escalated_to, cmd.expected_version
-        ),
+    return do.app.escalate_order(
+        do.env, order_id, body.escalated_on, body.escalated_to, do.expected_version
     )

@@ -11,8 +11,8 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import Field
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from pydantic import ConfigDict, Field
 
 from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
@@ -21,7 +21,14 @@ from frispor.api.exports import stored_export, stored_exports
 from frispor.api.ledger_service import signer_of
 from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Position
-from frispor.api.schemas.common import BODY_ERRORS, Strict
+from frispor.api.schemas.common import Strict
+from frispor.api.schemas.ledger import (
+    ConsistencyProof,
+    ExportCreated,
+    ExportsPage,
+    InclusionProof,
+    TarGz,
+)
 from frispor.api.scope import ReadScope, sees_export
 from frispor.api.timestamp_service import stamp_once
 from frispor.domain.aggregate import Envelope
@@ -39,12 +46,23 @@ router = APIRouter(tags=["ledger"])
 class ExportCreate(Strict):
     """An export for the calling authority: an area (its own) and a recorded-time period."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"area": "aeldre", "from": "2017-01-01", "to": "2018-12-31"}]
+        },
+    )
+
     area: Area | None = None
     period_from: date | None = Field(default=None, alias="from")
     period_to: date | None = Field(default=None, alias="to")
 
 
-@router.get("/ledger/checkpoint")
+@router.get(
+    "/ledger/checkpoint",
+    summary="The latest signed checkpoint",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "no checkpoint has been cut yet"}},
+)
 def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
     """The latest signed checkpoint (C2SP signed note: origin, tree size, root; cosignatures)."""
     with TreeStore.open(services.settings.database_url) as store:
@@ -55,7 +73,12 @@ def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
     return Response(note, media_type="text/plain; charset=utf-8")
 
 
-@router.get("/ledger/proofs/inclusion")
+@router.get(
+    "/ledger/proofs/inclusion",
+    summary="Prove that an event is in the log",
+    response_model=InclusionProof,
+    responses={404: {"description": "no leaf for that position yet, or none the caller may read"}},
+)
 def inclusion(
     services: ServicesDep,
     principal: ReaderDep,
@@ -86,7 +109,11 @@ def inclusion(
     )
 
 
-@router.get("/ledger/proofs/consistency")
+@router.get(
+    "/ledger/proofs/consistency",
+    summary="Prove that the log only grew",
+    response_model=ConsistencyProof,
+)
 def consistency(
     services: ServicesDep,
     principal: ReaderDep,
@@ -110,7 +137,12 @@ def consistency(
     )
 
 
-@router.post("/exports", status_code=201, responses=BODY_ERRORS)
+@router.post(
+    "/exports",
+    status_code=201,
+    summary="Cut a signed export",
+    response_model=ExportCreated,
+)
 def create_export(
     body: ExportCreate, services: ServicesDep, principal: AuthorityDep
 ) -> JSONResponse:
@@ -166,7 +198,7 @@ def create_export(
     )
 
 
-@router.get("/exports")
+@router.get("/exports", summary="List the exports", response_model=ExportsPage)
 def list_exports(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(allowed(Role.AUTHORITY, Role.AUDITOR))],
@@ -184,7 +216,12 @@ def list_exports(
     return JSONResponse(jsonable_encoder(page([e.public() for e in shown], next_at)))
 
 
-@router.get("/exports/{export_id}")
+@router.get(
+    "/exports/{export_id}",
+    summary="Download an export",
+    response_class=TarGz,
+    responses={200: {"content": {TarGz.media_type: {"schema": {"format": "binary"}}}}},
+)
 def get_export(
     export_id: int,
     services: ServicesDep,

@@ -10,13 +10,19 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from frispor.api.auth import Principal
 from frispor.api.deps import ServicesDep, allowed
+from frispor.api.schemas.ops import Health, Unhealthy
 from frispor.domain.values import Role
 from frispor.projections.service import lag
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    summary="Is the service ready?",
+    response_model=Health,
+    responses={503: {"model": Unhealthy, "description": "not ready: the database does not answer"}},
+)
 def health(services: ServicesDep) -> JSONResponse:
     """Liveness and readiness: the database answers, and how far each read model lags."""
     try:
@@ -33,7 +39,7 @@ def health(services: ServicesDep) -> JSONResponse:
     return JSONResponse(answer)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 def metrics(
     services: ServicesDep,
     principal: Annotated[Principal, Depends(allowed(Role.ADMIN, Role.AUDITOR))],

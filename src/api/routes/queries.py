@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 import orjson
@@ -15,9 +15,17 @@ from fastapi.responses import JSONResponse
 
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
-from frispor.api.errors import ApiError
+from frispor.api.errors import ApiError, UnavailableError
 from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Day, Instant, PositionOrZero, jsonable
+from frispor.api.schemas.events import EventFeed, FindingKind, HistoryPage, ReviewPage, Severity
+from frispor.api.schemas.reads import (
+    ExemptionsPage,
+    GoalDetail,
+    InstitutionDetail,
+    TrialDetail,
+    TrialsPage,
+)
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
 from frispor.domain.errors import NotFoundError
@@ -35,21 +43,17 @@ KnownAt = Annotated[
     Instant | None,
     Query(description="recorded time: what the record said at that moment (no zone: Danish)"),
 ]
-Severity = Literal["high", "medium", "low"]
-Kind = Literal[
-    "announced-without-exemption",
-    "exemption-outside-trial",
-    "incompetent-grantor",
-    "goal-not-measured",
-    "measurement-outside-trial",
-    "order-overdue",
-    "retroactive-correction",
-    "late-recording",
-]
 MinPosition = Annotated[
     PositionOrZero | None,
     Query(description="wait until the read models have applied this position"),
 ]
+
+
+# The reads answer with an ETag; asked again with it in If-None-Match, an unchanged answer is
+# not sent again.
+CACHED: dict[int | str, dict[str, Any]] = {
+    304: {"description": "not modified: the ETag in If-None-Match is still the answer's"}
+}
 
 
 def _ready(services: Services, min_position: int | None) -> None:
@@ -61,11 +65,10 @@ def _ready(services: Services, min_position: int | None) -> None:
             422, "min-position", f"position {min_position} is beyond the last event ({head})"
         )
     if not services.read.wait_for(min_position, services.settings.wait_timeout):
-        raise ApiError(
-            503,
+        raise UnavailableError(
             "not-yet-projected",
             f"the read models have not reached position {min_position} yet",
-            headers={"Retry-After": "1"},
+            retry_after=1,
         )
 
 
@@ -83,12 +86,31 @@ def _answer(request: Request, body: dict[str, Any]) -> Response:
     return Response(data, media_type="application/json", headers={"ETag": etag})
 
 
+def _one(
+    request: Request,
+    services: Services,
+    principal: Principal,
+    kind: str,
+    record_id: UUID,
+    read: Callable[[str, date | None, datetime | None], dict[str, Any] | None],
+    as_of: date | None,
+    known_at: datetime | None,
+    min_position: int | None,
+) -> Response:
+    """One record as of the day and moment asked, if the caller may read its trial."""
+    _ready(services, min_position)
+    found = read(str(record_id), as_of, known_at)
+    trial = str(record_id) if kind == "trial" else found["trial_id"] if found else None
+    found = _scope(principal, services, known_at).found(found, trial, kind, record_id)
+    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+
+
 def _scope(principal: Principal, services: Services, known_at: datetime | None = None) -> ReadScope:
     """What this caller may read (see `api.scope`): the one area rule of every read route."""
     return ReadScope(principal, services.db, _utc(known_at))
 
 
-@router.get("/trials")
+@router.get("/trials", summary="List trials", response_model=TrialsPage, responses=CACHED)
 def list_trials(
     request: Request,
     services: ServicesDep,
@@ -111,7 +133,9 @@ def list_trials(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
-@router.get("/trials/{trial_id}")
+@router.get(
+    "/trials/{trial_id}", summary="Read a trial", response_model=TrialDetail, responses=CACHED
+)
 def get_trial(
     trial_id: UUID,
     request: Request,
@@ -122,13 +146,18 @@ def get_trial(
     min_position: MinPosition = None,
 ) -> Response:
     """One trial with its institutions, exemptions and goals."""
-    _ready(services, min_position)
-    found = services.read.trial(str(trial_id), as_of, known_at)
-    found = _scope(principal, services, known_at).found(found, str(trial_id), "trial", trial_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read = services.read.trial
+    return _one(
+        request, services, principal, "trial", trial_id, read, as_of, known_at, min_position
+    )
 
 
-@router.get("/institutions/{institution_id}")
+@router.get(
+    "/institutions/{institution_id}",
+    summary="Read an institution",
+    response_model=InstitutionDetail,
+    responses=CACHED,
+)
 def get_institution(
     institution_id: UUID,
     request: Request,
@@ -139,14 +168,18 @@ def get_institution(
     min_position: MinPosition = None,
 ) -> Response:
     """One institution: its trial, exemptions in force, latest inspection, open orders."""
-    _ready(services, min_position)
-    found = services.read.institution(str(institution_id), as_of, known_at)
-    trial = found["trial_id"] if found else None
-    found = _scope(principal, services, known_at).found(found, trial, "institution", institution_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read, kind = services.read.institution, "institution"
+    return _one(
+        request, services, principal, kind, institution_id, read, as_of, known_at, min_position
+    )
 
 
-@router.get("/exemptions")
+@router.get(
+    "/exemptions",
+    summary="The exemptions register",
+    response_model=ExemptionsPage,
+    responses=CACHED,
+)
 def list_exemptions(
     request: Request,
     services: ServicesDep,
@@ -185,7 +218,7 @@ def list_exemptions(
     return _answer(request, body)
 
 
-@router.get("/goals/{goal_id}")
+@router.get("/goals/{goal_id}", summary="Read a goal", response_model=GoalDetail, responses=CACHED)
 def get_goal(
     goal_id: UUID,
     request: Request,
@@ -196,14 +229,16 @@ def get_goal(
     min_position: MinPosition = None,
 ) -> Response:
     """A goal with its measurements against baseline and target."""
-    _ready(services, min_position)
-    found = services.read.goal(str(goal_id), as_of, known_at)
-    trial = found["trial_id"] if found else None
-    found = _scope(principal, services, known_at).found(found, trial, "goal", goal_id)
-    return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
+    read = services.read.goal
+    return _one(request, services, principal, "goal", goal_id, read, as_of, known_at, min_position)
 
 
-@router.get("/history/{aggregate_id}")
+@router.get(
+    "/history/{aggregate_id}",
+    summary="The history of one record",
+    response_model=HistoryPage,
+    responses=CACHED,
+)
 def get_history(
     aggregate_id: UUID,
     request: Request,
@@ -225,7 +260,7 @@ def get_history(
     return _answer(request, {"aggregate_id": aggregate_id, **page(items, next_at)})
 
 
-@router.get("/events")
+@router.get("/events", summary="The event feed", response_model=EventFeed)
 def get_events(
     request: Request,
     services: ServicesDep,
@@ -252,7 +287,12 @@ def get_events(
     return JSONResponse({"after": after, "next_after": last, "items": items})
 
 
-@router.get("/review")
+@router.get(
+    "/review",
+    summary="The legal-certainty review",
+    response_model=ReviewPage,
+    responses=CACHED,
+)
 def get_review(
     request: Request,
     services: ServicesDep,
@@ -262,7 +302,7 @@ def get_review(
     municipality: str | None = None,
     area: Area | None = None,
     severity: Severity | None = None,
-    kind: Kind | None = None,
+    kind: FindingKind | None = None,
     as_of: Annotated[Day | None, Query(description="review as of this day (default today)")] = None,
     known_at: KnownAt = None,
     from_: Annotated[Day | None, Query(alias="from", description="findings from this day")] = None,

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from frispor.domain.values import LegalReference
+
+# One example per command body (examples.json, by the body's class name), from the demo.
+EXAMPLES: dict[str, dict[str, Any]] = json.loads(
+    (Path(__file__).parent / "examples.json").read_text(encoding="utf-8")
+)
+EXAMPLE_ENVELOPE = {
+    "legal_basis": [
+        {
+            "act": "https://www.retsinformation.dk/eli/lta/2017/658",
+            "path": "§ 1",
+            "title": "lov om frikommunenetværk",
+        }
+    ],
+    "justification": "Godkendt efter ansøgning",
+    "case_number": "2017-4127",
+}
 
 
 class Strict(BaseModel):
@@ -29,8 +47,17 @@ class LegalReferenceIn(Strict):
         return LegalReference.parse(self.act, self.path, self.title)
 
 
+def _example(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """A command body's example in the description: a decision of the demo's, envelope and all."""
+    fields = EXAMPLES.get(model.__name__)
+    if fields is not None:
+        schema["examples"] = [{**EXAMPLE_ENVELOPE, **fields}]
+
+
 class DecisionIn(Strict):
     """The envelope fields a caller gives; the actor comes from the credentials."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_example)
 
     legal_basis: list[LegalReferenceIn] = Field(default_factory=list, max_length=20)
     justification: str = Field(default="", max_length=10_000)
@@ -45,20 +72,3 @@ class WrittenPublic(BaseModel):
     id: UUID
     version: int = Field(description="the aggregate's version after the command (for If-Match)")
     position: int = Field(description="the event's global position (for read-your-writes)")
-
-
-PROBLEM_SCHEMA = {
-    "content": {"application/problem+json": {"schema": {"type": "object"}}},
-    "description": "RFC 9457 problem details; `rule` names the rule that was broken",
-}
-# Every route may answer these (credentials, role, unknown id, input, database down).
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: PROBLEM_SCHEMA for status in (401, 403, 404, 422, 503)
-}
-# A body may also be too large or not JSON.
-BODY_ERRORS: dict[int | str, dict[str, Any]] = {status: PROBLEM_SCHEMA for status in (413, 415)}
-CREATED: dict[int | str, dict[str, Any]] = {
-    201: {"model": WrittenPublic, "description": "recorded"},
-    409: PROBLEM_SCHEMA,
-    **BODY_ERRORS,
-}
