@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+import psycopg
 
 from frispor.domain.errors import InvalidValueError
 
@@ -86,3 +90,18 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
 def is_postgres(database_url: str) -> bool:
     """Whether the URL points at PostgreSQL."""
     return parse_url(database_url).is_postgres
+
+
+def connect_postgres(
+    env: Mapping[str, str], *, autocommit: bool = False
+) -> psycopg.Connection[Any]:
+    """A connection of its own to the PostgreSQL server an eventsourcing environment names."""
+    return psycopg.connect(
+        host=env["POSTGRES_HOST"],
+        port=env.get("POSTGRES_PORT", "5432"),
+        dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"],
+        password=env.get("POSTGRES_PASSWORD") or None,
+        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        autocommit=autocommit,
+    )
