@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
@@ -21,11 +21,16 @@ _POSTGRES_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
 class StoreURL:
     """A DATABASE_URL: SQLite's file, or PostgreSQL's server and schema."""
 
-    url: str
+    url: str = field(repr=False)  # it may hold the password
     is_postgres: bool
     path: str = ""  # SQLite: the file, or ":memory:"
-    conninfo: str = ""  # PostgreSQL: the URL without its `schema` parameter, for psycopg
+    conninfo: str = field(default="", repr=False)  # PostgreSQL: the URL without its `schema` parameter, for psycopg
     schema: str = ""  # PostgreSQL: the `schema` parameter, "" for the role's default
+    host: str = "127.0.0.1"
+    port: int = 5432
+    dbname: str = "frispor"
+    user: str = "postgres"
+    password: str = field(default="", repr=False)
 
     @property
     def in_memory(self) -> bool:
@@ -49,7 +54,17 @@ def parse_url(database_url: str) -> StoreURL:
         query = dict(parse_qsl(url.query))
         schema = query.pop("schema", "")
         conninfo = urlunsplit(url._replace(scheme="postgresql", query=urlencode(query)))
-        return StoreURL(database_url, is_postgres=True, conninfo=conninfo, schema=schema)
+        return StoreURL(
+            database_url,
+            is_postgres=True,
+            conninfo=conninfo,
+            schema=schema,
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 5432,
+            dbname=url.path.lstrip("/") or "frispor",
+            user=unquote(url.username or "postgres"),
+            password=unquote(url.password or ""),
+        )
     raise InvalidValueError(
         f"DATABASE_URL scheme {url.scheme!r}: use sqlite:///file or postgresql://…",
         field="DATABASE_URL",
@@ -66,16 +81,15 @@ def store_env(database_url: str, *, pool_size: int = 5) -> dict[str, str]:
             "SQLITE_DBNAME": parsed.path,
             "SQLITE_LOCK_TIMEOUT": "10",
         }
-    url = urlsplit(database_url)
     return env | {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         # One round trip per save; concurrent saves group-committed (store/recorder.py).
         "APPLICATION_RECORDER_TOPIC": "frispor.store.recorder:FastPostgresRecorder",
-        "POSTGRES_DBNAME": url.path.lstrip("/") or "frispor",
-        "POSTGRES_HOST": url.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(url.port or 5432),
-        "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
+        "POSTGRES_DBNAME": parsed.dbname,
+        "POSTGRES_HOST": parsed.host,
+        "POSTGRES_PORT": str(parsed.port),
+        "POSTGRES_USER": parsed.user,
+        "POSTGRES_PASSWORD": parsed.password,
         "POSTGRES_POOL_SIZE": str(pool_size),
         "POSTGRES_MAX_OVERFLOW": "10",
         # The pool's wait for a connection: the library tries a load 10 times, so a request
