@@ -24,7 +24,8 @@ class StoreURL:
     url: str = field(repr=False)  # it may hold the password
     is_postgres: bool
     path: str = ""  # SQLite: the file, or ":memory:"
-    conninfo: str = field(default="", repr=False)  # PostgreSQL: the URL without its `schema` parameter, for psycopg
+    # PostgreSQL: the URL without its `schema` parameter, for psycopg.
+    conninfo: str = field(default="", repr=False)
     schema: str = ""  # PostgreSQL: the `schema` parameter, "" for the role's default
     host: str = "127.0.0.1"
     port: int = 5432
