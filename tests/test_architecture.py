@@ -94,7 +94,7 @@ def test_the_cli_imports_the_http_side_only_to_serve_it() -> None:
 
 
 def test_tests_of_lower_layers_import_no_entry_point() -> None:
-    # Not yet tests/ledger (six suites drive `frispor check` and `export` through the CLI) nor
+    # Not yet tests/ledger (its CLI and HTTP suites sit beside the core's) nor
     # tests/imports (the import kinds are the HTTP command schemas).
     for folder in ("domain", "projections", "integration"):
         for path in (SRC.parent / "tests" / folder).glob("*.py"):

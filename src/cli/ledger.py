@@ -14,22 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography.hazmat.primitives import serialization
 
 from frispor.cli.witness import register as register_witness
 from frispor.domain.application import Frispor
 from frispor.domain.competence import COMPLAINT_BODIES
 from frispor.domain.values import Actor, Area, Role
 from frispor.ledger.bag import BagError, Scope
-from frispor.ledger.check import check_ledger
-from frispor.ledger.check_checkpoints import outside_problems
-from frispor.ledger.checkpoint import SigningError, format_verifier_key
-from frispor.ledger.checkpoint_file import CheckpointFile
+from frispor.ledger.checkpoint import SigningError
+from frispor.ledger.checkup import SetupError, ledger_problems
 from frispor.ledger.cosign import CosignError, WitnessKey
 from frispor.ledger.export import ExportError, export_bag
 from frispor.ledger.exports import record_export
 from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
-from frispor.ledger.keys import load_public_key
 from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.ledger.timestamp import TimestampError, TsaTrust
@@ -55,23 +51,6 @@ def _signer(settings: Settings) -> Signer:
         return Signer.from_pem_file(settings.signing_key, settings.ledger_origin)
     except SigningError as error:
         raise _fail(f"cannot use the signing key: {error}", 2) from None
-
-
-def verifier_key_of(settings: Settings) -> str | None:
-    """The log's verifier key from FRISPOR_PUBLIC_KEY (or SIGNING_KEY.pub), if one is set."""
-    path = settings.public_key
-    if path is None and settings.signing_key is not None:
-        path = public_key_path(settings.signing_key)
-    if path is None:
-        return None
-    try:
-        public = load_public_key(path.read_bytes())
-        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return format_verifier_key(settings.ledger_origin, raw)
-    except OSError as error:
-        raise _fail(f"cannot read the log's public key {path}: {error.strerror}", 2) from None
-    except SigningError as error:
-        raise _fail(f"cannot use the log's public key {path}: {error}", 2) from None
 
 
 @contextmanager
@@ -103,17 +82,11 @@ def known_authorities(settings: Settings) -> set[str]:
 
 
 def ledger_check(settings: Settings) -> list[str]:
-    """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
-    key = verifier_key_of(settings)
-    filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
+    """Return the ledger's problems (exit 2 when a key, certificate or witness is unusable)."""
     try:
-        trust = TsaTrust.from_pem(settings.tsa_cert.read_bytes()) if settings.tsa_cert else None
-        witnesses = [WitnessKey.parse(w.key) for w in settings.witnesses]
-    except (OSError, TimestampError, CosignError) as error:
-        raise _fail(f"cannot use FRISPOR_TSA_CERT or FRISPOR_WITNESSES: {error}", 2) from None
-    with _opened(settings) as (app, store):
-        problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
-        return problems + outside_problems(store, trust, witnesses)
+        return ledger_problems(settings)
+    except SetupError as error:
+        raise _fail(str(error), 2) from None
 
 
 def keys_generate(

@@ -15,10 +15,11 @@ from tsa_testkit import Tsa, running_tsa
 from typer.testing import CliRunner
 
 from frispor.api.app import create_app
-from frispor.cli.ledger import ledger_check, register
+from frispor.cli.ledger import register
 from frispor.domain.application import Frispor
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope
+from frispor.ledger.checkup import ledger_problems
 from frispor.ledger.export import export_bag
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.signer import Signer
@@ -199,7 +200,7 @@ def test_check_names_a_token_swapped_in_the_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FRISPOR_TSA_CERT", str(tsa.trust))
-    assert ledger_check(Settings(DATABASE_URL=database_url)) == []
+    assert ledger_problems(Settings(DATABASE_URL=database_url)) == []
     add_programme(app)
     sync(store, app.recorder)
     later = cut_checkpoint(store, signer)
@@ -212,7 +213,7 @@ def test_check_names_a_token_swapped_in_the_database(
         "UPDATE ledger_timestamps SET token = ? WHERE checkpoint_id = ?",
         (token_of(store, later.id), first.id),
     )
-    assert ledger_check(Settings(DATABASE_URL=database_url)) == [
+    assert ledger_problems(Settings(DATABASE_URL=database_url)) == [
         f"checkpoint {first.id}: time-stamp token does not verify: the token is for another "
         "message, not this checkpoint"
     ]
