@@ -32,6 +32,7 @@ from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.timestamp_service import stamp_once
 from frispor.ledger.verify import verify_bag
 from frispor.settings import Settings
+from frispor.store.db import Database
 from frispor.store.open import open_app
 
 __all__ = ["ledger_check", "register"]
@@ -81,10 +82,10 @@ def known_authorities(settings: Settings) -> set[str]:
     return known
 
 
-def ledger_check(settings: Settings) -> list[str]:
+def ledger_check(app: Frispor, db: Database, settings: Settings) -> list[str]:
     """Return the ledger's problems (exit 2 when a key, certificate or witness is unusable)."""
     try:
-        return ledger_problems(settings)
+        return ledger_problems(app, db, settings)
     except SetupError as error:
         raise _fail(str(error), 2) from None
 

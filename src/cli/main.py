@@ -192,7 +192,7 @@ def check() -> None:
     """Read models equal a fresh replay; the ledger matches the events; exit 1 on any difference."""
     settings = Settings()
     app, db = open_read_side(settings)
-    problems = cli_ledger.ledger_check(settings)
+    problems = cli_ledger.ledger_check(app, db, settings)
     for problem in problems:
         console.print(f"[red]ledger: {problem}[/]")
     console.print("ledger: " + ("[red]TAMPERED OR INCONSISTENT[/]" if problems else "consistent"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 
+from frispor.domain.application import Frispor
 from frispor.ledger.check import check_ledger
 from frispor.ledger.check_checkpoints import outside_problems
 from frispor.ledger.checkpoint import SigningError, format_verifier_key
@@ -15,7 +16,7 @@ from frispor.ledger.signer import public_key_path
 from frispor.ledger.store import TreeStore
 from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.settings import Settings
-from frispor.store.open import open_app
+from frispor.store.db import Database
 
 
 class SetupError(ValueError):
@@ -39,7 +40,7 @@ def verifier_key_of(settings: Settings) -> str | None:
         raise SetupError(f"cannot use the log's public key {path}: {error}") from None
 
 
-def ledger_problems(settings: Settings) -> list[str]:
+def ledger_problems(app: Frispor, db: Database, settings: Settings) -> list[str]:
     """The ledger's problems: leaves, nodes and checkpoints that the events contradict."""
     key = verifier_key_of(settings)
     filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
@@ -48,11 +49,6 @@ def ledger_problems(settings: Settings) -> list[str]:
         witnesses = [WitnessKey.parse(w.key) for w in settings.witnesses]
     except (OSError, TimestampError, CosignError) as error:
         raise SetupError(f"cannot use FRISPOR_TSA_CERT or FRISPOR_WITNESSES: {error}") from None
-    app, db = open_app(settings.eventsourcing_env()), settings.database()
-    try:
-        with TreeStore.borrow(db, settings.checkpoint_file) as store:
-            problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
-            return problems + outside_problems(store, trust, witnesses)
-    finally:
-        db.close()
-        app.close()
+    with TreeStore.borrow(db, settings.checkpoint_file) as store:
+        problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
+        return problems + outside_problems(store, trust, witnesses)

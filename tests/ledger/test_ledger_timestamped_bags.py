@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, raw_sql, reseal, unguard
+from ledger_testkit import ORIGIN, add_programme, check, raw_sql, reseal, unguard
 from tsa_testkit import Tsa, running_tsa
 from typer.testing import CliRunner
 
@@ -19,7 +19,6 @@ from frispor.cli.ledger import register
 from frispor.domain.application import Frispor
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope
-from frispor.ledger.checkup import ledger_problems
 from frispor.ledger.export import export_bag
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.signer import Signer
@@ -200,7 +199,7 @@ def test_check_names_a_token_swapped_in_the_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FRISPOR_TSA_CERT", str(tsa.trust))
-    assert ledger_problems(Settings(DATABASE_URL=database_url)) == []
+    assert check(database_url) == []
     add_programme(app)
     sync(store, app.recorder)
     later = cut_checkpoint(store, signer)
@@ -213,7 +212,7 @@ def test_check_names_a_token_swapped_in_the_database(
         "UPDATE ledger_timestamps SET token = ? WHERE checkpoint_id = ?",
         (token_of(store, later.id), first.id),
     )
-    assert ledger_problems(Settings(DATABASE_URL=database_url)) == [
+    assert check(database_url) == [
         f"checkpoint {first.id}: time-stamp token does not verify: the token is for another "
         "message, not this checkpoint"
     ]

@@ -14,13 +14,20 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, raw_sql, stored_state, tamper_event_state, unguard
+from ledger_testkit import (
+    ORIGIN,
+    add_programme,
+    check,
+    raw_sql,
+    stored_state,
+    tamper_event_state,
+    unguard,
+)
 
 from frispor.api.app import create_app
 from frispor.domain.application import Frispor
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.checkpoint import generate_signer
-from frispor.ledger.checkup import ledger_problems
 from frispor.ledger.cosign import WitnessKey, format_add_checkpoint
 from frispor.ledger.export import export_bag
 from frispor.ledger.follow import cut_checkpoint, sync
@@ -208,12 +215,12 @@ def test_check_names_a_forged_cosignature(
     entries = [{"name": w.name, "url": w.url, "key": VKEYS[w.name]} for w in witnesses]
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FRISPOR_WITNESSES", json.dumps(entries))
-    assert ledger_problems(Settings(DATABASE_URL=database_url)) == []
+    assert check(database_url) == []
     unguard(database_url, "ledger_cosignatures")
     run = raw_sql(database_url)
     [(line,)] = run("SELECT line FROM ledger_cosignatures WHERE witness = ?", (witnesses[0].name,))
     assert isinstance(line, str)
     forged = line[:-6] + ("AAAA==\n" if not line.endswith("AAAA==\n") else "BBBB==\n")
     run("UPDATE ledger_cosignatures SET line = ? WHERE witness = ?", (forged, witnesses[0].name))
-    [problem] = ledger_problems(Settings(DATABASE_URL=database_url))
+    [problem] = check(database_url)
     assert problem.endswith(f"the cosignature of {witnesses[0].name} does not verify")
