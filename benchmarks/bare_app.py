@@ -79,7 +79,8 @@ def read(row_id: int) -> dict[str, Any]:
 if __name__ == "__main__":  # python -m benchmarks.bare_app --port N [--cpus 0]
     import uvicorn
 
-    from frispor.api.affinity import parse_cpus, pin
+    from frispor.cli.affinity import pin
+    from frispor.settings import parse_cpus
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)

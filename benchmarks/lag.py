@@ -9,9 +9,9 @@ import time
 
 from benchmarks.common import FAST, Bench, Figure, Row, decide
 from frispor.projections.catalog import ensure
-from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
 from frispor.projections.service import ProjectionService
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

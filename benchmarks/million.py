@@ -23,9 +23,9 @@ from frispor.ledger.follow import sync
 from frispor.ledger.signer import Signer, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

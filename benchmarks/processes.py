@@ -8,7 +8,7 @@ import time
 from multiprocessing.connection import Connection
 
 from benchmarks.common import Figure, app_env, in_threads
-from frispor.api.affinity import pin
+from frispor.cli.affinity import pin
 from frispor.store.open import open_app
 
 

@@ -20,9 +20,9 @@ from benchmarks.common import FAST, Bench, Figure, Row, measure
 from benchmarks.generate import generate
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import VIEWS, create_table, ensure
-from frispor.projections.db import Database, split_schema
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
+from frispor.store.db import Database, split_schema
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

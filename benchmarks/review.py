@@ -19,10 +19,10 @@ from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.findings_query import ReviewQuery, review_all, review_page
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

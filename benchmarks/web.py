@@ -12,9 +12,9 @@ from benchmarks.bulk import generate_bulk
 from benchmarks.common import FAST, Bench, Figure, Row
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings
 from frispor.demo import load_demo
 from frispor.domain.values import Role
+from frispor.settings import Settings
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

@@ -24,12 +24,15 @@ LEDGER_CORE = {
     "verify_key",
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
-# Modules that still talk to a driver outside frispor.store (issue 18 moves them there).
-DRIVER_USERS_OUTSIDE_STORE = {
-    "frispor.projections.db",
-    "frispor.ledger.db",
-    "frispor.ledger.status",
+_ENTRY_POINTS = ("frispor.api", "frispor.cli")
+# The command line serves the app; besides, it still shares three modules with the HTTP side:
+# credentials (kept in the database, created by `frispor tokens` and the demo) and the import
+# kinds (rows checked by the HTTP command schemas, so that a file and a request agree).
+CLI_USES_OF_API = {
     "frispor.api.app",
+    "frispor.api.tokens",
+    "frispor.api.auth",
+    "frispor.api.import_kinds",
 }
 
 
@@ -64,11 +67,40 @@ def test_domain_imports_no_other_project_package_and_no_driver() -> None:
         assert not {i.split(".")[0] for i in imports} & DRIVERS, module
 
 
+def _imports_anywhere(path: Path) -> set[str]:
+    """Every module a file imports, in functions too (the CLI imports the app when it serves)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            if node.module in ("frispor", "frispor.api"):  # `from frispor.api import app`
+                found |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+    return found
+
+
 def test_nothing_imports_the_entry_points() -> None:
     for module, imports in _modules().items():
-        if _package(module) == "frispor.api":
+        if _package(module) in _ENTRY_POINTS:
             continue
-        assert not {i for i in imports if _package(i) == "frispor.api"}, module
+        entry = {i for i in imports if _package(i) in _ENTRY_POINTS}
+        assert not entry, f"{module} imports {entry}"
+
+
+def test_the_cli_imports_the_http_side_only_to_serve_it() -> None:
+    for path in (SRC / "cli").glob("*.py"):
+        api = {i for i in _imports_anywhere(path) if i.startswith("frispor.api.")}
+        assert api <= CLI_USES_OF_API, f"{path.name} imports {api - CLI_USES_OF_API}"
+
+
+def test_tests_of_lower_layers_import_no_entry_point() -> None:
+    # Not yet tests/ledger (its CLI and HTTP suites sit beside the core's) nor
+    # tests/imports (the import kinds are the HTTP command schemas).
+    for folder in ("domain", "projections", "integration"):
+        for path in (SRC.parent / "tests" / folder).glob("*.py"):
+            entry = {i for i in _imports_anywhere(path) if _package(i) in _ENTRY_POINTS}
+            assert not entry, f"{path.name} imports {entry}"
 
 
 def test_the_ledger_core_imports_no_project_package() -> None:
@@ -88,7 +120,7 @@ def test_the_ledger_core_imports_no_project_package() -> None:
 
 def test_drivers_are_imported_by_storage_only() -> None:
     for module, imports in _modules().items():
-        if _package(module) == "frispor.store" or module in DRIVER_USERS_OUTSIDE_STORE:
+        if _package(module) == "frispor.store":
             continue
         assert not {i.split(".")[0] for i in imports} & DRIVERS, module
 

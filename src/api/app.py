@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import psycopg
-from eventsourcing import persistence
 from fastapi import Depends, FastAPI
-from psycopg_pool import PoolTimeout
 
 from frispor.api import errors, openapi
 from frispor.api.auth import Authenticator
 from frispor.api.idempotency import IdempotencyStore
-from frispor.api.ledger_service import LedgerService
 from frispor.api.metrics import Metrics
 from frispor.api.middleware import Guard
 from frispor.api.parameters import known_parameters
@@ -31,24 +26,16 @@ from frispor.api.routes import (
     trials,
 )
 from frispor.api.services import Services
-from frispor.api.settings import Settings, TokenEntry
 from frispor.api.tokens import TokenStore
 from frispor.api.web import assets, oidc, signin
 from frispor.api.web.router import router as web_router
+from frispor.ledger.service import LedgerService
 from frispor.projections.catalog import ensure
-from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
 from frispor.projections.service import ProjectionService
+from frispor.settings import Settings, TokenEntry
+from frispor.store.db import OUTAGES, Database
 from frispor.store.open import open_app
-
-# The library wraps the drivers' errors in its own (after retrying them).
-OUTAGES = (
-    psycopg.OperationalError,
-    PoolTimeout,
-    sqlite3.OperationalError,
-    persistence.OperationalError,
-    persistence.InterfaceError,
-)
 
 
 def build_services(settings: Settings, extra_tokens: list[TokenEntry] | None = None) -> Services:
@@ -80,7 +67,7 @@ def create_app(settings: Settings, extra_tokens: list[TokenEntry] | None = None)
         if settings.run_projections:
             services.projections = ProjectionService(services.app, services.db)
             services.projections.start()
-            follower = LedgerService(services.app, settings, settings.checkpoint_every)
+            follower = LedgerService(services.app, services.db, settings)
             follower.start()
             services.ledger_status = follower.status
         api.state.services = services

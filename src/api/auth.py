@@ -14,8 +14,8 @@ from typing import Any
 
 import jwt
 
-from frispor.api.settings import Settings, TokenEntry
 from frispor.domain.values import Actor, Area, Role
+from frispor.settings import Settings, TokenEntry
 
 
 class AuthError(Exception):

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from frispor.projections.db import Database
 from frispor.projections.history import feed
+from frispor.store.db import Database
 
 DDL = (
     "CREATE TABLE IF NOT EXISTS idempotency_keys ("

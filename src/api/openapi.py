@@ -22,7 +22,7 @@ from frispor.api.deps import Command
 from frispor.api.errors import PROBLEM
 from frispor.api.schemas.imports import ImportRefused
 from frispor.api.schemas.problem import PROBLEM_REF, Problem
-from frispor.api.settings import Settings
+from frispor.settings import Settings
 
 
 def authenticates(route: APIRoute) -> bool:

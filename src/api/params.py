@@ -31,11 +31,6 @@ def instant(value: datetime) -> datetime:
     return value
 
 
-def parse_instant(text: str) -> datetime:
-    """An ISO 8601 date or timestamp from text, read as `instant` reads it (ValueError if not)."""
-    return instant(datetime.fromisoformat(text.strip()))
-
-
 def jsonable(value: Any) -> Any:
     """What an answer writes for a value JSON has no type for: times with their offset."""
     if isinstance(value, datetime | date):

@@ -20,7 +20,7 @@ from frispor.domain.errors import NotFoundError
 from frispor.domain.values import Role
 from frispor.ledger.bag import Scope
 from frispor.projections.areas import trial_areas, trial_of
-from frispor.projections.db import Database
+from frispor.store.db import Database
 
 T = TypeVar("T")
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from frispor.api.auth import Authenticator
 from frispor.api.idempotency import IdempotencyStore
 from frispor.api.metrics import Metrics
-from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
-from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
 from frispor.projections.service import ProjectionService
+from frispor.settings import Settings
+from frispor.store.db import Database
 
 
 @dataclass

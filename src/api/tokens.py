@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from frispor.api.settings import TokenEntry
 from frispor.domain.values import Role
-from frispor.projections.db import Database
+from frispor.settings import TokenEntry
+from frispor.store.db import Database
 
 ISSUED, REVOKED, USED = "frispor_tokens", "frispor_token_revocations", "frispor_token_use"
 DDL = [

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -134,13 +135,19 @@ def load_private_key(private_key: PrivateKeyLike) -> Ed25519PrivateKey:
     """Return an Ed25519 private key from a key object or PKCS8 PEM bytes."""
     if isinstance(private_key, Ed25519PrivateKey):
         return private_key
-    try:
-        key = serialization.load_pem_private_key(private_key, password=None)
-    except (ValueError, TypeError) as exc:
-        raise SigningError(f"cannot load private key PEM: {exc}") from None
+    key = _from_pem(
+        lambda pem: serialization.load_pem_private_key(pem, None), private_key, "private"
+    )
     if not isinstance(key, Ed25519PrivateKey):
         raise SigningError(f"private key is {type(key).__name__}, expected Ed25519")
     return key
+
+
+def _from_pem(load: Callable[[bytes], object], pem: bytes, which: str) -> object:
+    try:
+        return load(pem)
+    except (ValueError, TypeError) as exc:
+        raise SigningError(f"cannot load {which} key PEM: {exc}") from None
 
 
 def load_public_key(public_key: PublicKeyLike) -> Ed25519PublicKey:
@@ -149,10 +156,7 @@ def load_public_key(public_key: PublicKeyLike) -> Ed25519PublicKey:
         return public_key
     if isinstance(public_key, str):
         return Ed25519PublicKey.from_public_bytes(parse_verifier_key(public_key).public_key)
-    try:
-        key = serialization.load_pem_public_key(public_key)
-    except (ValueError, TypeError) as exc:
-        raise SigningError(f"cannot load public key PEM: {exc}") from None
+    key = _from_pem(serialization.load_pem_public_key, public_key, "public")
     if not isinstance(key, Ed25519PublicKey):
         raise SigningError(f"public key is {type(key).__name__}, expected Ed25519")
     return key

@@ -7,9 +7,9 @@ deployment serves as a role with INSERT and SELECT only (docs/operations-postgre
 
 from __future__ import annotations
 
-from frispor.ledger.db import LedgerDB
 from frispor.ledger.schema import GUARDED
 from frispor.store.env import EVENTS_TABLE_POSTGRES
+from frispor.store.session import Session
 
 __all__ = ["privilege_warning"]
 
@@ -17,12 +17,12 @@ _TABLES = (EVENTS_TABLE_POSTGRES, *GUARDED)
 _POWERS = """SELECT c.relname, has_table_privilege(c.oid, 'UPDATE'),
 has_table_privilege(c.oid, 'DELETE'), has_table_privilege(c.oid, 'TRUNCATE'),
 pg_has_role(c.relowner, 'USAGE')
-FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(?)
+FROM pg_class c WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(%s)
 AND c.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = current_schema())
 ORDER BY c.relname"""
 
 
-def privilege_warning(db: LedgerDB) -> str | None:
+def privilege_warning(db: Session) -> str | None:
     """A warning naming what this connection's role may change or unguard, or None if nothing."""
     if not db.is_postgres:
         return None  # SQLite: whoever may write the file may change it; no roles to check

@@ -15,8 +15,8 @@ row is ever changed; a table `ledger_state` left by an older version is no longe
 
 from __future__ import annotations
 
-from frispor.ledger.db import LedgerDB
 from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
+from frispor.store.session import Session
 
 __all__ = [
     "AGGREGATES_SQL",
@@ -112,15 +112,15 @@ TYPES = {
 }
 NODES_SQL = {
     "sqlite": """SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN
-    (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))""",
+    (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(%s))""",
     "postgres": """SELECT level, idx, hash FROM ledger_nodes WHERE (level, idx) IN
-    (SELECT * FROM unnest(?::int[], ?::bigint[]))""",
+    (SELECT * FROM unnest(%s::int[], %s::bigint[]))""",
 }
 AGGREGATES_SQL = {
     "sqlite": """SELECT aggregate_id, kind, area FROM ledger_aggregates
-    WHERE aggregate_id IN (SELECT value FROM json_each(?))""",
+    WHERE aggregate_id IN (SELECT value FROM json_each(%s))""",
     "postgres": """SELECT aggregate_id, kind, area FROM ledger_aggregates
-    WHERE aggregate_id = ANY(?)""",
+    WHERE aggregate_id = ANY(%s)""",
 }
 # The export reads each event's stored bytes in the same query as its leaf: these are the
 # bytes the recorder returns, and one join per batch is far cheaper than its objects.
@@ -130,19 +130,20 @@ EVENTS_JOIN = {
 }
 # The next batch of events for the tree, read by the ledger itself on PostgreSQL.
 EVENTS_AFTER_SQL = f"""SELECT notification_id, originator_id, originator_version, topic, state
-FROM {EVENTS_TABLE_POSTGRES} WHERE notification_id > ? ORDER BY notification_id LIMIT ?"""
+FROM {EVENTS_TABLE_POSTGRES} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"""
 # PostgreSQL appends a batch with one statement per table, its columns passed as arrays.
 APPEND_SQL = [
     """INSERT INTO ledger_leaves (leaf_index, position, leaf, recorded_at, kind, area)
-    SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::bytea[], ?::text[], ?::text[], ?::text[])""",
-    "INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest(?::int[], ?::bigint[], "
-    "?::bytea[])",
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[], %s::text[], %s::text[],
+    %s::text[])""",
+    "INSERT INTO ledger_nodes (level, idx, hash) SELECT * FROM unnest(%s::int[], %s::bigint[], "
+    "%s::bytea[])",
     """INSERT INTO ledger_aggregates (aggregate_id, kind, area)
-    SELECT * FROM unnest(?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING""",
+    SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) ON CONFLICT DO NOTHING""",
 ]
 
 
-def create_tables(db: LedgerDB) -> None:
+def create_tables(db: Session) -> None:
     """Create the tables and their append-only triggers where missing (unless a limited role)."""
     if db.is_postgres:
         with db.transaction():

@@ -17,7 +17,7 @@ def add_stamp(
     with store.db.transaction(write=True):
         store.db.execute(
             "INSERT INTO ledger_timestamps (checkpoint_id, token, stamped_at, tsa, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [checkpoint_id, token, stamp.time.isoformat(), stamp.tsa, fetched_at],
         )
 
@@ -25,7 +25,7 @@ def add_stamp(
 def token_of(store: TreeStore, checkpoint_id: int) -> bytes | None:
     """Return the stored time-stamp response of a checkpoint, if it has one."""
     rows = store.db.query(
-        "SELECT token FROM ledger_timestamps WHERE checkpoint_id = ?", [checkpoint_id]
+        "SELECT token FROM ledger_timestamps WHERE checkpoint_id = %s", [checkpoint_id]
     )
     return bytes(rows[0][0]) if rows else None
 
@@ -34,7 +34,7 @@ def pending(store: TreeStore, limit: int = 10) -> list[StoredCheckpoint]:
     """Return the checkpoints still without a token, oldest first."""
     rows = store.db.query(
         f"SELECT {_COLUMNS} FROM ledger_checkpoints c LEFT JOIN ledger_timestamps t "
-        "ON t.checkpoint_id = c.id WHERE t.checkpoint_id IS NULL ORDER BY c.id LIMIT ?",
+        "ON t.checkpoint_id = c.id WHERE t.checkpoint_id IS NULL ORDER BY c.id LIMIT %s",
         [limit],
     )
     return [checkpoint_row(r) for r in rows]

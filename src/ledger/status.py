@@ -1,21 +1,20 @@
 """The status summary in an export (data/status.json): a small tally, meant to be replaced.
 
 For now it counts the exported events by type and lists the aggregate ids by type. The ids
-are kept in a temporary SQLite file once there are many, and the document is written as a
-stream, so an export's memory does not grow with the number of aggregates.
+are kept in a temporary file (store/scratch.py) once there are many, and the document is
+written as a stream, so an export's memory does not grow with the number of aggregates.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from itertools import groupby
 from operator import itemgetter
-from pathlib import Path
-from tempfile import TemporaryDirectory
 from typing import Any, Protocol
+
+from frispor.store.scratch import SortedPairs
 
 __all__ = ["StatusBuilder", "StatusFactory", "StatusTally", "write_json"]
 
@@ -54,8 +53,7 @@ class StatusTally:
         self.events: Counter[str] = Counter()
         self._recent: set[tuple[str, str]] = set()
         self._spill_after = spill_after
-        self._dir: TemporaryDirectory[str] | None = None
-        self._db: sqlite3.Connection | None = None
+        self._spilled: SortedPairs | None = None
 
     def add(self, event_type: str, aggregate_type: str, aggregate_id: str) -> None:
         """Count one event and remember its aggregate."""
@@ -65,25 +63,18 @@ class StatusTally:
             self._spill()
 
     def _spill(self) -> None:
-        if self._db is None:
-            self._dir = TemporaryDirectory(prefix="frispor-status-")
-            self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite")
-            self._db.execute("PRAGMA journal_mode = OFF")
-            self._db.execute("PRAGMA synchronous = OFF")
-            self._db.execute(
-                "CREATE TABLE ids (kind TEXT, id TEXT, PRIMARY KEY (kind, id)) WITHOUT ROWID"
-            )
-        self._db.executemany("INSERT OR IGNORE INTO ids VALUES (?, ?)", self._recent)
+        if self._spilled is None:
+            self._spilled = SortedPairs()
+        self._spilled.add(self._recent)
         self._recent.clear()
 
     def _pairs(self) -> Iterator[tuple[str, str]]:
-        # (type, id) in sorted order, each once. SQLite compares text as UTF-8 bytes, which
-        # orders as Python orders str (by code point).
-        if self._db is None:
+        # (type, id) in sorted order, each once.
+        if self._spilled is None:
             yield from sorted(self._recent)
             return
         self._spill()
-        yield from self._db.execute("SELECT kind, id FROM ids ORDER BY kind, id")
+        yield from self._spilled.sorted()
 
     def result(self) -> dict[str, Any]:
         """Return {"aggregates_by_type", "events", "events_by_type"} (all in memory)."""
@@ -104,10 +95,9 @@ class StatusTally:
             counts = [f"    {_text(k)}: {n}" for k, n in sorted(self.events.items())]
             sink(("{\n" + ",\n".join(counts) + "\n  }" if counts else "{}").encode() + b"\n}")
         finally:
-            if self._db is not None and self._dir is not None:
-                self._db.close()
-                self._dir.cleanup()
-                self._db = self._dir = None
+            if self._spilled is not None:
+                self._spilled.close()
+                self._spilled = None
 
     @staticmethod
     def _write_ids(sink: Sink, kinds: Iterable[tuple[str, Iterable[tuple[str, str]]]]) -> None:

@@ -6,7 +6,8 @@ Every root and proof reads the O(log n) nodes that ``ledger.tree`` plans, in one
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from uuid import UUID
 from frispor.ledger import tree
 from frispor.ledger.bag import Scope
 from frispor.ledger.checkpoint_file import CheckpointFile
-from frispor.ledger.db import LedgerDB
 from frispor.ledger.schema import (
     AGGREGATES_SQL,
     APPEND_SQL,
@@ -25,6 +25,8 @@ from frispor.ledger.schema import (
     create_tables,
 )
 from frispor.ledger.tree import MemoryNodeStore, Node, NodeKey
+from frispor.store.db import Database
+from frispor.store.session import Session
 
 __all__ = ["ExportRow", "LeafRow", "StoredCheckpoint", "StoredRow", "TreeStore", "checkpoint_row"]
 
@@ -73,26 +75,38 @@ def checkpoint_row(row: Sequence[Any]) -> StoredCheckpoint:
 class TreeStore:
     """The ledger's tables in the events' database; created when missing."""
 
-    def __init__(self, db: LedgerDB, checkpoint_file: Path | None = None) -> None:
-        """Use an open connection and create the tables if they are missing."""
+    def __init__(self, db: Session, checkpoint_file: Path | None = None) -> None:
+        """Use a held connection on a database whose ledger tables exist (see `borrow`)."""
         self.db = db
         # Every checkpoint stored is appended here too, after its commit.
         self.checkpoint_file = CheckpointFile(checkpoint_file) if checkpoint_file else None
-        create_tables(db)
+        self._owned = ExitStack()
+
+    @classmethod
+    @contextmanager
+    def borrow(cls, database: Database, checkpoint_file: Path | None = None) -> Iterator[TreeStore]:
+        """The store on a connection from the process's database, given back when done."""
+        _refuse_memory(database)
+        with database.session() as session:
+            # Made once per process's database, not on every request: DDL takes locks.
+            if "ledger" not in database.made:
+                create_tables(session)
+                database.made.add("ledger")
+            yield cls(session, checkpoint_file)
 
     @classmethod
     def open(cls, database_url: str, checkpoint_file: Path | None = None) -> TreeStore:
-        """Connect to DATABASE_URL's database and return its store (close it when done)."""
-        db = LedgerDB(database_url)
-        try:
-            return cls(db, checkpoint_file)
-        except BaseException:
-            db.close()
-            raise
+        """The store on a database of its own (close it when done): for tools and tests."""
+        with ExitStack() as owned:
+            database = Database(database_url, pool_size=1)
+            owned.callback(database.close)
+            store = owned.enter_context(cls.borrow(database, checkpoint_file))
+            store._owned = owned.pop_all()
+        return store
 
     def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
+        """Give back what `open` took; a borrowed store is given back by its block."""
+        self._owned.close()
 
     def __enter__(self) -> TreeStore:
         return self
@@ -145,13 +159,13 @@ class TreeStore:
 
     def leaves(self, lo: int, hi: int) -> list[LeafRow]:
         """Return the stored leaves with index in [lo, hi), in index order."""
-        statement = f"SELECT {_LEAF_COLUMNS} FROM ledger_leaves WHERE leaf_index >= ? AND "
-        rows = self.db.query(statement + "leaf_index < ? ORDER BY leaf_index", [lo, hi])
+        statement = f"SELECT {_LEAF_COLUMNS} FROM ledger_leaves WHERE leaf_index >= %s AND "
+        rows = self.db.query(statement + "leaf_index < %s ORDER BY leaf_index", [lo, hi])
         return [_leaf(r) for r in rows]
 
     def leaf_index_of(self, position: int) -> int | None:
         """Return the leaf index of the event at a position, or None if it is not a leaf."""
-        rows = self.db.query("SELECT leaf_index FROM ledger_leaves WHERE position = ?", [position])
+        rows = self.db.query("SELECT leaf_index FROM ledger_leaves WHERE position = %s", [position])
         return int(rows[0][0]) if rows else None
 
     def aggregates(self, ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
@@ -186,13 +200,14 @@ class TreeStore:
                     )
         else:
             self.db.executemany(
-                f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", leaves
+                f"INSERT INTO ledger_leaves ({_LEAF_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s)",
+                leaves,
             )
             self.db.executemany(
-                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes
+                "INSERT INTO ledger_nodes (level, idx, hash) VALUES (%s, %s, %s)", nodes
             )
             self.db.executemany(
-                "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (?, ?, ?) "
+                "INSERT INTO ledger_aggregates (aggregate_id, kind, area) VALUES (%s, %s, %s) "
                 "ON CONFLICT DO NOTHING",
                 known,
             )
@@ -201,7 +216,7 @@ class TreeStore:
         """Store a signed checkpoint and return it."""
         with self.db.transaction(write=True):
             [(checkpoint_id,)] = self.db.query(
-                "INSERT INTO ledger_checkpoints (size, root, note, cut_at) VALUES (?, ?, ?, ?) "
+                "INSERT INTO ledger_checkpoints (size, root, note, cut_at) VALUES (%s, %s, %s, %s) "
                 "RETURNING id",
                 [size, root, note, cut_at],
             )
@@ -227,7 +242,7 @@ class TreeStore:
         columns = ", ".join(f"c.{c.strip()}" for c in _CHECKPOINT_COLUMNS.split(","))
         rows = self.db.query(
             f"SELECT {columns} FROM ledger_exports e JOIN ledger_checkpoints c "
-            "ON c.id = e.checkpoint_id WHERE e.authority = ? ORDER BY e.id DESC LIMIT 1",
+            "ON c.id = e.checkpoint_id WHERE e.authority = %s ORDER BY e.id DESC LIMIT 1",
             [authority],
         )
         return checkpoint_row(rows[0]) if rows else None
@@ -247,7 +262,7 @@ class TreeStore:
             [(export_id,)] = self.db.query(
                 "INSERT INTO ledger_exports (authority, area, period_from, period_to, kind, "
                 "checkpoint_id, previous_size, event_count, created_at, tagmanifest_sha256) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
                 [
                     scope.authority,
                     scope.area,
@@ -264,18 +279,18 @@ class TreeStore:
         return int(export_id)
 
     def _scope_where(self, size: int, scope: Scope) -> tuple[str, list[Any]]:
-        where: list[str] = ["l.leaf_index < ?"]
+        where: list[str] = ["l.leaf_index < %s"]
         params: list[Any] = [size]
         low, high = scope.recorded_bounds()
         if low is not None:
-            where.append("l.recorded_at >= ?")
+            where.append("l.recorded_at >= %s")
             params.append(low)
         if high is not None:
-            where.append("l.recorded_at < ?")
+            where.append("l.recorded_at < %s")
             params.append(high)
         if scope.area is not None:
             # Programme events have no area: they frame every area's trials, so they go along.
-            where.append("(l.area = ? OR l.area IS NULL)")
+            where.append("(l.area = %s OR l.area IS NULL)")
             params.append(scope.area)
         return " AND ".join(where), params
 
@@ -297,10 +312,15 @@ class TreeStore:
         where, params = self._scope_where(size, scope)
         rows = self.db.query(
             f"SELECT l.leaf_index, l.position, l.leaf, l.kind, e.state FROM ledger_leaves l "
-            f"{EVENTS_JOIN[self.db.backend]} WHERE l.leaf_index >= ? AND l.leaf_index < ? "
+            f"{EVENTS_JOIN[self.db.backend]} WHERE l.leaf_index >= %s AND l.leaf_index < %s "
             f"AND {where} ORDER BY l.leaf_index",
             [lo, hi, *params],
         )
         return [
             (r[0], r[1], bytes(r[2]), r[3], None if r[4] is None else bytes(r[4])) for r in rows
         ]
+
+
+def _refuse_memory(database: Database) -> None:
+    if database.location.in_memory:
+        raise ValueError("the ledger needs a SQLite file shared with the events")

@@ -42,7 +42,7 @@ class WitnessTarget:
 def cosignature_lines(store: TreeStore, checkpoint_id: int) -> list[str]:
     """Return the stored cosignature lines of a checkpoint, by witness name."""
     rows = store.db.query(
-        "SELECT line FROM ledger_cosignatures WHERE checkpoint_id = ? ORDER BY witness",
+        "SELECT line FROM ledger_cosignatures WHERE checkpoint_id = %s ORDER BY witness",
         [checkpoint_id],
     )
     return [str(r[0]) for r in rows]
@@ -57,7 +57,7 @@ def last_cosigned_size(store: TreeStore, witness: str) -> int:
     """Return the largest checkpoint size this witness cosigned for the log, or 0."""
     [(size,)] = store.db.query(
         "SELECT max(c.size) FROM ledger_cosignatures s JOIN ledger_checkpoints c "
-        "ON c.id = s.checkpoint_id WHERE s.witness = ?",
+        "ON c.id = s.checkpoint_id WHERE s.witness = %s",
         [witness],
     )
     return int(size or 0)
@@ -110,6 +110,6 @@ def _store(store: TreeStore, checkpoint_id: int, witness: str, line: str) -> Non
     with store.db.transaction(write=True):
         store.db.execute(
             "INSERT INTO ledger_cosignatures (checkpoint_id, witness, line, received_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
             [checkpoint_id, witness, line, format_recorded_at(datetime.now(UTC))],
         )

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from frispor.projections.catalog import active_tables
-from frispor.projections.db import Cursor, Database
 from frispor.projections.view import END_TIME, iso_time
+from frispor.store.db import Cursor, Database
 
 # The area an institution's kind belongs to; `andet` (other) adds none.
 KIND_AREAS: dict[str, str] = {

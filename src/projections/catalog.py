@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from frispor.projections import exemptions, findings, goals, inspections, institutions, trials
-from frispor.projections.db import Cursor, Database
 from frispor.projections.view import View
+from frispor.store.db import Cursor, Database
 
 VIEWS: dict[str, View] = {
     v.name: v

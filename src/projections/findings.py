@@ -12,15 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from frispor.domain.aggregate import Aggregate
-from frispor.domain.complaint import Complaint
-from frispor.domain.exemption import Exemption
-from frispor.domain.export import Export
-from frispor.domain.goal import Goal
-from frispor.domain.inspection import Inspection, Order
-from frispor.domain.institution import Institution
-from frispor.domain.programme import Network, Programme
-from frispor.domain.trial import Trial
+from frispor.domain.topics import AGGREGATES
 from frispor.projections.audit.finding import SEVERITY
 from frispor.projections.audit.spans import Span
 from frispor.projections.view import END_DAY, StatusRow, Version, View, _json
@@ -58,22 +50,9 @@ class FindingsView(View):
         ]
 
 
-AGGREGATES: tuple[type[Aggregate], ...] = (
-    Programme,
-    Network,
-    Trial,
-    Institution,
-    Exemption,
-    Goal,
-    Inspection,
-    Order,
-    Complaint,
-    Export,
-)
-
 VIEW = FindingsView(
     name="findings",
-    aggregates=AGGREGATES,
+    aggregates=AGGREGATES,  # every aggregate: any may belong to a trial's group
     columns=COLUMNS,
     status_rows=_none,
     indexes=("trial_id", "institution_id", "municipality", "area"),

@@ -10,8 +10,8 @@ from typing import Any
 from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.spans import AS_OF, DAY
 from frispor.projections.catalog import active_tables
-from frispor.projections.db import Database
 from frispor.projections.read_sql import bitemporal
+from frispor.store.db import Database
 
 # The review's order: severity, then the first event behind a finding; then a total order.
 ORDER = ("severity_rank", "first_position", "kind", "row_key", "valid_from")

@@ -21,13 +21,13 @@ from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
 from frispor.projections.audit.record import OF_TYPE, Record, _replay_all
 from frispor.projections.audit.spans import Span, event_spans, state_spans
-from frispor.projections.db import Cursor, Database
 from frispor.projections.findings import VIEW, version_of
 from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.runner import CORRECTED_TOPIC, Runner
 from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
+from frispor.store.db import Cursor, Database
 
 Rows = dict[tuple[str, str], Version]
 Delta = dict[tuple[str, str], Version | None]

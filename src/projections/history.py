@@ -10,7 +10,7 @@ from uuid import UUID
 
 from frispor.domain.aggregate import Event
 from frispor.domain.mapper import decode_event
-from frispor.projections.db import Database
+from frispor.store.db import Database
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import create_table, ensure, position_of, view_named
-from frispor.projections.db import Cursor, Database
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.view import END_TIME, View
+from frispor.store.db import Cursor, Database
 
 Progress = Callable[[int], None]
 

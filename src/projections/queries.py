@@ -9,8 +9,8 @@ from typing import Any
 from uuid import UUID
 
 from frispor.projections.catalog import VIEWS, active_table, active_tables
-from frispor.projections.db import MISSING_TABLE, Cursor, Database, missing_table
 from frispor.projections.read_sql import BASE, TRIAL_PARTS, among, bitemporal, row_of, trial_sql
+from frispor.store.db import MISSING_TABLE, Cursor, Database, missing_table
 
 
 class ReadModels:

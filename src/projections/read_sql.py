@@ -8,8 +8,8 @@ from functools import lru_cache
 from typing import Any
 
 from frispor.projections.catalog import VIEWS
-from frispor.projections.db import Row
 from frispor.projections.view import END_TIME, iso_time
+from frispor.store.db import Row
 
 BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to", "position"]
 

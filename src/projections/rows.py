@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from frispor.projections.db import Cursor
 from frispor.projections.view import END_TIME, Version, View
+from frispor.store.db import Cursor
 
 # One event's effect: recorded time, position, aggregate version, and the rows it changed.
 Change = tuple[str, int, int, dict[tuple[str, str], Version | None]]

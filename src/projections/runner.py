@@ -18,9 +18,9 @@ from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import active_table, position_of
-from frispor.projections.db import Cursor, Database
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.view import Tracked, View, iso_time
+from frispor.store.db import Cursor, Database
 
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
 # The last position a read covered, its events, and whether more lay beyond when it was read.

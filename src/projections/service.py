@@ -10,10 +10,10 @@ from typing import Any
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
 from frispor.projections.view import View
+from frispor.store.db import Database
 
 log = logging.getLogger("frispor.projections")
 

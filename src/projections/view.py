@@ -8,7 +8,7 @@ version is closed at the recorded time of the event that changed it and a new on
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
@@ -132,10 +132,6 @@ class View:
             for col in self.indexes
         ]
         return statements
-
-    def versions(self, events: Sequence[Event]) -> dict[tuple[str, str], Version]:
-        """Every row of one aggregate as its events (so far) make it, keyed by identity."""
-        return self.rebuild(list(events)).rows
 
     def rebuild(self, events: list[Event]) -> Tracked:
         """Derive all rows of an aggregate from its events, in one pass over valid time."""

@@ -12,7 +12,7 @@ import psycopg
 from eventsourcing.persistence import StoredEvent
 from psycopg import sql
 
-from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
+from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE, connect_postgres
 
 KEYS_TABLE = "frispor_import_keys"
 # Which organisation imported which line key, as what, into which aggregate and event: the
@@ -50,14 +50,7 @@ class BulkWriter:
         self.staged = 0
         if self.postgres:
             self.schema = env.get("POSTGRES_SCHEMA") or "public"
-            self.pg = psycopg.connect(
-                host=env["POSTGRES_HOST"],
-                port=env.get("POSTGRES_PORT", "5432"),
-                dbname=env["POSTGRES_DBNAME"],
-                user=env["POSTGRES_USER"],
-                password=env.get("POSTGRES_PASSWORD") or None,
-                connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            )
+            self.pg = connect_postgres(env)
             self.pg.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(self.schema)))
             self._create(self.pg.cursor(), POSTGRES_KEYS_GUARD)
             self.pg.commit()

@@ -11,7 +11,7 @@ import psycopg
 from frispor.domain.aggregate import Clock
 from frispor.domain.application import Frispor
 from frispor.domain.core import utc_now
-from frispor.store.env import APP_NAME, EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE
+from frispor.store.env import APP_NAME, EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE, connect_postgres
 
 
 def open_app(env: Mapping[str, str], clock: Clock = utc_now) -> Frispor:
@@ -37,15 +37,7 @@ def open_app(env: Mapping[str, str], clock: Clock = utc_now) -> Frispor:
 @contextmanager
 def _startup_lock(env: Mapping[str, str]) -> Iterator[psycopg.Connection[Any]]:
     """Hold a session advisory lock while the library creates its tables."""
-    conn = psycopg.connect(
-        host=env["POSTGRES_HOST"],
-        port=env.get("POSTGRES_PORT", "5432"),
-        dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"],
-        password=env.get("POSTGRES_PASSWORD") or None,
-        connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-        autocommit=True,
-    )
+    conn = connect_postgres(env, autocommit=True)
     try:
         conn.execute("SELECT pg_advisory_lock(hashtext('frispor-ddl-startup'))")
         yield conn

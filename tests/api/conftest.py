@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings, TokenEntry
 from frispor.domain.values import Role
+from frispor.settings import Settings, TokenEntry
 
 CALLERS = {
     "oim": (Role.RECORDER, "Økonomi- og Indenrigsministeriet", None),

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from pydantic import ValidationError
 
 from frispor.api.auth import Authenticator
-from frispor.api.settings import Settings
+from frispor.settings import Settings
 from tests.api.conftest import Api
 from tests.api.scenario import build
 
@@ -136,7 +136,7 @@ def test_oidc_without_an_audience_refuses_to_start(idp: Idp, tmp_path: Path) -> 
         "FRISPOR_JWKS": str(idp.jwks),
     }
     env.pop("FRISPOR_JWT_AUDIENCE", None)
-    cli = [sys.executable, "-c", "from frispor.api.cli import main; main()", "serve"]
+    cli = [sys.executable, "-c", "from frispor.cli.main import main; main()", "serve"]
     done = subprocess.run(cli, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     lines = (done.stdout + done.stderr).strip().splitlines()

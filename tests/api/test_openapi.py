@@ -10,8 +10,8 @@ import jsonschema_rs  # schemathesis's validator (dev extra)
 from frispor.api.app import create_app
 from frispor.api.schemas import commands
 from frispor.api.schemas.common import EXAMPLE_ENVELOPE, EXAMPLES
-from frispor.api.settings import Settings
 from frispor.demo import load_demo
+from frispor.settings import Settings
 from tests.api.conftest import Api
 
 PROBLEM = "application/problem+json"

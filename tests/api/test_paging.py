@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from frispor.projections.areas import trial_areas
-from frispor.projections.db import Database
+from frispor.store.db import Database
 from tests.api.conftest import Api
 from tests.api.test_review import _demo
 

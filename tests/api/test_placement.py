@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from frispor.api.affinity import parse_cpus
+from frispor.settings import parse_cpus
 from tests.api.scenario import build
 from tests.faults.support import Callers, ServerProcess, frispor_env, frispor_exe, http_api
 

@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from frispor.api.app import create_app  # noqa: E402
-from frispor.api.settings import Settings  # noqa: E402
+from frispor.settings import Settings  # noqa: E402
 from tests.api.scenario import build, created, decision  # noqa: E402
 from tests.faults.support import Callers, ServerProcess, http_api, scratch_database  # noqa: E402
 

@@ -11,7 +11,7 @@ import pytest
 
 from frispor.api.tokens import TokenStore
 from frispor.domain.values import Role
-from frispor.projections.db import Database
+from frispor.store.db import Database
 from tests.api.conftest import Api
 from tests.integration.test_cli_demo import frispor
 

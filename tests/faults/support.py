@@ -35,11 +35,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from frispor.api.auth import new_token
-from frispor.api.settings import TokenEntry
 from frispor.domain.aggregate import Context, Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.goal import Goal, GoalTerms, Measure
 from frispor.domain.values import Actor, Direction, Frequency, LegalReference, Period, Quality, Role
+from frispor.settings import TokenEntry
 from tests.api.conftest import CALLERS, Api
 from tests.conftest import PG_ADMIN_URL
 

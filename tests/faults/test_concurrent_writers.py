@@ -22,8 +22,8 @@ import pytest
 
 from frispor.api.app import create_app
 from frispor.api.deps import IDEMPOTENCY_NAMESPACE
-from frispor.api.settings import Settings
-from frispor.projections import db as projections_db
+from frispor.settings import Settings
+from frispor.store import db as store_db
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 from tests.faults.support import Callers, http_api, serve_in_thread
@@ -218,7 +218,7 @@ def test_one_key_sent_n_times_at_once_writes_once_on_sqlite(tmp_path: Path) -> N
 def test_one_key_sent_n_times_at_once_writes_once_on_postgres(
     pg_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    execute = projections_db._PgCursor.execute
+    execute = store_db._PgCursor.execute
 
     def slow_key_lookup(self: Any, sql: str, params: Any = ()) -> Any:
         rows = execute(self, sql, params)
@@ -226,7 +226,7 @@ def test_one_key_sent_n_times_at_once_writes_once_on_postgres(
             time.sleep(0.3)  # a slow database: widens the window every run, not now and then
         return rows
 
-    monkeypatch.setattr(projections_db._PgCursor, "execute", slow_key_lookup)
+    monkeypatch.setattr(store_db._PgCursor, "execute", slow_key_lookup)
     with serving(pg_url) as server:
         one_key_n_times(server)
 

@@ -25,9 +25,9 @@ from eventsourcing.utils import Environment
 from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
-from frispor.api.settings import Settings
 from frispor.ledger.schema import GUARDED
 from frispor.ledger.store import TreeStore
+from frispor.settings import Settings
 from frispor.store.env import APP_NAME, EVENTS_TABLE_POSTGRES, store_env
 from tests.api.conftest import Api
 from tests.api.scenario import build

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
 from frispor.api.deps import IDEMPOTENCY_NAMESPACE
-from frispor.api.settings import Settings
+from frispor.settings import Settings
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 from tests.faults.support import AnswerLosingProxy, Callers, wait_until

@@ -29,8 +29,8 @@ import pytest
 from frispor.api.deps import IDEMPOTENCY_NAMESPACE
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import VIEWS
-from frispor.projections.db import Database
 from frispor.projections.maintenance import check
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.api.scenario import build, created, decision

@@ -25,8 +25,8 @@ from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.ledger.store import TreeStore
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.runner import CORRECTED_TOPIC
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.faults.support import (

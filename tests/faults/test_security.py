@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings
 from frispor.domain.values import Role
 from frispor.ledger.signer import write_key_pair
+from frispor.settings import Settings
 from tests.api.conftest import Api
 from tests.api.scenario import build, created, decision
 

@@ -25,10 +25,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
-from frispor.api.settings import Settings
 from frispor.projections.catalog import VIEWS
-from frispor.projections.db import Database
 from frispor.projections.maintenance import check
+from frispor.settings import Settings
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.api.conftest import Api

@@ -13,7 +13,10 @@ from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
 from frispor.ledger import bag
+from frispor.ledger.checkup import ledger_problems
 from frispor.ledger.keys import load_private_key
+from frispor.settings import Settings
+from frispor.store.open import open_app
 
 ORIGIN = "frispor.test/trail"
 MINISTRY = "Økonomi- og Indenrigsministeriet"
@@ -59,6 +62,17 @@ def unguard(database_url: str, *tables: str) -> None:
             run(f"DROP TRIGGER IF EXISTS {table}_no_delete", ())
         else:
             run(f"ALTER TABLE {table} DISABLE TRIGGER USER", ())
+
+
+def check(database_url: str) -> list[str]:
+    """What `frispor check` says of the ledger, with the settings of the environment."""
+    settings = Settings(DATABASE_URL=database_url)
+    app, db = open_app(settings.eventsourcing_env()), settings.database()
+    try:
+        return ledger_problems(app, db, settings)
+    finally:
+        db.close()
+        app.close()
 
 
 def tamper_event_state(database_url: str, position: int, state: bytes) -> None:

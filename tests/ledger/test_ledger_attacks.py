@@ -12,11 +12,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from ledger_testkit import ORIGIN, add_programme, raw_sql, stored_state, tamper_event_state, unguard
+from ledger_testkit import (
+    ORIGIN,
+    add_programme,
+    check,
+    raw_sql,
+    stored_state,
+    tamper_event_state,
+    unguard,
+)
 from typer.testing import CliRunner
 
-from frispor.api.cli import cli
-from frispor.api.cli_ledger import ledger_check
+from frispor.cli.main import cli
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.schema import GUARDED
@@ -62,7 +69,7 @@ def _position(database_url: str) -> str:
 
 
 def test_untouched_ledger_passes_with_key_and_file(filed: Path, database_url: str) -> None:
-    assert ledger_check(database_url) == []
+    assert check(database_url) == []
 
 
 def test_edited_event_then_ledger_emptied_and_resigned(
@@ -80,7 +87,7 @@ def test_edited_event_then_ledger_emptied_and_resigned(
     with TreeStore.open(database_url) as store:  # the next `frispor checkpoint`, file unknown
         sync(store, app.recorder)
         cut_checkpoint(store, Signer.from_pem_file(key, ORIGIN))
-    problems = ledger_check(database_url)
+    problems = check(database_url)
     assert any(
         "line 1: the database's tree at size 56 is not the tree this checkpoint signed" in p
         for p in problems
@@ -93,14 +100,14 @@ def test_emptied_ledger_is_caught_by_the_file(filed: Path, database_url: str) ->
     run = raw_sql(database_url)
     for table in reversed(GUARDED):
         run(f"DELETE FROM {table}", ())
-    problems = ledger_check(database_url)
+    problems = check(database_url)
     assert any("size 56 is beyond the database's tree of 0 leaves" in p for p in problems)
 
 
 def test_deleted_checkpoint_is_named(filed: Path, database_url: str) -> None:
     unguard(database_url, "ledger_checkpoints")
     raw_sql(database_url)("DELETE FROM ledger_checkpoints WHERE size = 56", ())
-    [problem] = ledger_check(database_url)
+    [problem] = check(database_url)
     assert problem.endswith("line 1: checkpoint of size 56 cut " + problem.split(" cut ")[1])
     assert "is missing from the database's checkpoints: it was deleted" in problem
 
@@ -115,7 +122,7 @@ def test_corrupted_signature_is_named(filed: Path, database_url: str) -> None:
     unguard(database_url, "ledger_checkpoints")
     forged = f"{head} {base64.b64encode(bytes(blob)).decode()}\n"
     run("UPDATE ledger_checkpoints SET note = ? WHERE id = ?", (forged, checkpoint_id))
-    [problem] = ledger_check(database_url)
+    [problem] = check(database_url)
     assert problem.startswith(f"checkpoint {checkpoint_id}: its signature does not verify")
 
 
@@ -133,7 +140,7 @@ def test_last_event_deleted_and_ledger_rolled_back(filed: Path, database_url: st
     run("DELETE FROM ledger_leaves WHERE leaf_index = 56", ())
     # Every complete subtree that covers leaf 56 goes too; the tree of 56 leaves is intact.
     run("DELETE FROM ledger_nodes WHERE (idx + 1) * (1 << level) > 56", ())
-    problems = ledger_check(database_url)
+    problems = check(database_url)
     assert any(
         "line 2: checkpoint of size 57 is beyond the database's tree of 56 leaves" in p
         for p in problems

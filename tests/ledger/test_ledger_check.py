@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ledger_testkit import raw_sql, stored_state, tamper_event_state, unguard
+from ledger_testkit import check, raw_sql, stored_state, tamper_event_state, unguard
 
-from frispor.api.cli_ledger import ledger_check
 from frispor.domain.application import Frispor
 from frispor.ledger.check import check_ledger
 from frispor.ledger.follow import cut_checkpoint, sync
@@ -36,7 +35,7 @@ def test_edited_event_payload_is_named_by_position(
         "position 23 (leaf 22): the stored event no longer matches its ledger leaf — "
         "its payload was changed: payload_sha256"
     ]
-    assert ledger_check(database_url) == problems
+    assert check(database_url) == problems
 
 
 def test_edited_recorded_time_names_the_fields(

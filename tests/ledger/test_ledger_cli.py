@@ -10,7 +10,7 @@ import typer
 from ledger_testkit import ORIGIN, add_programme
 from typer.testing import CliRunner
 
-from frispor.api.cli_ledger import register
+from frispor.cli.ledger import register
 from frispor.domain.application import Frispor
 from frispor.ledger import bag
 

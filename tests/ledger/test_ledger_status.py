@@ -52,8 +52,8 @@ def test_many_ids_spill_to_disk_and_come_back_in_order() -> None:
     tally = StatusTally(spill_after=1000)
     for event in reversed(events):
         tally.add(*event)
-    assert tally._db is not None  # the ids went to the temporary file
+    assert tally._spilled is not None  # the ids went to the temporary file
     buffer = io.BytesIO()
     write_json(json.loads(_reference(events)), buffer.write)
     assert _written(tally) == buffer.getvalue() == _reference(events)
-    assert tally._db is None  # and the file is gone
+    assert tally._spilled is None  # and the file is gone

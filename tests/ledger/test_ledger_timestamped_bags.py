@@ -10,14 +10,12 @@ from pathlib import Path
 import pytest
 import typer
 from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, raw_sql, reseal, unguard
+from ledger_testkit import ORIGIN, add_programme, check, raw_sql, reseal, unguard
 from tsa_testkit import Tsa, running_tsa
 from typer.testing import CliRunner
 
 from frispor.api.app import create_app
-from frispor.api.cli_ledger import ledger_check, register
-from frispor.api.settings import Settings
-from frispor.api.timestamp_service import Timestamper, stamp_once
+from frispor.cli.ledger import register
 from frispor.domain.application import Frispor
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope
@@ -27,7 +25,9 @@ from frispor.ledger.signer import Signer
 from frispor.ledger.stamps import pending, token_of
 from frispor.ledger.store import TreeStore
 from frispor.ledger.timestamp import TsaTrust
+from frispor.ledger.timestamp_service import Timestamper, stamp_once
 from frispor.ledger.verify import verify_bag
+from frispor.settings import Settings
 
 
 def _settings(database_url: str, tsa: Tsa) -> Settings:
@@ -157,13 +157,16 @@ def test_the_timestamper_stamps_every_checkpoint(
     sync(store, app.recorder)
     cut_checkpoint(store, signer)
     stop = threading.Event()
-    worker = Timestamper(_settings(database_url, tsa), stop)
+    settings = _settings(database_url, tsa)
+    db = settings.database()
+    worker = Timestamper(settings, db, stop)
     worker.start()
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and pending(store):
         time.sleep(0.1)
     stop.set()
     worker.thread.join(5)
+    db.close()
     assert pending(store) == [] and worker.status()["checkpoints_waiting"] == 0
 
 
@@ -196,7 +199,7 @@ def test_check_names_a_token_swapped_in_the_database(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FRISPOR_TSA_CERT", str(tsa.trust))
-    assert ledger_check(database_url) == []
+    assert check(database_url) == []
     add_programme(app)
     sync(store, app.recorder)
     later = cut_checkpoint(store, signer)
@@ -209,7 +212,7 @@ def test_check_names_a_token_swapped_in_the_database(
         "UPDATE ledger_timestamps SET token = ? WHERE checkpoint_id = ?",
         (token_of(store, later.id), first.id),
     )
-    assert ledger_check(database_url) == [
+    assert check(database_url) == [
         f"checkpoint {first.id}: time-stamp token does not verify: the token is for another "
         "message, not this checkpoint"
     ]

@@ -14,11 +14,17 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, raw_sql, stored_state, tamper_event_state, unguard
+from ledger_testkit import (
+    ORIGIN,
+    add_programme,
+    check,
+    raw_sql,
+    stored_state,
+    tamper_event_state,
+    unguard,
+)
 
 from frispor.api.app import create_app
-from frispor.api.cli_ledger import ledger_check
-from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.checkpoint import generate_signer
@@ -32,6 +38,7 @@ from frispor.ledger.store import TreeStore
 from frispor.ledger.verify import verify_bag
 from frispor.ledger.witness import Witness, serve_witness
 from frispor.ledger.witnessing import WitnessError, WitnessTarget, last_cosigned_size, send
+from frispor.settings import Settings
 
 
 @contextmanager
@@ -208,12 +215,12 @@ def test_check_names_a_forged_cosignature(
     entries = [{"name": w.name, "url": w.url, "key": VKEYS[w.name]} for w in witnesses]
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("FRISPOR_WITNESSES", json.dumps(entries))
-    assert ledger_check(database_url) == []
+    assert check(database_url) == []
     unguard(database_url, "ledger_cosignatures")
     run = raw_sql(database_url)
     [(line,)] = run("SELECT line FROM ledger_cosignatures WHERE witness = ?", (witnesses[0].name,))
     assert isinstance(line, str)
     forged = line[:-6] + ("AAAA==\n" if not line.endswith("AAAA==\n") else "BBBB==\n")
     run("UPDATE ledger_cosignatures SET line = ? WHERE witness = ?", (forged, witnesses[0].name))
-    [problem] = ledger_check(database_url)
+    [problem] = check(database_url)
     assert problem.endswith(f"the cosignature of {witnesses[0].name} does not verify")

@@ -18,7 +18,7 @@ from frispor.ledger.merkle import EMPTY_ROOT
 
 ORIGIN = "frispor.test/trail"
 LOG = generate_signer(ORIGIN)
-FRISPOR = [sys.executable, "-c", "from frispor.api.cli import main; main()"]
+FRISPOR = [sys.executable, "-c", "from frispor.cli.main import main; main()"]
 
 
 def _port() -> int:

@@ -9,7 +9,7 @@ import pytest
 from frispor.demo import load_demo
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import ensure
-from frispor.projections.db import Database
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

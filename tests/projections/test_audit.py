@@ -44,10 +44,10 @@ from frispor.projections.audit.status import (
     trial_from_views,
 )
 from frispor.projections.catalog import VIEWS
-from frispor.projections.db import Database
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.history import feed
 from frispor.projections.queries import ReadModels
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

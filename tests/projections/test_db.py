@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from frispor.projections.db import Database
+from frispor.store.db import Database
 
 
 def test_a_transaction_not_durable_commits_whole_and_leaves_the_next_durable(

@@ -12,10 +12,10 @@ from frispor.domain.application import Frispor
 from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import review
 from frispor.projections.catalog import VIEWS
-from frispor.projections.db import Database
 from frispor.projections.findings_query import ReviewQuery, review_all, review_page
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.maintenance import check, rebuild
+from frispor.store.db import Database
 
 DAYS = [
     date(2017, 12, 1),

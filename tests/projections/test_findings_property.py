@@ -27,9 +27,9 @@ from frispor.domain.values import Period, Quality
 from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import review
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.findings_query import ReviewQuery, review_all
 from frispor.projections.findings_runner import FindingsRunner
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.projections.test_audit import OIM, Clock, Story, env

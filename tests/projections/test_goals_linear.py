@@ -29,10 +29,10 @@ from frispor.domain.mapper import decode_event
 from frispor.domain.trial import Trial
 from frispor.domain.values import Actor, Direction, Frequency, LegalReference, Period, Quality, Role
 from frispor.projections.catalog import VIEWS, active_table, ensure
-from frispor.projections.db import Database
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
 from frispor.projections.timeline import state_on
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

@@ -22,9 +22,9 @@ from frispor.domain.values import (
     RuleLevel,
 )
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database, split_schema
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
+from frispor.store.db import Database, split_schema
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

@@ -13,12 +13,12 @@ from frispor.demo import DemoResult, load_demo
 from frispor.domain.application import Frispor
 from frispor.projections import runner as runner_module
 from frispor.projections.catalog import VIEWS, active_table, ensure
-from frispor.projections.db import Database
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.maintenance import check, rebuild
 from frispor.projections.queries import ReadModels
 from frispor.projections.runner import Runner
 from frispor.projections.service import ProjectionService, lag
+from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 

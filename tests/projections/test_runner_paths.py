@@ -8,8 +8,8 @@ from eventsourcing.utils import get_topic
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.projections.catalog import VIEWS, create_table
-from frispor.projections.db import Database
 from frispor.projections.findings_runner import runner_for
+from frispor.store.db import Database
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
 

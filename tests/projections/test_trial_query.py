@@ -9,11 +9,11 @@ import pytest
 
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import VIEWS, active_table
-from frispor.projections.db import Database
 from frispor.projections.maintenance import rebuild
 from frispor.projections.queries import ReadModels, _phase
 from frispor.projections.read_sql import bitemporal
 from frispor.projections.runner import Runner
+from frispor.store.db import Database
 
 
 @pytest.fixture

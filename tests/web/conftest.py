@@ -20,10 +20,10 @@ import uvicorn
 
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings, TokenEntry
 from frispor.demo import load_demo
 from frispor.domain.values import Role
 from frispor.ledger.signer import write_key_pair
+from frispor.settings import Settings, TokenEntry
 from frispor.store.open import open_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
-from frispor.api.settings import Settings
+from frispor.settings import Settings
 
 ISSUER, AUDIENCE = "https://idp.test", "frispor-web"
 

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings
 from frispor.demo import load_demo
 from frispor.domain.values import Role
 from frispor.ledger.signer import write_key_pair
+from frispor.settings import Settings
 from frispor.store.open import open_app
 
 CALLERS = {

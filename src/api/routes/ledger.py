@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import tarfile
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 from typing import Annotated
-from uuid import uuid4
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.encoders import jsonable_encoder
@@ -17,8 +13,6 @@ from pydantic import ConfigDict, Field
 from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
-from frispor.api.exports import stored_export, stored_exports
-from frispor.api.ledger_service import signer_of
 from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Position
 from frispor.api.schemas.common import Strict
@@ -30,13 +24,12 @@ from frispor.api.schemas.ledger import (
     TarGz,
 )
 from frispor.api.scope import ReadScope, sees_export
-from frispor.api.timestamp_service import stamp_once
-from frispor.domain.aggregate import Envelope
 from frispor.domain.errors import NotFoundError
 from frispor.domain.values import Area, Role
 from frispor.ledger.bag import Scope
-from frispor.ledger.export import ExportError, export_bag
-from frispor.ledger.follow import sync
+from frispor.ledger.export import ExportError
+from frispor.ledger.exports import keep_export, stored_export, stored_exports, tar_gz
+from frispor.ledger.service import signer_of
 from frispor.ledger.store import TreeStore
 from frispor.ledger.witnessing import cosigned_note
 
@@ -65,7 +58,7 @@ class ExportCreate(Strict):
 )
 def checkpoint(services: ServicesDep, principal: ReaderDep) -> Response:
     """The latest signed checkpoint (C2SP signed note: origin, tree size, root; cosignatures)."""
-    with TreeStore.open(services.settings.database_url) as store:
+    with TreeStore.borrow(services.db) as store:
         latest = store.latest_checkpoint()
         note = cosigned_note(store, latest) if latest is not None else None
     if note is None:
@@ -87,7 +80,7 @@ def inclusion(
 ) -> JSONResponse:
     """Proof that the event at a position is in the tree (its leaf: only for who may read it)."""
     scope = ReadScope(principal, services.db)
-    with TreeStore.open(services.settings.database_url) as store:
+    with TreeStore.borrow(services.db) as store:
         index = store.leaf_index_of(position)
         leaf = store.leaves(index, index + 1)[0] if index is not None else None
         # Before the size check, so that a leaf out of reach answers as a missing one does.
@@ -121,7 +114,7 @@ def consistency(
     to: Annotated[Position, Query()],
 ) -> JSONResponse:
     """Proof that the tree of size `from` is a prefix of the tree of size `to` (RFC 9162)."""
-    with TreeStore.open(services.settings.database_url) as store:
+    with TreeStore.borrow(services.db) as store:
         if not from_ <= to <= store.size():
             raise ApiError(422, "tree-size", f"need from ≤ to ≤ {store.size()}")
         proof = store.consistency_proof(from_, to)
@@ -154,37 +147,12 @@ def create_export(
     if signer is None:
         raise ApiError(503, "no-signing-key", "the server has no signing key configured")
     scope = Scope(principal.organisation, area, body.period_from, body.period_to)
-    root = services.settings.exports_dir
-    staging = root / f"staging-{uuid4().hex}"
-    with TreeStore.open(services.settings.database_url, services.settings.checkpoint_file) as store:
-        sync(store, services.app.recorder)
-        try:
-            result = export_bag(
-                store,
-                services.app.recorder,
-                signer,
-                staging,
-                scope,
-                stamp=stamp_once(services.settings),
-            )
-        except ExportError as error:
-            raise ApiError(422, "export", str(error)) from None
-    final = root / str(result.export_id)
-    staging.rename(final)
-    (root / f"{result.export_id}.owner").write_text(principal.organisation, encoding="utf-8")
-    written = services.app.record_export(
-        Envelope(actor=principal.actor(), decided_on=datetime.now(UTC).date()),
-        export_number=result.export_id,
-        authority=principal.organisation,
-        area=area,
-        period_from=body.period_from,
-        period_to=body.period_to,
-        kind=result.kind,
-        events=result.event_count,
-        checkpoint_size=result.checkpoint.size,
-        checkpoint_root=result.checkpoint.root.hex(),
-        tagmanifest_sha256=result.tagmanifest_sha256,
-    )
+    try:
+        result, written = keep_export(
+            services.app, services.db, services.settings, signer, principal.actor(), scope
+        )
+    except ExportError as error:
+        raise ApiError(422, "export", str(error)) from None
     return JSONResponse(
         {
             "id": result.export_id,
@@ -234,17 +202,9 @@ def get_export(
     if found is None or not sees_export(principal, found.scope):
         raise NotFoundError(f"no export {export_id}", field="export_id")
     return StreamingResponse(
-        _tar(bag, f"frispor-export-{export_id}"),
+        tar_gz(bag, f"frispor-export-{export_id}"),
         media_type="application/gzip",
         headers={
             "Content-Disposition": f'attachment; filename="frispor-export-{export_id}.tar.gz"'
         },
     )
-
-
-def _tar(bag: Path, name: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        tar.add(bag, arcname=name)
-    buffer.seek(0)
-    return buffer

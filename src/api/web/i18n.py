@@ -187,14 +187,6 @@ def moment(value: datetime | str | None) -> str:
     return f"{local:%d.%m.%Y %H:%M:%S} {offset[:3]}:{offset[3:]}"
 
 
-def local_input(value: datetime | None) -> str:
-    """A moment as a datetime-local field's value, in Copenhagen time."""
-    if value is None:
-        return ""
-    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(COPENHAGEN)
-    return local.strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def reference(ref: dict[str, Any]) -> str:
     """A legal reference as Danes cite it: title § 151 a, stk. 2, nr. 1, 1. pkt."""
     parts = []

@@ -21,9 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frispor.api.auth import AuthError
 from frispor.api.services import Services
-from frispor.api.settings import Settings
 from frispor.api.web.render import safe
 from frispor.api.web.session import COOKIE, keep
+from frispor.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 FLOW = "frispor_oidc"

@@ -179,17 +179,21 @@ class Reviewer:
                 if b > measure_by(a, months)
             ]
             for start, end in gaps:
-                self.add(
-                    "goal-not-measured",
-                    "medium",
-                    "Result goal not measured as often as set",
-                    f"'{goal.terms.indicator}' is measured {goal.terms.frequency.value}, but no "
-                    f"measurement covers {start} → {end}.",
-                    goal.trial_id,
-                    goal.institution_id,
-                    self.pos(goal.id, Goal.Set, Goal.Revised),
-                    end,
-                )
+                self.add_goal_gap(goal, start, end, end)
+
+    def add_goal_gap(self, goal: Goal, start: date, end: object, day: date) -> None:
+        """A goal with no measurement covering start → end (a day, or a stand-in for one)."""
+        self.add(
+            "goal-not-measured",
+            "medium",
+            "Result goal not measured as often as set",
+            f"'{goal.terms.indicator}' is measured {goal.terms.frequency.value}, but no "
+            f"measurement covers {start} → {end}.",
+            goal.trial_id,
+            goal.institution_id,
+            self.pos(goal.id, Goal.Set, Goal.Revised),
+            day,
+        )
 
     def measurements_outside(self) -> None:
         """Measurements of a period outside the trial's."""

@@ -118,37 +118,25 @@ class Spanner(Reviewer):
             months = goal.terms.frequency.months
             ends = sorted(m.period.end for m in goal.measurements)
             checkpoints = [max(goal.terms.baseline.on, period.start), *ends]
-            positions = self.pos(goal.id, Goal.Set, Goal.Revised)
             for start, end in zip(checkpoints, ends, strict=False):
                 if end > measure_by(start, months):
-                    self._gap(goal, start, end.isoformat(), positions, end, None)
+                    self._gap(goal, start, end.isoformat(), end, None)
             for k, start in enumerate(checkpoints):
                 # Open after `start` while no later measurement has ended, overdue from `by` on.
                 by = measure_by(start, months)
                 last = ends[k] - ONE_DAY if k < len(ends) else date.max
                 if period.end > by and by + ONE_DAY <= last:
-                    self._gap(goal, start, DAY, positions, by + ONE_DAY, (last, period.end))
+                    self._gap(goal, start, DAY, by + ONE_DAY, (last, period.end))
 
     def _gap(
         self,
         goal: Goal,
         start: date,
         end: str,
-        positions: list[int],
         valid_from: date,
         open_until: tuple[date, date] | None,
     ) -> None:
-        self.add(
-            "goal-not-measured",
-            "medium",
-            "Result goal not measured as often as set",
-            f"'{goal.terms.indicator}' is measured {goal.terms.frequency.value}, but no "
-            f"measurement covers {start} → {end}.",
-            goal.trial_id,
-            goal.institution_id,
-            positions,
-            valid_from,
-        )
+        self.add_goal_gap(goal, start, end, valid_from)
         f = self.findings.pop()
         if open_until is None:
             self.spans.append(Span(f, valid_from))

@@ -9,12 +9,13 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from frispor.api.settings import Settings
 from frispor.ledger.leaf import format_recorded_at
 from frispor.ledger.stamps import add_stamp, pending, stamp_lag
 from frispor.ledger.store import StoredCheckpoint, TreeStore
 from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.tsa_client import TsaUnavailableError, fetch_token
+from frispor.settings import Settings
+from frispor.store.db import Database
 
 log = logging.getLogger("frispor.ledger")
 
@@ -25,9 +26,9 @@ _MAX_BACKOFF = 300.0
 class Timestamper:
     """A thread that stamps every checkpoint still without a token, oldest first."""
 
-    def __init__(self, settings: Settings, stop: threading.Event) -> None:
+    def __init__(self, settings: Settings, db: Database, stop: threading.Event) -> None:
         assert settings.tsa_url is not None and settings.tsa_cert is not None
-        self.settings, self.url, self.stop_event = settings, settings.tsa_url, stop
+        self.settings, self.db, self.url, self.stop_event = settings, db, settings.tsa_url, stop
         self.thread = threading.Thread(target=self._run, name="timestamps", daemon=True)
         self.waiting: int = 0
         self.oldest: str | None = None
@@ -63,37 +64,36 @@ class Timestamper:
         self.waiting, self.oldest = stamp_lag(store)
 
     def _run(self) -> None:
-        store: TreeStore | None = None
         backoff = 0.0
         assert self.settings.tsa_cert is not None
         while not self.stop_event.is_set():
             try:
-                trust = TsaTrust.from_pem(self.settings.tsa_cert.read_bytes())
-                if store is None:
-                    store = TreeStore.open(self.settings.database_url)
-                self._pass(store, trust)
-                if self.error is not None:
-                    log.info("timestamping resumed: %s", self.url)
-                self.error, backoff = None, 0.0
-            except (TsaUnavailableError, TimestampError, OSError) as error:
-                if self.error is None:  # one line per outage, not one per retry
-                    log.warning("timestamping waits: %s", error)
-                # The lag first, then the error: /health never shows an error with nothing waiting.
-                if store is not None:
-                    self.waiting, self.oldest = stamp_lag(store)
-                self.error = str(error)
-                backoff = min(max(1.0, backoff * 2), _MAX_BACKOFF)
+                with TreeStore.borrow(self.db) as store:
+                    backoff = self._pass_or_wait(store, backoff)
             except Exception as error:  # noqa: BLE001 - outlives a database outage
                 log.warning("timestamping failed; retrying: %s", error)
                 self.error = f"{type(error).__name__}: {error}"
                 backoff = min(max(1.0, backoff * 2), _MAX_BACKOFF)
-                if store is not None:
-                    store.close()
-                store = None
             # Jitter, so that many servers do not retry an unavailable TSA in step.
             self.stop_event.wait(backoff * random.uniform(0.5, 1.0) if backoff else _POLL)
-        if store is not None:
-            store.close()
+
+    def _pass_or_wait(self, store: TreeStore, backoff: float) -> float:
+        """One pass; the back-off to wait after it (0 when the TSA answered)."""
+        assert self.settings.tsa_cert is not None
+        try:
+            trust = TsaTrust.from_pem(self.settings.tsa_cert.read_bytes())
+            self._pass(store, trust)
+        except (TsaUnavailableError, TimestampError, OSError) as error:
+            if self.error is None:  # one line per outage, not one per retry
+                log.warning("timestamping waits: %s", error)
+            # The lag first, then the error: /health never shows an error with nothing waiting.
+            self.waiting, self.oldest = stamp_lag(store)
+            self.error = str(error)
+            return min(max(1.0, backoff * 2), _MAX_BACKOFF)
+        if self.error is not None:
+            log.info("timestamping resumed: %s", self.url)
+        self.error = None
+        return 0.0
 
 
 def stamp_once(settings: Settings) -> Callable[[TreeStore, StoredCheckpoint], None] | None:

@@ -9,45 +9,36 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography.hazmat.primitives import serialization
 
-from frispor.api.cli_witness import register as register_witness
-from frispor.api.settings import Settings
-from frispor.api.timestamp_service import stamp_once
-from frispor.domain.aggregate import Envelope
+from frispor.cli.witness import register as register_witness
 from frispor.domain.application import Frispor
 from frispor.domain.competence import COMPLAINT_BODIES
 from frispor.domain.values import Actor, Area, Role
 from frispor.ledger.bag import BagError, Scope
-from frispor.ledger.check import check_ledger
-from frispor.ledger.check_checkpoints import outside_problems
-from frispor.ledger.checkpoint import SigningError, format_verifier_key
-from frispor.ledger.checkpoint_file import CheckpointFile
+from frispor.ledger.checkpoint import SigningError
+from frispor.ledger.checkup import SetupError, ledger_problems
 from frispor.ledger.cosign import CosignError, WitnessKey
 from frispor.ledger.export import ExportError, export_bag
+from frispor.ledger.exports import record_export
 from frispor.ledger.follow import LedgerError, cut_checkpoint, sync
-from frispor.ledger.keys import load_public_key
 from frispor.ledger.signer import Signer, public_key_path, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.ledger.timestamp import TimestampError, TsaTrust
+from frispor.ledger.timestamp_service import stamp_once
 from frispor.ledger.verify import verify_bag
 from frispor.progress import shown
-from frispor.store.env import store_env
+from frispor.settings import Settings
+from frispor.store.db import Database
 from frispor.store.open import open_app
 
-__all__ = ["DEFAULT_ORIGIN", "ledger_check", "register"]
+__all__ = ["ledger_check", "register"]
 
-DEFAULT_ORIGIN = "frispor.example/trail"
 _DAY = ["%Y-%m-%d"]
-
-
-def _origin() -> str:
-    return Settings().ledger_origin
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -55,8 +46,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _signer() -> Signer:
-    settings = Settings()
+def _signer(settings: Settings) -> Signer:
     if settings.signing_key is None:
         raise _fail("FRISPOR_SIGNING_KEY is not set: run `frispor keys generate --out PATH`", 2)
     try:
@@ -65,33 +55,16 @@ def _signer() -> Signer:
         raise _fail(f"cannot use the signing key: {error}", 2) from None
 
 
-def verifier_key_of(settings: Settings) -> str | None:
-    """The log's verifier key from FRISPOR_PUBLIC_KEY (or SIGNING_KEY.pub), if one is set."""
-    path = settings.public_key
-    if path is None and settings.signing_key is not None:
-        path = public_key_path(settings.signing_key)
-    if path is None:
-        return None
-    try:
-        public = load_public_key(path.read_bytes())
-        raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return format_verifier_key(settings.ledger_origin, raw)
-    except OSError as error:
-        raise _fail(f"cannot read the log's public key {path}: {error.strerror}", 2) from None
-    except SigningError as error:
-        raise _fail(f"cannot use the log's public key {path}: {error}", 2) from None
-
-
 @contextmanager
-def _opened(database_url: str, env: dict[str, str]) -> Iterator[tuple[Frispor, TreeStore]]:
-    app = open_app(env)
+def _opened(settings: Settings) -> Iterator[tuple[Frispor, TreeStore]]:
+    """The application and the ledger, on the command's one pool of FRISPOR_POOL_SIZE."""
+    app = open_app(settings.eventsourcing_env())
+    db = settings.database()
     try:
-        store = TreeStore.open(database_url, Settings().checkpoint_file)
-        try:
+        with TreeStore.borrow(db, settings.checkpoint_file) as store:
             yield app, store
-        finally:
-            store.close()
     finally:
+        db.close()
         app.close()
 
 
@@ -99,11 +72,10 @@ def known_authorities(settings: Settings) -> set[str]:
     """The supervisory authorities (inspecting and complaint bodies), and every organisation
     holding an authority's credential."""
     from frispor.api.tokens import TokenStore
-    from frispor.projections.db import Database
 
     known = set(COMPLAINT_BODIES)
     known |= {t.organisation for t in settings.all_tokens() if t.role is Role.AUTHORITY}
-    db = Database(settings.database_url)
+    db = settings.database()
     try:
         known |= {t.organisation for t in TokenStore(db).listing() if t.role == Role.AUTHORITY}
     finally:
@@ -111,19 +83,12 @@ def known_authorities(settings: Settings) -> set[str]:
     return known
 
 
-def ledger_check(database_url: str) -> list[str]:
-    """Return the ledger's problems: leaves, nodes and checkpoints that the events contradict."""
-    settings = Settings()
-    key = verifier_key_of(settings)
-    filed = CheckpointFile(settings.checkpoint_file) if settings.checkpoint_file else None
+def ledger_check(app: Frispor, db: Database, settings: Settings) -> list[str]:
+    """Return the ledger's problems (exit 2 when a key, certificate or witness is unusable)."""
     try:
-        trust = TsaTrust.from_pem(settings.tsa_cert.read_bytes()) if settings.tsa_cert else None
-        witnesses = [WitnessKey.parse(w.key) for w in settings.witnesses]
-    except (OSError, TimestampError, CosignError) as error:
-        raise _fail(f"cannot use FRISPOR_TSA_CERT or FRISPOR_WITNESSES: {error}", 2) from None
-    with _opened(database_url, store_env(database_url)) as (app, store):
-        problems = check_ledger(store, app.recorder, verifier_key=key, checkpoint_file=filed)
-        return problems + outside_problems(store, trust, witnesses)
+        return ledger_problems(app, db, settings)
+    except SetupError as error:
+        raise _fail(str(error), 2) from None
 
 
 def keys_generate(
@@ -132,7 +97,7 @@ def keys_generate(
 ) -> None:
     """Write an Ed25519 signing key (PATH, mode 0600) and its public key (PATH.pub, PEM)."""
     try:
-        verifier_key = write_key_pair(out, _origin(), overwrite=force)
+        verifier_key = write_key_pair(out, Settings().ledger_origin, overwrite=force)
     except SigningError as error:
         raise _fail(str(error)) from None
     typer.echo(f"private key: {out}\npublic key:  {public_key_path(out)} (PEM, for openssl)")
@@ -154,10 +119,11 @@ def export(
 ) -> None:
     """Write a signed BagIt export of DATABASE_URL's events; the key is FRISPOR_SIGNING_KEY."""
     settings = Settings()
-    if authority is not None and authority not in known_authorities(settings):
-        known = ", ".join(sorted(known_authorities(settings)))
+    authorities = known_authorities(settings) if authority is not None else set()
+    if authority is not None and authority not in authorities:
+        known = ", ".join(sorted(authorities))
         raise _fail(f"--authority {authority!r} is not a known authority; known: {known}", 2)
-    signer = _signer()
+    signer = _signer(settings)
     scope = Scope(
         authority=authority,
         area=area.value if area else None,
@@ -165,7 +131,7 @@ def export(
         period_to=date_to.date() if date_to else None,
     )
     try:
-        with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
+        with _opened(settings) as (app, store):
             with shown() as steps:
                 stamp = stamp_once(settings)
                 result = export_bag(
@@ -173,19 +139,7 @@ def export(
                 )
             # Recorded in the trail as an export over HTTP is: by whom, for whom, of what.
             operator = Actor(id=f"cli:{getpass.getuser()}", role=Role.ADMIN, organisation="drift")
-            app.record_export(
-                Envelope(actor=operator, decided_on=datetime.now(UTC).date()),
-                export_number=result.export_id,
-                authority=authority or "drift",
-                area=scope.area,
-                period_from=scope.period_from,
-                period_to=scope.period_to,
-                kind=result.kind,
-                events=result.event_count,
-                checkpoint_size=result.checkpoint.size,
-                checkpoint_root=result.checkpoint.root.hex(),
-                tagmanifest_sha256=result.tagmanifest_sha256,
-            )
+            record_export(app, operator, result, authority or "drift")
     except (ExportError, LedgerError) as error:
         raise _fail(f"export failed: {error}") from None
     typer.echo(
@@ -268,10 +222,10 @@ def verify(
 
 def checkpoint() -> None:
     """Bring the ledger up to date with DATABASE_URL's events; cut and print a signed checkpoint."""
-    signer = _signer()
     settings = Settings()
+    signer = _signer(settings)
     try:
-        with _opened(settings.database_url, settings.eventsourcing_env()) as (app, store):
+        with _opened(settings) as (app, store):
             with shown() as steps:
                 sync(store, app.recorder, steps=steps)
             cut = cut_checkpoint(store, signer)

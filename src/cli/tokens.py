@@ -11,11 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frispor.api.settings import Settings
 from frispor.api.tokens import TokenStore
 from frispor.domain.values import Area, Role
 from frispor.imports.cells import read_cell
-from frispor.projections.db import Database
+from frispor.settings import Settings
+from frispor.store.db import Database
 
 tokens = typer.Typer(help="Credentials: create (shown once, hash stored), list, revoke.")
 console = Console()
@@ -23,7 +23,7 @@ err = Console(stderr=True)
 
 
 def _store() -> tuple[TokenStore, Database]:
-    db = Database(Settings().database_url)
+    db = Settings().database()
     return TokenStore(db), db
 
 

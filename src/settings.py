@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -10,9 +11,26 @@ from typing import Annotated
 from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from frispor.api.affinity import parse_cpus
 from frispor.domain.values import Role
+from frispor.store.db import Database
 from frispor.store.env import store_env
+
+_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
+
+
+def parse_cpus(text: str) -> frozenset[int]:
+    """CPUs from a list in taskset's form: `0`, `0,2` or `0-3`."""
+    spec = text.replace(" ", "")
+    if not _LIST.match(spec):
+        raise ValueError(f"{text!r} is not a CPU list: write CPU numbers like 0, 0,2 or 0-3")
+    cpus: set[int] = set()
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        low, high = int(first), int(last or first)
+        if high < low:
+            raise ValueError(f"{text!r}: the CPU range {part} runs backwards")
+        cpus.update(range(low, high + 1))
+    return frozenset(cpus)
 
 
 class TokenEntry(BaseModel):
@@ -134,6 +152,10 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library's environment, derived from these settings."""
         return store_env(self.database_url, pool_size=self.pool_size)
+
+    def database(self) -> Database:
+        """The process's one database adapter (a pool of `pool_size` on PostgreSQL)."""
+        return Database(self.database_url, pool_size=self.pool_size)
 
     def all_tokens(self) -> list[TokenEntry]:
         """Tokens from the environment and from the tokens file."""

@@ -8,10 +8,11 @@ import random
 import threading
 import time
 
-from frispor.api.settings import Settings
 from frispor.ledger.cosign import WitnessKey
 from frispor.ledger.store import TreeStore
 from frispor.ledger.witnessing import WitnessError, WitnessTarget, last_cosigned_size, send
+from frispor.settings import Settings
+from frispor.store.db import Database
 
 log = logging.getLogger("frispor.ledger")
 
@@ -22,8 +23,8 @@ _MAX_BACKOFF = 300.0
 class WitnessSender:
     """A thread that brings every witness's cosignature up to the latest checkpoint."""
 
-    def __init__(self, settings: Settings, stop: threading.Event) -> None:
-        self.settings, self.stop_event = settings, stop
+    def __init__(self, settings: Settings, db: Database, stop: threading.Event) -> None:
+        self.settings, self.db, self.stop_event = settings, db, stop
         self.targets = [
             WitnessTarget(w.name, w.url, WitnessKey.parse(w.key)) for w in settings.witnesses
         ]
@@ -65,18 +66,11 @@ class WitnessSender:
         report["cosigned_size"], report["behind"] = cosigned, latest.size - cosigned
 
     def _run(self) -> None:
-        store: TreeStore | None = None
         while not self.stop_event.is_set():
             try:
-                if store is None:
-                    store = TreeStore.open(self.settings.database_url)
-                for target in self.targets:
-                    self._one(store, target)
+                with TreeStore.borrow(self.db) as store:
+                    for target in self.targets:
+                        self._one(store, target)
             except Exception as error:  # noqa: BLE001 - outlives a database outage
                 log.warning("witnessing failed; retrying: %s", error)
-                if store is not None:
-                    store.close()
-                store = None
             self.stop_event.wait(_POLL)
-        if store is not None:
-            store.close()

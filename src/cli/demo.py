@@ -8,10 +8,10 @@ from pathlib import Path
 from rich.console import Console
 
 from frispor.api.auth import new_token
-from frispor.api.settings import Settings, TokenEntry
 from frispor.domain.application import Frispor
 from frispor.domain.values import Role
 from frispor.ledger.signer import write_key_pair
+from frispor.settings import Settings, TokenEntry
 from frispor.store.open import open_app
 
 KEYS = Path("keys")  # git-ignored, beside the SQLite file of `make run`

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from frispor.api.import_kinds import KINDS, envelope_of
-from frispor.api.settings import Settings
 from frispor.domain.values import Actor, Role
 from frispor.imports.engine import ImportJob, run_import
 from frispor.imports.kinds import lines_schema
 from frispor.imports.report import FileRefusedError, ImportReport
+from frispor.settings import Settings
 
 console = Console()
 err = Console(stderr=True)
@@ -34,7 +34,7 @@ def import_(
     output: Annotated[str, typer.Option("--format", help="text or json")] = "text",
 ) -> None:
     """Import past decisions; each file is stored whole or not at all (exit 2 if refused)."""
-    from frispor.api.cli import app_for
+    from frispor.cli.main import app_for
 
     if kind is not None and kind not in KINDS:
         err.print(f"[red]--kind {kind!r}: one of {', '.join(KINDS)}[/]", soft_wrap=True)

@@ -6,14 +6,15 @@ import logging
 import threading
 import time
 
-from frispor.api.settings import Settings
-from frispor.api.timestamp_service import Timestamper
-from frispor.api.witness_service import WitnessSender
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.privileges import privilege_warning
 from frispor.ledger.signer import Signer
 from frispor.ledger.store import TreeStore
+from frispor.ledger.timestamp_service import Timestamper
+from frispor.ledger.witness_service import WitnessSender
+from frispor.settings import Settings
+from frispor.store.db import Database
 
 log = logging.getLogger("frispor.ledger")
 
@@ -28,12 +29,13 @@ def signer_of(settings: Settings) -> Signer | None:
 class LedgerService:
     """A thread that appends new events to the tree and cuts a checkpoint when it grew."""
 
-    def __init__(self, app: Frispor, settings: Settings, every: float = 60.0) -> None:
-        self.app, self.settings, self.every = app, settings, every
+    def __init__(self, app: Frispor, db: Database, settings: Settings) -> None:
+        self.app, self.db, self.settings = app, db, settings
         self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
-        self.timestamper = Timestamper(settings, self.stop_event) if settings.tsa_url else None
-        self.witnesses = WitnessSender(settings, self.stop_event) if settings.witnesses else None
+        stop = self.stop_event
+        self.timestamper = Timestamper(settings, db, stop) if settings.tsa_url else None
+        self.witnesses = WitnessSender(settings, db, stop) if settings.witnesses else None
 
     def start(self) -> None:
         """Start following (and stamping checkpoints, with a TSA configured)."""
@@ -64,33 +66,28 @@ class LedgerService:
 
     def _run(self) -> None:
         last_cut = 0.0
-        store: TreeStore | None = None
         signer = None
         warned = False
         while not self.stop_event.is_set():
             try:
-                # One connection for as long as it works, not a new one every second.
-                if store is None:
-                    store = TreeStore.open(
-                        self.settings.database_url, self.settings.checkpoint_file
-                    )
-                    signer = signer_of(self.settings)
-                if not warned:
-                    warned = True
-                    warning = privilege_warning(store.db)
-                    if warning is not None:
-                        log.warning(warning)
-                sync(store, self.app.recorder)
-                latest = store.latest_checkpoint()
-                grown = latest is None or latest.size < store.size()
-                if signer and grown and time.monotonic() - last_cut >= self.every:
-                    cut_checkpoint(store, signer)
-                    last_cut = time.monotonic()
+                # A pooled connection for each pass: nothing held while the thread waits.
+                with TreeStore.borrow(self.db, self.settings.checkpoint_file) as store:
+                    signer = signer or signer_of(self.settings)
+                    if not warned:
+                        warned = True
+                        warning = privilege_warning(store.db)
+                        if warning is not None:
+                            log.warning(warning)
+                    sync(store, self.app.recorder)
+                    latest = store.latest_checkpoint()
+                    grown = latest is None or latest.size < store.size()
+                    if (
+                        signer
+                        and grown
+                        and time.monotonic() - last_cut >= self.settings.checkpoint_every
+                    ):
+                        cut_checkpoint(store, signer)
+                        last_cut = time.monotonic()
             except Exception:  # noqa: BLE001 - the follower outlives a database outage
                 log.exception("ledger follower failed; retrying")
-                if store is not None:
-                    store.close()
-                store = None
             self.stop_event.wait(1.0)
-        if store is not None:
-            store.close()

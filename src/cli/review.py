@@ -14,16 +14,16 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from frispor.api.settings import Settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
 from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.findings_query import ReviewQuery, review_all
 from frispor.projections.findings_runner import runner_for
+from frispor.settings import Settings
+from frispor.store.db import Database
 from frispor.store.open import open_app
 
 out_console = Console()
@@ -90,7 +90,7 @@ def register(cli: typer.Typer) -> None:
             moment = moment.replace(tzinfo=UTC)
         settings = Settings()
         app = open_app(settings.eventsourcing_env())
-        db = Database(settings.database_url)
+        db = settings.database()
         try:
             catch_up_findings(app, db)
             within = None

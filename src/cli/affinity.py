@@ -3,25 +3,7 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
-
-_LIST = re.compile(r"^\d+(-\d+)?(,\d+(-\d+)?)*$")
-
-
-def parse_cpus(text: str) -> frozenset[int]:
-    """CPUs from a list in taskset's form: `0`, `0,2` or `0-3`."""
-    spec = text.replace(" ", "")
-    if not _LIST.match(spec):
-        raise ValueError(f"{text!r} is not a CPU list: write CPU numbers like 0, 0,2 or 0-3")
-    cpus: set[int] = set()
-    for part in spec.split(","):
-        first, _, last = part.partition("-")
-        low, high = int(first), int(last or first)
-        if high < low:
-            raise ValueError(f"{text!r}: the CPU range {part} runs backwards")
-        cpus.update(range(low, high + 1))
-    return frozenset(cpus)
 
 
 def pin(cpus: frozenset[int]) -> None:

@@ -10,17 +10,21 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import TaskID
 
-from frispor.api import cli_audit, cli_import, cli_ledger, cli_review, cli_tokens
-from frispor.api.affinity import pin
-from frispor.api.cli_review import bar as progress_bar
-from frispor.api.ledger_service import LedgerService
-from frispor.api.settings import Settings, TokenEntry
+from frispor.cli import audit as cli_audit
+from frispor.cli import imports as cli_import
+from frispor.cli import ledger as cli_ledger
+from frispor.cli import review as cli_review
+from frispor.cli import tokens as cli_tokens
+from frispor.cli.affinity import pin
+from frispor.cli.review import bar as progress_bar
 from frispor.domain.application import Frispor
+from frispor.ledger.service import LedgerService
 from frispor.projections.catalog import VIEWS, ensure
-from frispor.projections.db import Database
 from frispor.projections.maintenance import check as check_view
 from frispor.projections.maintenance import rebuild as rebuild_view
 from frispor.projections.service import ProjectionService, lag
+from frispor.settings import Settings, TokenEntry
+from frispor.store.db import OUTAGES, Database
 from frispor.store.open import open_app
 
 cli = typer.Typer(
@@ -42,9 +46,9 @@ def place(settings: Settings) -> None:
         raise typer.Exit(2) from None
 
 
-def app_for(settings: Settings | None = None) -> Frispor:
+def app_for(settings: Settings) -> Frispor:
     """The Application on the store that DATABASE_URL names."""
-    return open_app((settings or Settings()).eventsourcing_env())
+    return open_app(settings.eventsourcing_env())
 
 
 @cli.command()
@@ -57,7 +61,7 @@ def demo(
     ] = None,
 ) -> None:
     """Load the seed trials of the source texts (once) and print a summary."""
-    from frispor.api.summary import print_summary
+    from frispor.cli.summary import print_summary
     from frispor.demo import load_demo
 
     settings = Settings()
@@ -94,7 +98,7 @@ def demo(
 def open_read_side(settings: Settings) -> tuple[Frispor, Database]:
     """The Application and the read models' database, with the view tables in place."""
     app = app_for(settings)
-    db = Database(settings.database_url)
+    db = settings.database()
     ensure(db)
     return app, db
 
@@ -115,7 +119,7 @@ def project(
     service.start()
     # All of them, as `frispor serve` runs them: the read models and the ledger's tree, so
     # that a server with FRISPOR_RUN_PROJECTIONS=false and this process do the whole job.
-    ledger = None if names else LedgerService(app, settings, settings.checkpoint_every)
+    ledger = None if names else LedgerService(app, db, settings)
     if ledger is not None:
         ledger.start()
     followed = [v.name for v in service.views] + (["ledger"] if ledger else [])
@@ -188,7 +192,7 @@ def check() -> None:
     """Read models equal a fresh replay; the ledger matches the events; exit 1 on any difference."""
     settings = Settings()
     app, db = open_read_side(settings)
-    problems = cli_ledger.ledger_check(settings.database_url)
+    problems = cli_ledger.ledger_check(app, db, settings)
     for problem in problems:
         console.print(f"[red]ledger: {problem}[/]")
     console.print("ledger: " + ("[red]TAMPERED OR INCONSISTENT[/]" if problems else "consistent"))
@@ -221,8 +225,8 @@ def serve(
     """Serve the HTTP API with the projection runners (SQLite by default, or DATABASE_URL)."""
     import uvicorn
 
-    from frispor.api import cli_demo
     from frispor.api.app import create_app
+    from frispor.cli import demo as cli_demo
 
     settings = Settings()
     place(settings)  # first, so that every thread it starts inherits the placement
@@ -248,7 +252,7 @@ def _any_credential(settings: Settings) -> bool:
 
     if settings.jwks or settings.all_tokens():
         return True
-    db = Database(settings.database_url)
+    db = settings.database()
     try:
         return TokenStore(db).any_live()
     finally:
@@ -278,8 +282,6 @@ def main() -> None:
     except ValueError as error:  # a date, a moment, a URL the command could not read
         _one_line(f"ugyldig værdi (invalid value): {error}")
     except Exception as error:
-        from frispor.api.app import OUTAGES
-
         if not isinstance(error, OUTAGES):
             raise
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -1,23 +1,39 @@
-"""The read side's connection to the same database as the events: SQLite or PostgreSQL."""
+"""The one database adapter: the events' database (SQLite or PostgreSQL) for everything else.
+
+Every statement is written once with `%s` placeholders; on SQLite they become `?`. A process
+holds one `Database`: on PostgreSQL one connection pool (psycopg_pool), on SQLite a connection
+per unit of work (opening a local file costs no round trip, so nothing is worth pooling).
+The app's lifespan or the CLI command that built it closes it.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
+from eventsourcing import persistence
 from psycopg.pq import ExecStatus
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from frispor.store.env import EVENTS_TABLE_POSTGRES, EVENTS_TABLE_SQLITE, parse_url
+from frispor.store.session import Session
 
 Row = tuple[Any, ...]
 TUPLES_OK = ExecStatus.TUPLES_OK
 
-
 # What a statement naming a dropped table raises; SQLite's is told apart by its message.
 MISSING_TABLE = (psycopg.errors.UndefinedTable, sqlite3.OperationalError)
+# What an unreachable database raises; the library wraps the drivers' errors in its own.
+OUTAGES = (
+    psycopg.OperationalError,
+    PoolTimeout,
+    sqlite3.OperationalError,
+    persistence.OperationalError,
+    persistence.InterfaceError,
+)
 
 
 def missing_table(error: Exception) -> bool:
@@ -92,30 +108,30 @@ class _PgCursor:
 
 def split_schema(database_url: str) -> tuple[str, str]:
     """A PostgreSQL URL without its `schema` query parameter, and that schema."""
-    url = urlsplit(database_url)
-    query = dict(parse_qsl(url.query))
-    schema = query.pop("schema", "public")
-    return urlunsplit(url._replace(query=urlencode(query))), schema
+    parsed = parse_url(database_url)
+    return parsed.conninfo, parsed.schema or "public"
 
 
 class Database:
-    """Transactions on the events' database; nothing connects until first used."""
+    """The events' database for the read models, the ledger and the keys; connects when used."""
 
     def __init__(self, database_url: str, pool_size: int = 4) -> None:
+        self.location = parse_url(database_url)
         self.url = database_url
-        self.is_postgres = urlsplit(database_url).scheme.startswith("postgres")
+        self.is_postgres = self.location.is_postgres
+        self.conninfo = self.location.conninfo
+        self.schema = self.location.schema or "public"
+        self.path = self.location.path
         self._pool: ConnectionPool[psycopg.Connection[Any]] | None = None
         self._pool_size = pool_size
-        if self.is_postgres:
-            self.conninfo, self.schema = split_schema(database_url)
-        else:
-            path = urlsplit(database_url).path
-            self.path = path[1:] if path.startswith("/") else path
+        self.made: set[str] = set()  # what was created on this database by this process
 
     @property
     def events_table(self) -> str:
         """The library's events table, qualified where needed."""
-        return f'"{self.schema}".frispor_events' if self.is_postgres else "stored_events"
+        if self.is_postgres:
+            return f'"{self.schema}".{EVENTS_TABLE_POSTGRES}'
+        return EVENTS_TABLE_SQLITE
 
     def _pg_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
         if self._pool is None:
@@ -174,6 +190,30 @@ class Database:
                 yield _SQLiteCursor(lite)
             finally:
                 lite.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One connection held for a unit of work of several transactions (the ledger's)."""
+        if not self.is_postgres:
+            lite = self.connect_sqlite()
+            try:
+                yield Session(lite=lite)
+            finally:
+                lite.close()
+            return
+        with self._pg_pool().connection() as conn:
+            # psycopg prepares a statement on its 5th run and PostgreSQL may then keep a
+            # generic plan for good. The ledger's tables start empty and nothing may analyze
+            # them as they grow (autovacuum can be off), so a plan costed on the first batches
+            # stays: the aggregates lookup kept a sequential scan that read every stored row
+            # in every batch. Planning each run for the tables' current size costs about 1 ms
+            # a batch; the pooled connection gets the default back for the read models.
+            conn.execute("SET plan_cache_mode = force_custom_plan")
+            try:
+                yield Session(pg=conn)
+            finally:
+                with suppress(psycopg.Error):  # a broken connection is the pool's to replace
+                    conn.execute("RESET plan_cache_mode")
 
     def connect_sqlite(self) -> sqlite3.Connection:
         """A SQLite connection in autocommit mode with WAL and a busy timeout."""

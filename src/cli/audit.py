@@ -11,8 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frispor.api.cli_review import bar, err
-from frispor.api.settings import Settings
+from frispor.cli.review import bar, err
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
 from frispor.projections.audit.diff import diff as diff_record
@@ -24,9 +23,9 @@ from frispor.projections.audit.status import (
     trial_from_events,
     trial_from_views,
 )
-from frispor.projections.db import Database
 from frispor.projections.history import Logged, describe
 from frispor.projections.queries import ReadModels
+from frispor.settings import Settings
 from frispor.store.open import open_app
 
 console = Console()
@@ -169,7 +168,7 @@ def _history(
 def _status(
     record: Record, settings: Settings, day: date, trial: str | None, inst: str | None
 ) -> bool:
-    db = Database(settings.database_url)
+    db = settings.database()
     read = ReadModels(db)
     agree = True
     try:
