@@ -17,7 +17,7 @@ from frispor.domain.errors import (
     MissingLegalBasisError,
 )
 from frispor.domain.stored import forget_stored_json, stored_json
-from frispor.domain.values import Actor, LegalReference
+from frispor.domain.values import Actor, LegalReference, Period
 
 
 class Envelope(BaseModel):
@@ -52,6 +52,11 @@ class Event(BaseModel):
     is_decision: ClassVar[bool] = True
     bookkeeping: ClassVar[bool] = False  # written alongside a decision to guard an invariant
     class_version: ClassVar[int] = 1
+    # Valid time: the field saying when what the event records is in force, a day (it holds
+    # from then) or a Period (it holds for those days); without one, from the day decided.
+    valid_time: ClassVar[str | None] = None
+    # Whether the change takes effect on that first valid day rather than on the day decided.
+    takes_effect_when_valid: ClassVar[bool] = False
 
     originator_id: UUID
     originator_version: int
@@ -77,17 +82,27 @@ class Event(BaseModel):
     @property
     def effective_on(self) -> date:
         """Valid time: the day from which the change this event records holds."""
-        return self.envelope.decided_on
+        return self.valid_from if self.takes_effect_when_valid else self.envelope.decided_on
 
     @property
     def valid_from(self) -> date:
         """Valid time: from when what it decides is in force (a grant's validity, …)."""
-        return self.envelope.decided_on
+        held = self._valid_time()
+        if held is None:
+            return self.envelope.decided_on
+        return held.start if isinstance(held, Period) else held
 
     @property
     def valid_to(self) -> date | None:
         """Valid time: when it stops being in force, where it says."""
-        return None
+        held = self._valid_time()
+        return held.end if isinstance(held, Period) else None
+
+    def _valid_time(self) -> date | Period | None:
+        if self.valid_time is None:
+            return None
+        held: date | Period | None = getattr(self, self.valid_time)
+        return held
 
 
 class Created(Event):

@@ -16,6 +16,8 @@ class Complaint(Aggregate):
 
     class Received(Created):
         is_decision = False
+        valid_time = "received_on"
+        takes_effect_when_valid = True
         trial_id: UUID
         institution_id: UUID | None = None
         complaint_body: Name
@@ -29,14 +31,6 @@ class Complaint(Aggregate):
             complaint.subject = self.subject
             complaint.received_on = self.received_on
             complaint.outcome = None
-
-        @property
-        def effective_on(self) -> date:
-            return self.received_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.received_on
 
     class Decided(Event):
         outcome: ComplaintOutcome

@@ -67,6 +67,7 @@ class Exemption(Aggregate):
     class Granted(Event):
         # Version 1 carried the validity as two loose dates; see upcast_v1_v2.
         class_version = 2
+        valid_time = "validity"
         grantor: str = Field(min_length=1, max_length=500)
         conditions: Conditions = ()
         validity: Period
@@ -82,14 +83,6 @@ class Exemption(Aggregate):
             exemption.conditions = self.conditions
             exemption.validity = self.validity
 
-        @property
-        def valid_from(self) -> date:
-            return self.validity.start
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.validity.end
-
     class Rejected(Event):
         reason: Text
 
@@ -97,6 +90,7 @@ class Exemption(Aggregate):
             exemption.status = ExemptionStatus.REJECTED
 
     class Amended(Event):
+        valid_time = "validity"  # from the decision where it changes the conditions only
         validity: Period | None = None
         conditions: Conditions | None = None
 
@@ -106,15 +100,9 @@ class Exemption(Aggregate):
             if self.conditions is not None:
                 exemption.conditions = self.conditions
 
-        @property
-        def valid_from(self) -> date:
-            return self.validity.start if self.validity else self.envelope.decided_on
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.validity.end if self.validity else None
-
     class Revoked(Event):
+        valid_time = "revoked_on"
+        takes_effect_when_valid = True
         revoked_on: date
         reason: Text
 
@@ -122,18 +110,11 @@ class Exemption(Aggregate):
             exemption.status = ExemptionStatus.REVOKED
             exemption.ended_on = self.revoked_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.revoked_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.revoked_on
-
     class Expired(Event):
         """The trial ended: the exemption stops being in force on that day."""
 
         is_decision = False
+        valid_time = "expired_on"
         expired_on: date
 
         def apply(self, exemption: Exemption) -> None:
@@ -143,10 +124,6 @@ class Exemption(Aggregate):
         @property
         def effective_on(self) -> date:
             return self.expired_on + timedelta(days=1)  # in force through the trial's last day
-
-        @property
-        def valid_from(self) -> date:
-            return self.expired_on
 
     trial_id: UUID
     programme_id: UUID

@@ -26,6 +26,7 @@ class Inspection(Aggregate):
     """An inspection of an institution, announced (with notice) or unannounced."""
 
     class Planned(Created):
+        valid_time = "planned_on"
         authority: Name
         institution_id: UUID
         trial_id: UUID
@@ -48,12 +49,10 @@ class Inspection(Aggregate):
             # Who records the rest of the inspection: the organisation that planned it.
             inspection.planned_by = self.envelope.actor.organisation
 
-        @property
-        def valid_from(self) -> date:
-            return self.planned_on
-
     class Performed(Event):
         is_decision = False
+        valid_time = "performed_on"
+        takes_effect_when_valid = True
         performed_on: date
         findings: tuple[Finding, ...] = ()
         assessment: Assessment
@@ -62,25 +61,14 @@ class Inspection(Aggregate):
             inspection.performed_on = self.performed_on
             inspection.assessment = self.assessment
 
-        @property
-        def effective_on(self) -> date:
-            return self.performed_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.performed_on
-
     class ReportPublished(Event):
         is_decision = False
+        valid_time = "published_on"
         published_on: date
         location: str = Field(min_length=1, max_length=2000)
 
         def apply(self, inspection: Inspection) -> None:
             inspection.report_published_on = self.published_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.published_on
 
     authority: str
     planned_by: str
@@ -190,35 +178,23 @@ class Order(Aggregate):
             order.closed_on = None
 
     class CompliedWith(Event):
+        valid_time = "complied_on"
+        takes_effect_when_valid = True
         complied_on: date
 
         def apply(self, order: Order) -> None:
             order.status = OrderStatus.COMPLIED
             order.closed_on = self.complied_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.complied_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.complied_on
-
     class Escalated(Event):
+        valid_time = "escalated_on"
+        takes_effect_when_valid = True
         escalated_on: date
         escalated_to: Name
 
         def apply(self, order: Order) -> None:
             order.status = OrderStatus.ESCALATED
             order.closed_on = self.escalated_on
-
-        @property
-        def effective_on(self) -> date:
-            return self.escalated_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.escalated_on
 
     inspection_id: UUID
     institution_id: UUID

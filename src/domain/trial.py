@@ -29,6 +29,7 @@ class Trial(Aggregate):
     """A trial approved in a network, running for a period that can be extended or ended."""
 
     class Approved(Created):
+        valid_time = "period"
         programme_id: UUID
         network_id: UUID
         area: Area
@@ -52,14 +53,6 @@ class Trial(Aggregate):
             trial.ended_on = None
             trial.exemption_ids = []
 
-        @property
-        def valid_from(self) -> date:
-            return self.period.start
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.period.end
-
     class Extended(Event):
         new_end: date
 
@@ -71,6 +64,7 @@ class Trial(Aggregate):
             return self.new_end
 
     class Ended(Event):
+        valid_time = "ended_on"
         ended_on: date
 
         def apply(self, trial: Trial) -> None:
@@ -81,23 +75,13 @@ class Trial(Aggregate):
         def effective_on(self) -> date:
             return self.ended_on + timedelta(days=1)  # in force through its last day
 
-        @property
-        def valid_from(self) -> date:
-            return self.ended_on
-
     class MadePermanent(Event):
+        valid_time = "permanent_from"
+        takes_effect_when_valid = True
         permanent_from: date
 
         def apply(self, trial: Trial) -> None:
             trial.status = TrialStatus.PERMANENT
-
-        @property
-        def effective_on(self) -> date:
-            return self.permanent_from
-
-        @property
-        def valid_from(self) -> date:
-            return self.permanent_from
 
     class EvaluationPublished(Event):
         is_decision = False
