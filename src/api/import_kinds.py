@@ -8,6 +8,7 @@ from uuid import UUID
 
 from frispor.api import import_runs as runs
 from frispor.api.schemas import commands as c
+from frispor.api.schemas.common import DecisionIn
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor as F
 from frispor.domain.values import Actor
@@ -16,17 +17,9 @@ from frispor.imports.kinds import Kind
 Refs = Mapping[str, UUID]
 
 
-def envelope_of(body: Any, actor: Actor, correlation: UUID) -> Envelope:
+def envelope_of(body: DecisionIn, actor: Actor, correlation: UUID) -> Envelope:
     """A line's envelope: actor from the importer, the rest from the line, as the API does."""
-    return Envelope(
-        actor=actor,
-        legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
-        justification=body.justification,
-        case_number=body.case_number,
-        decided_on=body.decided_on,
-        correlation_id=correlation,
-        causation_id=body.causation_id,
-    )
+    return body.envelope(actor, correlation)
 
 
 def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
