@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import get_type_hints
 
 import pytest
 
 from frispor.domain.aggregate import Aggregate, Event
 from frispor.domain.topics import AGGREGATES
+from frispor.domain.values import Period
 from tests.domain.builders import ctx, requested, world
 
 
@@ -41,3 +43,15 @@ def test_an_event_out_of_sequence_is_refused_applied_or_passed_over() -> None:
     for step in (trial.take, trial.pass_over):
         with pytest.raises(AssertionError):
             step(extended)  # already taken: its place in the sequence is gone
+
+
+@pytest.mark.parametrize("aggregate", AGGREGATES, ids=lambda a: a.__name__)
+def test_an_events_valid_time_names_a_day_or_a_period_of_its_own(
+    aggregate: type[Aggregate],
+) -> None:
+    for event in _events(aggregate):
+        if event.valid_time is None:
+            assert not event.takes_effect_when_valid, event.__qualname__
+            continue
+        annotation = get_type_hints(event)[event.valid_time]
+        assert annotation in (date, Period, Period | None), event.__qualname__
