@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, ClassVar, Self
 from uuid import UUID, uuid4
 
@@ -109,6 +110,11 @@ class Created(Event):
     """The first event of an aggregate; constructs it."""
 
     aggregate_type: ClassVar[type[Aggregate]]
+
+    def apply(self, aggregate: Any) -> None:
+        """Give the new aggregate this event's facts as its state, name for name."""
+        for name in _facts(type(self)):
+            setattr(aggregate, name, getattr(self, name))
 
     def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
         """Construct the aggregate from this event."""
@@ -295,6 +301,12 @@ class Aggregate:
 
 
 Clock = Callable[[], datetime]
+
+
+@cache
+def _facts(event_type: type[Event]) -> tuple[str, ...]:
+    """The fields an event type declares beyond what every event carries."""
+    return tuple(name for name in event_type.model_fields if name not in Event.model_fields)
 
 
 def _new_event(

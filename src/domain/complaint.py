@@ -25,11 +25,7 @@ class Complaint(Aggregate):
         received_on: date
 
         def apply(self, complaint: Complaint) -> None:
-            complaint.trial_id = self.trial_id
-            complaint.institution_id = self.institution_id
-            complaint.complaint_body = self.complaint_body
-            complaint.subject = self.subject
-            complaint.received_on = self.received_on
+            super().apply(complaint)
             complaint.outcome = None
 
     class Decided(Event):

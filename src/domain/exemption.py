@@ -50,14 +50,7 @@ class Exemption(Aggregate):
         description: Text
 
         def apply(self, exemption: Exemption) -> None:
-            exemption.trial_id = self.trial_id
-            exemption.programme_id = self.programme_id
-            exemption.municipality = self.municipality
-            exemption.institution_id = self.institution_id
-            exemption.rule = self.rule
-            exemption.level = self.level
-            exemption.category = self.category
-            exemption.description = self.description
+            super().apply(exemption)
             exemption.status = ExemptionStatus.REQUESTED
             exemption.grantor = None
             exemption.conditions = ()

@@ -53,9 +53,7 @@ class Goal(Aggregate):
         terms: GoalTerms
 
         def apply(self, goal: Goal) -> None:
-            goal.trial_id = self.trial_id
-            goal.institution_id = self.institution_id
-            goal.terms = self.terms
+            super().apply(goal)
             goal.revisions = [self.terms]
             goal.measurements = []
 

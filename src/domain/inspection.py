@@ -36,13 +36,7 @@ class Inspection(Aggregate):
         planned_on: date
 
         def apply(self, inspection: Inspection) -> None:
-            inspection.authority = self.authority
-            inspection.institution_id = self.institution_id
-            inspection.trial_id = self.trial_id
-            inspection.kind = self.kind
-            inspection.announced = self.announced
-            inspection.notice_date = self.notice_date
-            inspection.planned_on = self.planned_on
+            super().apply(inspection)
             inspection.performed_on = None
             inspection.assessment = None
             inspection.report_published_on = None
@@ -169,11 +163,7 @@ class Order(Aggregate):
         deadline: date
 
         def apply(self, order: Order) -> None:
-            order.inspection_id = self.inspection_id
-            order.institution_id = self.institution_id
-            order.trial_id = self.trial_id
-            order.requirement = self.requirement
-            order.deadline = self.deadline
+            super().apply(order)
             order.status = OrderStatus.OPEN
             order.closed_on = None
 

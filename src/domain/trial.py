@@ -41,14 +41,7 @@ class Trial(Aggregate):
         areas: tuple[Area, ...] = ()
 
         def apply(self, trial: Trial) -> None:
-            trial.programme_id = self.programme_id
-            trial.network_id = self.network_id
-            trial.area = self.area
-            trial.areas = self.areas
-            trial.title = self.title
-            trial.purpose = self.purpose
-            trial.period = self.period
-            trial.municipalities = self.municipalities
+            super().apply(trial)
             trial.status = TrialStatus.APPROVED
             trial.ended_on = None
             trial.exemption_ids = []
