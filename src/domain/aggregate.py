@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -56,8 +56,9 @@ class Event(BaseModel):
     # Valid time: the field saying when what the event records is in force, a day (it holds
     # from then) or a Period (it holds for those days); without one, from the day decided.
     valid_time: ClassVar[str | None] = None
-    # Whether the change takes effect on that first valid day rather than on the day decided.
-    takes_effect_when_valid: ClassVar[bool] = False
+    # When the change takes effect: on the day decided, on that first valid day, or the day
+    # after it (an end: what ends is in force through its last day).
+    takes_effect: ClassVar[Literal["decided", "valid", "after"]] = "decided"
 
     originator_id: UUID
     originator_version: int
@@ -83,7 +84,10 @@ class Event(BaseModel):
     @property
     def effective_on(self) -> date:
         """Valid time: the day from which the change this event records holds."""
-        return self.valid_from if self.takes_effect_when_valid else self.envelope.decided_on
+        if self.takes_effect == "decided":
+            return self.envelope.decided_on
+        day = self.valid_from
+        return day + timedelta(days=1) if self.takes_effect == "after" else day
 
     @property
     def valid_from(self) -> date:
@@ -284,14 +288,15 @@ class Aggregate:
             correction.new_value
         )
         log = [e for e in self._log if not isinstance(e, Corrected)]
-        fresh = self._replay([self._effective(e) for e in log])
+        fresh = self.replay([self._effective(e) for e in log])
         keep = {"_log", "_corrections", "_pending", "_version", "_modified_on"}
         for name, value in vars(fresh).items():
             if name not in keep:
                 setattr(self, name, value)
 
     @staticmethod
-    def _replay(events: list[Event]) -> Aggregate:
+    def replay(events: list[Event]) -> Aggregate:
+        """A fresh aggregate folded from these events, their versions numbered from 1."""
         agg: Aggregate | None = None
         for i, event in enumerate(events, start=1):
             # Versions are renumbered because corrections are left out of the replay.

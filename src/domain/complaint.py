@@ -17,7 +17,7 @@ class Complaint(Aggregate):
     class Received(Created):
         is_decision = False
         valid_time = "received_on"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         trial_id: UUID
         institution_id: UUID | None = None
         complaint_body: Name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -95,7 +95,7 @@ class Exemption(Aggregate):
 
     class Revoked(Event):
         valid_time = "revoked_on"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         revoked_on: date
         reason: Text
 
@@ -108,15 +108,12 @@ class Exemption(Aggregate):
 
         is_decision = False
         valid_time = "expired_on"
+        takes_effect = "after"  # in force through the trial's last day
         expired_on: date
 
         def apply(self, exemption: Exemption) -> None:
             exemption.status = ExemptionStatus.EXPIRED
             exemption.ended_on = self.expired_on
-
-        @property
-        def effective_on(self) -> date:
-            return self.expired_on + timedelta(days=1)  # in force through the trial's last day
 
     trial_id: UUID
     programme_id: UUID

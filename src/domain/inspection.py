@@ -46,7 +46,7 @@ class Inspection(Aggregate):
     class Performed(Event):
         is_decision = False
         valid_time = "performed_on"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         performed_on: date
         findings: tuple[Finding, ...] = ()
         assessment: Assessment
@@ -169,7 +169,7 @@ class Order(Aggregate):
 
     class CompliedWith(Event):
         valid_time = "complied_on"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         complied_on: date
 
         def apply(self, order: Order) -> None:
@@ -178,7 +178,7 @@ class Order(Aggregate):
 
     class Escalated(Event):
         valid_time = "escalated_on"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         escalated_on: date
         escalated_to: Name
 

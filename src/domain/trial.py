@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
@@ -58,19 +58,16 @@ class Trial(Aggregate):
 
     class Ended(Event):
         valid_time = "ended_on"
+        takes_effect = "after"  # in force through its last day
         ended_on: date
 
         def apply(self, trial: Trial) -> None:
             trial.status = TrialStatus.ENDED
             trial.ended_on = self.ended_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.ended_on + timedelta(days=1)  # in force through its last day
-
     class MadePermanent(Event):
         valid_time = "permanent_from"
-        takes_effect_when_valid = True
+        takes_effect = "valid"
         permanent_from: date
 
         def apply(self, trial: Trial) -> None:

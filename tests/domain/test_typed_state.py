@@ -75,7 +75,7 @@ def test_an_events_valid_time_names_a_day_or_a_period_of_its_own(
 ) -> None:
     for event in _events(aggregate):
         if event.valid_time is None:
-            assert not event.takes_effect_when_valid, event.__qualname__
+            assert event.takes_effect == "decided", event.__qualname__
             continue
         annotation = get_type_hints(event)[event.valid_time]
         assert annotation in (date, Period, Period | None), event.__qualname__
