@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -12,9 +11,7 @@ from frispor.api.schemas.common import DecisionIn
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor as F
 from frispor.domain.values import Actor
-from frispor.imports.kinds import Kind
-
-Refs = Mapping[str, UUID]
+from frispor.imports.kinds import Kind, Run
 
 
 def envelope_of(body: DecisionIn, actor: Actor, correlation: UUID) -> Envelope:
@@ -22,12 +19,14 @@ def envelope_of(body: DecisionIn, actor: Actor, correlation: UUID) -> Envelope:
     return body.envelope(actor, correlation)
 
 
-def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
+def _kind(name: str, body: type[DecisionIn], run: Run, summary: str, **more: Any) -> Kind:
     # Who may decide is the use cases' own rule: an import inherits it as the API does.
     return Kind(name=name, body=body, run=run, summary=summary, **more)
 
 
-def _on(target: str, name: str, body: Any, case: runs.UseCase, summary: str, **more: Any) -> Kind:
+def _on(
+    target: str, name: str, body: type[DecisionIn], case: runs.UseCase, summary: str, **more: Any
+) -> Kind:
     """A decision on what an earlier line made, named in a column of that kind's name."""
     refs = {target: target, **more.pop("refs", {})}
     return _kind(name, body, runs.on(target, case), summary, refs=refs, **more)
