@@ -110,16 +110,7 @@ class Command:
 
     def envelope(self, body: DecisionIn) -> Envelope:
         """The event envelope: actor from the credentials, the rest from the body."""
-        correlation = self.correlation()
-        return Envelope(
-            actor=self.principal.actor(),
-            legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
-            justification=body.justification,
-            case_number=body.case_number,
-            decided_on=body.decided_on,
-            correlation_id=correlation,
-            causation_id=body.causation_id,
-        )
+        return body.envelope(self.principal.actor(), self.correlation())
 
     def _replay_answer(self, digest: str) -> JSONResponse | None | bool:
         """The stored answer for the key; None once claimed for this request; False to retry."""

@@ -2,224 +2,156 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
 from frispor.api import import_runs as runs
 from frispor.api.schemas import commands as c
+from frispor.api.schemas.common import DecisionIn
 from frispor.domain.aggregate import Envelope
+from frispor.domain.application import Frispor as F
 from frispor.domain.values import Actor
-from frispor.imports.kinds import Kind
-
-Refs = Mapping[str, UUID]
+from frispor.imports.kinds import Kind, Run
 
 
-def envelope_of(body: Any, actor: Actor, correlation: UUID) -> Envelope:
+def envelope_of(body: DecisionIn, actor: Actor, correlation: UUID) -> Envelope:
     """A line's envelope: actor from the importer, the rest from the line, as the API does."""
-    return Envelope(
-        actor=actor,
-        legal_basis=tuple(ref.to_domain() for ref in body.legal_basis),
-        justification=body.justification,
-        case_number=body.case_number,
-        decided_on=body.decided_on,
-        correlation_id=correlation,
-        causation_id=body.causation_id,
-    )
+    return body.envelope(actor, correlation)
 
 
-def _kind(name: str, body: Any, run: Any, summary: str, **more: Any) -> Kind:
+def _kind(name: str, body: type[DecisionIn], run: Run, summary: str, **more: Any) -> Kind:
     # Who may decide is the use cases' own rule: an import inherits it as the API does.
     return Kind(name=name, body=body, run=run, summary=summary, **more)
 
 
-TRIAL = {"trial": "trial"}
-INSTITUTION = {"institution": "institution"}
+def _on(
+    target: str, name: str, body: type[DecisionIn], case: runs.UseCase, summary: str, **more: Any
+) -> Kind:
+    """A decision on what an earlier line made, named in a column of that kind's name."""
+    refs = {target: target, **more.pop("refs", {})}
+    return _kind(name, body, runs.on(target, case), summary, refs=refs, **more)
+
+
+# A line about a trial that may name one of its institutions (by an enrolment's key, or an id).
+TRIAL_OR_INSTITUTION: dict[str, Any] = {
+    "refs": {"trial": "trial", "institution": "institution"},
+    "optional_refs": frozenset({"institution"}),
+    "ref_fields": {"institution": "institution_id"},
+}
 # In the order a whole history is best imported: what a line refers to comes first.
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
-        _kind("programme", c.ProgrammeCreate, runs.programme, "establish a programme"),
         _kind(
+            "programme", c.ProgrammeCreate, runs.new(F.establish_programme), "establish a programme"
+        ),
+        _on(
+            "programme",
             "network",
             c.NetworkCreate,
-            runs.network,
+            F.designate_network,
             "designate a network or partnership",
-            refs={"programme": "programme"},
         ),
         _kind(
             "trial",
             c.TrialCreate,
-            runs.trial,
+            runs.on("network", F.approve_trial, id_field="network_id"),
             "approve a trial in a network",
             refs={"network": "network"},
             ref_fields={"network": "network_id"},
         ),
-        _kind(
-            "institution", c.InstitutionCreate, runs.institution, "enrol an institution", refs=TRIAL
+        _on(
+            "trial", "institution", c.InstitutionCreate, F.enrol_institution, "enrol an institution"
         ),
-        _kind(
-            "trial-extend",
-            c.TrialExtend,
-            lambda app, env, r, b: app.extend_trial(env, r["trial"], b.new_end),
-            "extend a trial",
-            refs=TRIAL,
-        ),
-        _kind(
+        _on("trial", "trial-extend", c.TrialExtend, F.extend_trial, "extend a trial"),
+        _on(
+            "trial",
             "exemption",
             c.ExemptionCreate,
-            runs.exemption,
+            F.request_exemption,
             "request an exemption",
-            refs={**TRIAL, **INSTITUTION},
-            optional_refs=frozenset({"institution"}),
-            ref_fields={"institution": "institution_id"},
+            **TRIAL_OR_INSTITUTION,
         ),
-        _kind(
+        _on(
+            "exemption",
             "exemption-grant",
             c.ExemptionGrant,
-            runs.grant,
+            F.grant_exemption,
             "grant an exemption",
-            refs={"exemption": "exemption"},
         ),
-        _kind(
+        _on(
+            "exemption",
             "exemption-reject",
             c.ExemptionReject,
-            lambda app, env, r, b: app.reject_exemption(env, r["exemption"], b.reason),
+            F.reject_exemption,
             "reject an exemption",
-            refs={"exemption": "exemption"},
         ),
-        _kind(
+        _on(
+            "exemption",
             "exemption-amend",
             c.ExemptionAmend,
-            runs.amend,
+            F.amend_exemption,
             "amend an exemption",
-            refs={"exemption": "exemption"},
         ),
-        _kind(
+        _on(
+            "exemption",
             "exemption-revoke",
             c.ExemptionRevoke,
-            lambda app, env, r, b: app.revoke_exemption(
-                env, r["exemption"], b.revoked_on, b.reason
-            ),
+            F.revoke_exemption,
             "revoke an exemption",
-            refs={"exemption": "exemption"},
         ),
-        _kind(
-            "goal",
-            c.GoalCreate,
-            runs.goal,
-            "set a result goal",
-            refs={**TRIAL, **INSTITUTION},
-            optional_refs=frozenset({"institution"}),
-            ref_fields={"institution": "institution_id"},
-        ),
-        _kind(
-            "goal-revise",
-            c.GoalRevise,
-            lambda app, env, r, b: app.revise_goal(env, r["goal"], b.terms),
-            "revise a goal",
-            refs={"goal": "goal"},
-        ),
-        _kind(
-            "measurement",
-            c.MeasurementCreate,
-            runs.measurement,
-            "record a measurement",
-            refs={"goal": "goal"},
+        _on("trial", "goal", c.GoalCreate, F.set_goal, "set a result goal", **TRIAL_OR_INSTITUTION),
+        _on("goal", "goal-revise", c.GoalRevise, F.revise_goal, "revise a goal"),
+        _on(
+            "goal", "measurement", c.MeasurementCreate, F.record_measurement, "record a measurement"
         ),
         _kind(
             "inspection",
             c.InspectionCreate,
             runs.inspection,
             "plan an inspection",
-            refs=INSTITUTION,
+            refs={"institution": "institution"},
             ref_fields={"institution": "institution_id"},
         ),
-        _kind(
+        _on(
+            "inspection",
             "inspection-perform",
             c.InspectionPerform,
-            runs.perform,
+            F.perform_inspection,
             "record an inspection as performed",
-            refs={"inspection": "inspection"},
         ),
-        _kind(
-            "report",
-            c.ReportCreate,
-            lambda app, env, r, b: app.publish_report(
-                env, r["inspection"], published_on=b.published_on, location=b.location
-            ),
-            "publish an inspection report",
-            refs={"inspection": "inspection"},
+        _on(
+            "inspection", "report", c.ReportCreate, F.publish_report, "publish an inspection report"
         ),
-        _kind(
-            "order",
-            c.OrderCreate,
-            lambda app, env, r, b: app.issue_order(
-                env, r["inspection"], requirement=b.requirement, deadline=b.deadline
-            ),
-            "issue an order",
-            refs={"inspection": "inspection"},
+        _on("inspection", "order", c.OrderCreate, F.issue_order, "issue an order"),
+        _on(
+            "order", "order-comply", c.OrderComply, F.comply_order, "record an order complied with"
         ),
-        _kind(
-            "order-comply",
-            c.OrderComply,
-            lambda app, env, r, b: app.comply_order(env, r["order"], b.complied_on),
-            "record an order complied with",
-            refs={"order": "order"},
-        ),
-        _kind(
-            "order-escalate",
-            c.OrderEscalate,
-            lambda app, env, r, b: app.escalate_order(
-                env, r["order"], b.escalated_on, b.escalated_to
-            ),
-            "escalate an order",
-            refs={"order": "order"},
-        ),
+        _on("order", "order-escalate", c.OrderEscalate, F.escalate_order, "escalate an order"),
         _kind(
             "complaint",
             c.ComplaintCreate,
             runs.complaint,
             "receive a complaint",
-            refs={**TRIAL, **INSTITUTION},
-            optional_refs=frozenset({"institution"}),
-            ref_fields={"institution": "institution_id"},
+            **TRIAL_OR_INSTITUTION,
         ),
-        _kind(
+        _on(
+            "complaint",
             "complaint-decide",
             c.ComplaintDecide,
-            lambda app, env, r, b: app.decide_complaint(env, r["complaint"], b.outcome),
+            F.decide_complaint,
             "decide a complaint",
-            refs={"complaint": "complaint"},
         ),
-        _kind(
-            "evaluation",
-            c.EvaluationCreate,
-            lambda app, env, r, b: app.publish_evaluation(
-                env,
-                r["trial"],
-                kind=b.kind,
-                evaluator=b.evaluator,
-                published_on=b.published_on,
-                location=b.location,
-                summary=b.summary,
-            ),
-            "publish an evaluation",
-            refs=TRIAL,
+        _on(
+            "trial", "evaluation", c.EvaluationCreate, F.publish_evaluation, "publish an evaluation"
         ),
-        _kind(
-            "trial-end",
-            c.TrialEnd,
-            lambda app, env, r, b: app.end_trial(env, r["trial"], b.ended_on),
-            "end a trial",
-            refs=TRIAL,
-        ),
-        _kind(
+        _on("trial", "trial-end", c.TrialEnd, F.end_trial, "end a trial"),
+        _on(
+            "trial",
             "trial-permanent",
             c.TrialPermanent,
-            lambda app, env, r, b: app.make_trial_permanent(env, r["trial"], b.permanent_from),
+            F.make_trial_permanent,
             "make a trial permanent",
-            refs=TRIAL,
         ),
         _kind(
             "correction",

@@ -19,7 +19,6 @@ from frispor.domain.values import (
     Ownership,
     Period,
     ProgrammeKind,
-    Quality,
     RuleCategory,
     RuleLevel,
 )
@@ -229,18 +228,13 @@ def script(s: Script) -> None:
             ),
         )
 
-    for start, end, value in (
-        (D(2018, 10, 1), D(2019, 3, 31), "3.9"),
-        (D(2019, 4, 1), D(2019, 9, 30), "4.1"),
-    ):
-
-        @s.on(D(end.year, end.month + 1, 15))
-        def measure(s: Script, start: D = start, end: D = end, value: str = value) -> None:
-            app.record_measurement(
-                s.env(FREDERIKSBERG, end, "Halvårlig opgørelse"),
-                s["goal:tilfredshed"],
-                period=Period(start=start, end=end),
-                value=Decimal(value),
-                source="Beboerundersøgelsen",
-                quality=Quality.FINAL,
-            )
+    s.measurements(
+        "goal:tilfredshed",
+        FREDERIKSBERG,
+        "Halvårlig opgørelse",
+        "Beboerundersøgelsen",
+        [
+            (D(2018, 10, 1), D(2019, 3, 31), "3.9", D(2019, 4, 15)),
+            (D(2019, 4, 1), D(2019, 9, 30), "4.1", D(2019, 10, 15)),
+        ],
+    )

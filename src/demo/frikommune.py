@@ -21,7 +21,6 @@ from frispor.domain.values import (
     Ownership,
     Period,
     ProgrammeKind,
-    Quality,
     RuleCategory,
     RuleLevel,
 )
@@ -163,24 +162,16 @@ def _plejehjemstilsyn(s: Script) -> None:
             ),
         )
 
-    for start, end, value, recorded in (
-        (D(2017, 10, 1), D(2017, 12, 31), "55", D(2018, 1, 10)),
-        (D(2018, 1, 1), D(2018, 3, 31), "70", D(2018, 4, 10)),
-    ):
-
-        @s.on(recorded)
-        def measure(s: Script, start: D = start, end: D = end, value: str = value) -> None:
-            s.keep(
-                f"measurement:{end}",
-                app.record_measurement(
-                    s.env(INSPECTOR, end, "Kvartalsopgørelse"),
-                    s["goal:laering"],
-                    period=Period(start=start, end=end),
-                    value=Decimal(value),
-                    source="Tilsynsdatabasen",
-                    quality=Quality.FINAL,
-                ),
-            )
+    s.measurements(
+        "goal:laering",
+        INSPECTOR,
+        "Kvartalsopgørelse",
+        "Tilsynsdatabasen",
+        [
+            (D(2017, 10, 1), D(2017, 12, 31), "55", D(2018, 1, 10)),
+            (D(2018, 1, 1), D(2018, 3, 31), "70", D(2018, 4, 10)),
+        ],
+    )
 
     @s.on(D(2018, 4, 30), 16)
     def end_trial(s: Script) -> None:

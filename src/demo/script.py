@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor, Written
 from frispor.domain.errors import DomainError
-from frispor.domain.values import Actor, LegalReference, Role
+from frispor.domain.values import Actor, LegalReference, Period, Quality, Role
 
 FRIKOMMUNELOV = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetværk")
 SERVICELOVEN = "eli/lta/2017/988"
@@ -33,6 +34,7 @@ class DemoResult:
 
 
 Step = Callable[["Script"], None]
+Measured = tuple[date, date, str, date]  # a period's start and end, the value, recorded on
 
 
 class Script:
@@ -81,6 +83,27 @@ class Script:
             case_number=case or None,
             decided_on=decided_on,
         )
+
+    def measurements(
+        self, goal: str, who: Actor, why: str, source: str, rows: Iterable[Measured]
+    ) -> None:
+        """Register a goal's measurements, each decided on its period's end, recorded later."""
+        for row in rows:
+
+            @self.on(row[3])
+            def measure(s: Script, row: Measured = row) -> None:
+                start, end, value, _ = row
+                s.keep(
+                    f"measurement:{end}",
+                    s.app.record_measurement(
+                        s.env(who, end, why),
+                        s[goal],
+                        period=Period(start=start, end=end),
+                        value=Decimal(value),
+                        source=source,
+                        quality=Quality.FINAL,
+                    ),
+                )
 
     def keep(self, label: str, written: Written) -> UUID:
         """Remember what a step wrote under a label."""

@@ -95,7 +95,7 @@ def generate(app: Frispor, events: int, chunk: int = 40) -> int:
         network = networks[t % len(networks)]
         batch += trial(t, programme, network, START + timedelta(days=t % 700))
         if len(batch) >= chunk * 20 or t == trials - 1:
-            written += sum(len(a._pending) for a in [*batch, *networks])
+            written += sum(len(a.pending_events) for a in [*batch, *networks])
             app.save(*batch, *networks)
             batch = []
     return written
@@ -186,7 +186,7 @@ def trial(
         if t % 10 == 0:
             goal.correct(
                 _ctx(kommune, day + timedelta(days=400)),
-                goal._log[5].event_id,
+                goal.pending_events[5].event_id,
                 "value",
                 "41.5",
                 "Rettet datatræk",

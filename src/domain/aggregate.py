@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, ClassVar, Self
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import Any, ClassVar, Literal, Self
 from uuid import UUID, uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -17,7 +18,7 @@ from frispor.domain.errors import (
     MissingLegalBasisError,
 )
 from frispor.domain.stored import forget_stored_json, stored_json
-from frispor.domain.values import Actor, LegalReference
+from frispor.domain.values import Actor, LegalReference, Period
 
 
 class Envelope(BaseModel):
@@ -52,6 +53,12 @@ class Event(BaseModel):
     is_decision: ClassVar[bool] = True
     bookkeeping: ClassVar[bool] = False  # written alongside a decision to guard an invariant
     class_version: ClassVar[int] = 1
+    # Valid time: the field saying when what the event records is in force, a day (it holds
+    # from then) or a Period (it holds for those days); without one, from the day decided.
+    valid_time: ClassVar[str | None] = None
+    # When the change takes effect: on the day decided, on that first valid day, or the day
+    # after it (an end: what ends is in force through its last day).
+    takes_effect: ClassVar[Literal["decided", "valid", "after"]] = "decided"
 
     originator_id: UUID
     originator_version: int
@@ -77,23 +84,41 @@ class Event(BaseModel):
     @property
     def effective_on(self) -> date:
         """Valid time: the day from which the change this event records holds."""
-        return self.envelope.decided_on
+        if self.takes_effect == "decided":
+            return self.envelope.decided_on
+        day = self.valid_from
+        return day + timedelta(days=1) if self.takes_effect == "after" else day
 
     @property
     def valid_from(self) -> date:
         """Valid time: from when what it decides is in force (a grant's validity, …)."""
-        return self.envelope.decided_on
+        held = self._valid_time()
+        if held is None:
+            return self.envelope.decided_on
+        return held.start if isinstance(held, Period) else held
 
     @property
     def valid_to(self) -> date | None:
         """Valid time: when it stops being in force, where it says."""
-        return None
+        held = self._valid_time()
+        return held.end if isinstance(held, Period) else None
+
+    def _valid_time(self) -> date | Period | None:
+        if self.valid_time is None:
+            return None
+        held: date | Period | None = getattr(self, self.valid_time)
+        return held
 
 
 class Created(Event):
     """The first event of an aggregate; constructs it."""
 
     aggregate_type: ClassVar[type[Aggregate]]
+
+    def apply(self, aggregate: Any) -> None:
+        """Give the new aggregate this event's facts as its state, name for name."""
+        for name in _facts(type(self)):
+            setattr(aggregate, name, getattr(self, name))
 
     def mutate(self, aggregate: Aggregate | None) -> Aggregate | None:
         """Construct the aggregate from this event."""
@@ -263,14 +288,15 @@ class Aggregate:
             correction.new_value
         )
         log = [e for e in self._log if not isinstance(e, Corrected)]
-        fresh = self._replay([self._effective(e) for e in log])
+        fresh = self.replay([self._effective(e) for e in log])
         keep = {"_log", "_corrections", "_pending", "_version", "_modified_on"}
         for name, value in vars(fresh).items():
             if name not in keep:
                 setattr(self, name, value)
 
     @staticmethod
-    def _replay(events: list[Event]) -> Aggregate:
+    def replay(events: list[Event]) -> Aggregate:
+        """A fresh aggregate folded from these events, their versions numbered from 1."""
         agg: Aggregate | None = None
         for i, event in enumerate(events, start=1):
             # Versions are renumbered because corrections are left out of the replay.
@@ -280,6 +306,12 @@ class Aggregate:
 
 
 Clock = Callable[[], datetime]
+
+
+@cache
+def _facts(event_type: type[Event]) -> tuple[str, ...]:
+    """The fields an event type declares beyond what every event carries."""
+    return tuple(name for name in event_type.model_fields if name not in Event.model_fields)
 
 
 def _new_event(

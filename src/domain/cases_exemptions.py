@@ -6,7 +6,7 @@ from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
-from frispor.domain.competence import ministries, require, require_grantor
+from frispor.domain.competence import ministries, require_grantor
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
@@ -45,13 +45,14 @@ class ExemptionCases(Core):
         trial = self.get(Trial, trial_id)
         programme = self.get(Programme, trial.programme_id)
         network = self.get(Network, trial.network_id)
-        require(
-            envelope.actor.organisation,
+        self.allow(
+            envelope,
             ministries(programme, network) | {municipality_organisation(municipality)},
             f"request an exemption for municipality {municipality}",
+            trial,
+            expected_version,
         )
-        self.expect(trial, expected_version)
-        institution = self.get(Institution, institution_id) if institution_id else None
+        institution = self.get_optional(Institution, institution_id)
         exemption = Exemption.request(
             ctx,
             programme,
@@ -80,14 +81,11 @@ class ExemptionCases(Core):
         self, exemption: Exemption
     ) -> tuple[Programme, Network, Trial, Institution | None]:
         trial = self.get(Trial, exemption.trial_id)
-        institution = (
-            self.get(Institution, exemption.institution_id) if exemption.institution_id else None
-        )
         return (
             self.get(Programme, trial.programme_id),
             self.get(Network, trial.network_id),
             trial,
-            institution,
+            self.get_optional(Institution, exemption.institution_id),
         )
 
     @use_case

@@ -42,9 +42,8 @@ class OversightCases(Core):
     ) -> Written:
         """Set a result goal for a trial or one of its institutions."""
         trial = self.get(Trial, trial_id)
-        institution = self.get(Institution, institution_id) if institution_id else None
-        self._require_party(envelope, trial, institution, "set goals for it")
-        self.expect(trial, expected_version)
+        institution = self.get_optional(Institution, institution_id)
+        self._allow_party(envelope, trial, institution, "set goals for it", trial, expected_version)
         if institution is not None:
             require_enrolled(institution, trial, institution.municipality)
         goal = Goal.set(self._ctx(envelope), trial, terms, institution_id)
@@ -201,10 +200,11 @@ class OversightCases(Core):
     ) -> Written:
         """Record a complaint about a trial or an institution in it."""
         trial = self.get(Trial, trial_id)
-        institution = self.get(Institution, institution_id) if institution_id else None
+        institution = self.get_optional(Institution, institution_id)
         parties = self.trial_ministries(trial) | municipalities(trial, institution)
-        require(envelope.actor.organisation, parties | COMPLAINT_BODIES, "receive this complaint")
-        self.expect(trial, expected_version)
+        self.allow(
+            envelope, parties | COMPLAINT_BODIES, "receive this complaint", trial, expected_version
+        )
         complaint = Complaint.receive(
             self._ctx(envelope),
             trial,
@@ -225,25 +225,31 @@ class OversightCases(Core):
     ) -> Written:
         """Record the decision on a complaint (by the body that received it)."""
         complaint = self.get(Complaint, complaint_id)
-        require(envelope.actor.organisation, {complaint.complaint_body}, "decide this complaint")
-        self.expect(complaint, expected_version)
+        body = {complaint.complaint_body}
+        self.allow(envelope, body, "decide this complaint", complaint, expected_version)
         complaint.decide(self._ctx(envelope), outcome)
         return self._write(complaint)
 
-    def _require_party(
-        self, envelope: Envelope, trial: Trial, institution: Institution | None, doing: str
+    def _allow_party(
+        self,
+        envelope: Envelope,
+        trial: Trial,
+        institution: Institution | None,
+        doing: str,
+        agg: Aggregate,
+        expected_version: int | None,
     ) -> None:
         """A trial's ministries, and its municipalities (or the institution's only)."""
         parties = self.trial_ministries(trial) | municipalities(trial, institution)
-        require(envelope.actor.organisation, parties, doing)
+        self.allow(envelope, parties, doing, agg, expected_version)
 
     def _goal(
         self, envelope: Envelope, goal_id: UUID, expected_version: int | None, doing: str
     ) -> Goal:
         goal = self.get(Goal, goal_id)
-        institution = self.get(Institution, goal.institution_id) if goal.institution_id else None
-        self._require_party(envelope, self.get(Trial, goal.trial_id), institution, doing)
-        self.expect(goal, expected_version)
+        trial = self.get(Trial, goal.trial_id)
+        institution = self.get_optional(Institution, goal.institution_id)
+        self._allow_party(envelope, trial, institution, doing, goal, expected_version)
         return goal
 
     def _inspection(
@@ -252,8 +258,7 @@ class OversightCases(Core):
         """An inspection, for the organisation that planned it (or the authority it named)."""
         inspection = self.get(Inspection, inspection_id)
         inspecting = {inspection.planned_by, inspection.authority}
-        require(envelope.actor.organisation, inspecting, "record this inspection")
-        self.expect(inspection, expected_version)
+        self.allow(envelope, inspecting, "record this inspection", inspection, expected_version)
         return inspection
 
     def _order(self, envelope: Envelope, order_id: UUID, expected_version: int | None) -> Order:

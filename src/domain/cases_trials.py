@@ -75,8 +75,9 @@ class TrialCases(Core):
     ) -> Written:
         """Designate a network or partnership in a programme (by the programme's ministry)."""
         programme = self.get(Programme, programme_id)
-        require(envelope.actor.organisation, {programme.ministry}, "designate a network in it")
-        self.expect(programme, expected_version)
+        self.allow(
+            envelope, {programme.ministry}, "designate a network in it", programme, expected_version
+        )
         network = Network.designate(
             self._ctx(envelope),
             programme,
@@ -136,13 +137,13 @@ class TrialCases(Core):
         trial = self.get(Trial, trial_id)
         network = self.get(Network, trial.network_id)
         programme = self.get(Programme, trial.programme_id)
-        council = municipality_organisation(municipality)
-        require(
-            envelope.actor.organisation,
-            ministries(programme, network) | {council},
+        self.allow(
+            envelope,
+            ministries(programme, network) | {municipality_organisation(municipality)},
             f"enrol an institution of municipality {municipality}",
+            trial,
+            expected_version,
         )
-        self.expect(trial, expected_version)
         institution = Institution.enrol(
             ctx,
             trial,
@@ -215,8 +216,7 @@ class TrialCases(Core):
         """Record an evaluation of a trial (by its ministries or municipalities)."""
         trial = self.get(Trial, trial_id)
         parties = self.trial_ministries(trial) | municipalities(trial)
-        require(envelope.actor.organisation, parties, "evaluate this trial")
-        self.expect(trial, expected_version)
+        self.allow(envelope, parties, "evaluate this trial", trial, expected_version)
         trial.publish_evaluation(
             self._ctx(envelope),
             kind=kind,
@@ -231,6 +231,5 @@ class TrialCases(Core):
         self, envelope: Envelope, trial_id: UUID, expected_version: int | None, doing: str
     ) -> Trial:
         trial = self.get(Trial, trial_id)
-        require(envelope.actor.organisation, self.trial_ministries(trial), doing)
-        self.expect(trial, expected_version)
+        self.allow(envelope, self.trial_ministries(trial), doing, trial, expected_version)
         return trial

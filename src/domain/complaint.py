@@ -16,6 +16,8 @@ class Complaint(Aggregate):
 
     class Received(Created):
         is_decision = False
+        valid_time = "received_on"
+        takes_effect = "valid"
         trial_id: UUID
         institution_id: UUID | None = None
         complaint_body: Name
@@ -23,20 +25,8 @@ class Complaint(Aggregate):
         received_on: date
 
         def apply(self, complaint: Complaint) -> None:
-            complaint.trial_id = self.trial_id
-            complaint.institution_id = self.institution_id
-            complaint.complaint_body = self.complaint_body
-            complaint.subject = self.subject
-            complaint.received_on = self.received_on
+            super().apply(complaint)
             complaint.outcome = None
-
-        @property
-        def effective_on(self) -> date:
-            return self.received_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.received_on
 
     class Decided(Event):
         outcome: ComplaintOutcome

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import Environment
 
 from frispor.domain.aggregate import Aggregate, Clock, Context, Envelope, Event
+from frispor.domain.competence import require
 from frispor.domain.errors import (
     ConcurrencyError,
     NotFoundError,
@@ -112,6 +113,22 @@ class Core(Application[UUID]):
             )
         self.expect(agg, expected_version)
         return agg
+
+    def get_optional(self, kind: type[A], aggregate_id: UUID | None) -> A | None:
+        """Load an aggregate a command names optionally (an exemption's institution, …)."""
+        return None if aggregate_id is None else self.get(kind, aggregate_id)
+
+    def allow(
+        self,
+        envelope: Envelope,
+        competent: Iterable[str],
+        doing: str,
+        agg: Aggregate,
+        expected_version: int | None,
+    ) -> None:
+        """Refuse anyone but the competent, then a stale version: who may decide comes first."""
+        require(envelope.actor.organisation, competent, doing)
+        self.expect(agg, expected_version)
 
     @staticmethod
     def expect(agg: Aggregate, expected_version: int | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -50,14 +50,7 @@ class Exemption(Aggregate):
         description: Text
 
         def apply(self, exemption: Exemption) -> None:
-            exemption.trial_id = self.trial_id
-            exemption.programme_id = self.programme_id
-            exemption.municipality = self.municipality
-            exemption.institution_id = self.institution_id
-            exemption.rule = self.rule
-            exemption.level = self.level
-            exemption.category = self.category
-            exemption.description = self.description
+            super().apply(exemption)
             exemption.status = ExemptionStatus.REQUESTED
             exemption.grantor = None
             exemption.conditions = ()
@@ -67,6 +60,7 @@ class Exemption(Aggregate):
     class Granted(Event):
         # Version 1 carried the validity as two loose dates; see upcast_v1_v2.
         class_version = 2
+        valid_time = "validity"
         grantor: str = Field(min_length=1, max_length=500)
         conditions: Conditions = ()
         validity: Period
@@ -82,14 +76,6 @@ class Exemption(Aggregate):
             exemption.conditions = self.conditions
             exemption.validity = self.validity
 
-        @property
-        def valid_from(self) -> date:
-            return self.validity.start
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.validity.end
-
     class Rejected(Event):
         reason: Text
 
@@ -97,6 +83,7 @@ class Exemption(Aggregate):
             exemption.status = ExemptionStatus.REJECTED
 
     class Amended(Event):
+        valid_time = "validity"  # from the decision where it changes the conditions only
         validity: Period | None = None
         conditions: Conditions | None = None
 
@@ -106,15 +93,9 @@ class Exemption(Aggregate):
             if self.conditions is not None:
                 exemption.conditions = self.conditions
 
-        @property
-        def valid_from(self) -> date:
-            return self.validity.start if self.validity else self.envelope.decided_on
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.validity.end if self.validity else None
-
     class Revoked(Event):
+        valid_time = "revoked_on"
+        takes_effect = "valid"
         revoked_on: date
         reason: Text
 
@@ -122,31 +103,17 @@ class Exemption(Aggregate):
             exemption.status = ExemptionStatus.REVOKED
             exemption.ended_on = self.revoked_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.revoked_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.revoked_on
-
     class Expired(Event):
         """The trial ended: the exemption stops being in force on that day."""
 
         is_decision = False
+        valid_time = "expired_on"
+        takes_effect = "after"  # in force through the trial's last day
         expired_on: date
 
         def apply(self, exemption: Exemption) -> None:
             exemption.status = ExemptionStatus.EXPIRED
             exemption.ended_on = self.expired_on
-
-        @property
-        def effective_on(self) -> date:
-            return self.expired_on + timedelta(days=1)  # in force through the trial's last day
-
-        @property
-        def valid_from(self) -> date:
-            return self.expired_on
 
     trial_id: UUID
     programme_id: UUID

@@ -53,9 +53,7 @@ class Goal(Aggregate):
         terms: GoalTerms
 
         def apply(self, goal: Goal) -> None:
-            goal.trial_id = self.trial_id
-            goal.institution_id = self.institution_id
-            goal.terms = self.terms
+            super().apply(goal)
             goal.revisions = [self.terms]
             goal.measurements = []
 
@@ -68,6 +66,7 @@ class Goal(Aggregate):
 
     class MeasurementRecorded(Event):
         is_decision = False
+        valid_time = "period"
         period: Period
         value: Decimal
         source: Name
@@ -88,14 +87,6 @@ class Goal(Aggregate):
         @property
         def effective_on(self) -> date:
             return self.period.end  # a measurement is known once its period is over
-
-        @property
-        def valid_from(self) -> date:
-            return self.period.start
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.period.end
 
     trial_id: UUID
     institution_id: UUID | None

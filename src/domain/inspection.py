@@ -26,6 +26,7 @@ class Inspection(Aggregate):
     """An inspection of an institution, announced (with notice) or unannounced."""
 
     class Planned(Created):
+        valid_time = "planned_on"
         authority: Name
         institution_id: UUID
         trial_id: UUID
@@ -35,25 +36,17 @@ class Inspection(Aggregate):
         planned_on: date
 
         def apply(self, inspection: Inspection) -> None:
-            inspection.authority = self.authority
-            inspection.institution_id = self.institution_id
-            inspection.trial_id = self.trial_id
-            inspection.kind = self.kind
-            inspection.announced = self.announced
-            inspection.notice_date = self.notice_date
-            inspection.planned_on = self.planned_on
+            super().apply(inspection)
             inspection.performed_on = None
             inspection.assessment = None
             inspection.report_published_on = None
             # Who records the rest of the inspection: the organisation that planned it.
             inspection.planned_by = self.envelope.actor.organisation
 
-        @property
-        def valid_from(self) -> date:
-            return self.planned_on
-
     class Performed(Event):
         is_decision = False
+        valid_time = "performed_on"
+        takes_effect = "valid"
         performed_on: date
         findings: tuple[Finding, ...] = ()
         assessment: Assessment
@@ -62,25 +55,14 @@ class Inspection(Aggregate):
             inspection.performed_on = self.performed_on
             inspection.assessment = self.assessment
 
-        @property
-        def effective_on(self) -> date:
-            return self.performed_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.performed_on
-
     class ReportPublished(Event):
         is_decision = False
+        valid_time = "published_on"
         published_on: date
         location: str = Field(min_length=1, max_length=2000)
 
         def apply(self, inspection: Inspection) -> None:
             inspection.report_published_on = self.published_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.published_on
 
     authority: str
     planned_by: str
@@ -181,44 +163,28 @@ class Order(Aggregate):
         deadline: date
 
         def apply(self, order: Order) -> None:
-            order.inspection_id = self.inspection_id
-            order.institution_id = self.institution_id
-            order.trial_id = self.trial_id
-            order.requirement = self.requirement
-            order.deadline = self.deadline
+            super().apply(order)
             order.status = OrderStatus.OPEN
             order.closed_on = None
 
     class CompliedWith(Event):
+        valid_time = "complied_on"
+        takes_effect = "valid"
         complied_on: date
 
         def apply(self, order: Order) -> None:
             order.status = OrderStatus.COMPLIED
             order.closed_on = self.complied_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.complied_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.complied_on
-
     class Escalated(Event):
+        valid_time = "escalated_on"
+        takes_effect = "valid"
         escalated_on: date
         escalated_to: Name
 
         def apply(self, order: Order) -> None:
             order.status = OrderStatus.ESCALATED
             order.closed_on = self.escalated_on
-
-        @property
-        def effective_on(self) -> date:
-            return self.escalated_on
-
-        @property
-        def valid_from(self) -> date:
-            return self.escalated_on
 
     inspection_id: UUID
     institution_id: UUID

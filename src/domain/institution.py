@@ -15,6 +15,8 @@ class Institution(Aggregate):
     """An institution enrolled in one trial, identified by CVR and/or P-nummer."""
 
     class Enrolled(Created):
+        """Its facts become the institution's state, name for name (Created.apply)."""
+
         trial_id: UUID
         network_id: UUID
         name: Name
@@ -23,16 +25,6 @@ class Institution(Aggregate):
         cvr: Cvr | None = None
         p_number: PNumber | None = None
         ownership: Ownership
-
-        def apply(self, institution: Institution) -> None:
-            institution.trial_id = self.trial_id
-            institution.network_id = self.network_id
-            institution.name = self.name
-            institution.kind = self.kind
-            institution.municipality = self.municipality
-            institution.ownership = self.ownership
-            institution.cvr = self.cvr
-            institution.p_number = self.p_number
 
     trial_id: UUID
     network_id: UUID

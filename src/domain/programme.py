@@ -99,13 +99,7 @@ class Network(Aggregate):
         ministry: Name | None = None
 
         def apply(self, network: Network) -> None:
-            network.programme_id = self.programme_id
-            network.name = self.name
-            network.kind = self.kind
-            network.area = self.area
-            network.municipalities = self.municipalities
-            network.coordinator = self.coordinator
-            network.ministry = self.ministry
+            super().apply(network)
             network.enrolments = {}
 
     class InstitutionCounted(Event):

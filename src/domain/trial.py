@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
@@ -29,6 +29,7 @@ class Trial(Aggregate):
     """A trial approved in a network, running for a period that can be extended or ended."""
 
     class Approved(Created):
+        valid_time = "period"
         programme_id: UUID
         network_id: UUID
         area: Area
@@ -40,25 +41,10 @@ class Trial(Aggregate):
         areas: tuple[Area, ...] = ()
 
         def apply(self, trial: Trial) -> None:
-            trial.programme_id = self.programme_id
-            trial.network_id = self.network_id
-            trial.area = self.area
-            trial.areas = self.areas
-            trial.title = self.title
-            trial.purpose = self.purpose
-            trial.period = self.period
-            trial.municipalities = self.municipalities
+            super().apply(trial)
             trial.status = TrialStatus.APPROVED
             trial.ended_on = None
             trial.exemption_ids = []
-
-        @property
-        def valid_from(self) -> date:
-            return self.period.start
-
-        @property
-        def valid_to(self) -> date | None:
-            return self.period.end
 
     class Extended(Event):
         new_end: date
@@ -71,33 +57,21 @@ class Trial(Aggregate):
             return self.new_end
 
     class Ended(Event):
+        valid_time = "ended_on"
+        takes_effect = "after"  # in force through its last day
         ended_on: date
 
         def apply(self, trial: Trial) -> None:
             trial.status = TrialStatus.ENDED
             trial.ended_on = self.ended_on
 
-        @property
-        def effective_on(self) -> date:
-            return self.ended_on + timedelta(days=1)  # in force through its last day
-
-        @property
-        def valid_from(self) -> date:
-            return self.ended_on
-
     class MadePermanent(Event):
+        valid_time = "permanent_from"
+        takes_effect = "valid"
         permanent_from: date
 
         def apply(self, trial: Trial) -> None:
             trial.status = TrialStatus.PERMANENT
-
-        @property
-        def effective_on(self) -> date:
-            return self.permanent_from
-
-        @property
-        def valid_from(self) -> date:
-            return self.permanent_from
 
     class EvaluationPublished(Event):
         is_decision = False

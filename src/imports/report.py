@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -57,22 +57,8 @@ class ImportReport:
         return "imported" if self.stored else "already-imported"
 
     def as_dict(self) -> dict[str, Any]:
-        """The report as JSON."""
-        return {
-            "file": self.file,
-            "sha256": self.sha256,
-            "kind": self.kind,
-            "outcome": self.outcome,
-            "dry_run": self.dry_run,
-            "lines": self.lines,
-            "decisions": self.decisions,
-            "already_imported": self.already_imported,
-            "events": self.events,
-            "stored": self.stored,
-            "import_id": self.import_id,
-            "position": self.position,
-            "refused": [r.__dict__ for r in self.refused],
-        }
+        """The report as JSON: its fields and its outcome."""
+        return {**asdict(self), "outcome": self.outcome}
 
     def summary(self) -> str:
         """One Danish-first line for a person."""

@@ -10,7 +10,8 @@ import pytest
 
 from frispor.api.import_kinds import KINDS, envelope_of
 from frispor.domain.application import Frispor
-from frispor.domain.values import Actor, Role
+from frispor.domain.trial import Trial
+from frispor.domain.values import Actor, Area, Role
 from frispor.imports.engine import ImportJob, run_import
 from frispor.imports.report import FileRefusedError, ImportReport
 from frispor.store.env import store_env
@@ -149,6 +150,23 @@ def test_each_decision_keeps_its_decided_day_and_the_import_is_recorded(
     assert type(recorded).__qualname__ == "Import.Recorded"
     assert recorded.sha256 == report.sha256 and recorded.decisions == 1  # type: ignore[attr-defined]
     assert recorded.file_name == "programme.csv"  # type: ignore[attr-defined]
+
+
+def test_a_line_passes_every_field_of_its_body_to_the_use_case(
+    app: Frispor, tmp_path: Path
+) -> None:
+    # A trial's areas beyond its network's theme reach the trial as through the API.
+    run(app, write(tmp_path, "programme.csv", PROGRAMME))
+    report = run(app, write(tmp_path, "h.jsonl", network() + trial("2017-1", areas=["skole"])))
+    assert report.stored and report.decisions == 2
+    notifications = app.recorder.select_notifications(start=1, limit=10)
+    [approved] = [
+        e
+        for n in notifications
+        for e in [app.mapper.to_domain_event(n)]
+        if type(e) is Trial.Approved
+    ]
+    assert app.get(Trial, approved.originator_id).areas == (Area.SKOLE,)
 
 
 def test_csv_with_commas_and_no_bom_and_danish_decimals(app: Frispor, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frispor.domain.values import LegalReference
+from frispor.domain.aggregate import Envelope
+from frispor.domain.values import Actor, LegalReference
 
 # One example per command body (examples.json, by the body's class name), from the demo.
 EXAMPLES: dict[str, dict[str, Any]] = json.loads(
@@ -64,6 +65,18 @@ class DecisionIn(Strict):
     case_number: str | None = Field(default=None, max_length=100)
     decided_on: date = Field(description="valid time: the day the decision takes effect")
     causation_id: UUID | None = Field(default=None, description="the event this one follows from")
+
+    def envelope(self, actor: Actor, correlation_id: UUID) -> Envelope:
+        """The event envelope: the actor from the caller's credentials, the rest from the body."""
+        return Envelope(
+            actor=actor,
+            legal_basis=tuple(ref.to_domain() for ref in self.legal_basis),
+            justification=self.justification,
+            case_number=self.case_number,
+            decided_on=self.decided_on,
+            correlation_id=correlation_id,
+            causation_id=self.causation_id,
+        )
 
 
 class WrittenPublic(BaseModel):
