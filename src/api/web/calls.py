@@ -14,7 +14,7 @@ from frispor.api.routes import ledger as ledger_routes
 from frispor.api.routes import queries as q
 from frispor.api.scope import ReadScope
 from frispor.api.services import Services
-from frispor.domain.values import Role
+from frispor.domain.values import Area, Role
 from frispor.projections import pages
 from frispor.projections.areas import trial_areas
 
@@ -51,10 +51,9 @@ class Api:
         # known_at carries its zone (render.moment_param), as ReadScope and trial_areas need.
         within = ReadScope(self.principal, self.services.db, known_at).readable_trials()
         choices = pages.trial_choices(self.services.read, as_of, known_at, within)
-        areas = trial_areas(self.services.db, known_at)
-        seen = [of for t, of in areas.items() if within is None or t in within]
-        choices["area"] = sorted({a for of in seen for a in of})
-        if area:
+        choices["area"] = sorted(a.value for a in Area)
+        if area:  # the trials about that area, as the API's read rule tells (`trial_areas`)
+            areas = trial_areas(self.services.db, known_at)
             in_area = {t for t, of in areas.items() if area in of}
             within = in_area if within is None else within & in_area
         items, total = pages.trial_page(
