@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frispor.api.routes.queries import Kind, Severity
+from frispor.api.schemas.events import FindingKind, Severity
 from frispor.api.web.proof import proof_of
 from frispor.api.web.render import (
     BadInput,
@@ -27,7 +27,7 @@ from frispor.projections import pages
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
-SEVERITIES, KINDS = get_args(Severity), get_args(Kind)
+SEVERITIES, KINDS = get_args(Severity), get_args(FindingKind)
 
 
 @router.get("/web/trials")
