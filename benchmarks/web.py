@@ -1,10 +1,13 @@
-"""The web view's pages: server time per page (p50, p95) on the demo plus synthetic trials."""
+"""The web view's pages: server time per page (p50, p95) on the demo plus synthetic trials, with
+the Merkle tree built and a signed checkpoint cut, so the event page proves against 1M leaves."""
 
 from __future__ import annotations
 
 import re
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
@@ -14,6 +17,9 @@ from frispor.api.app import create_app
 from frispor.api.auth import new_token
 from frispor.demo import load_demo
 from frispor.domain.values import Role
+from frispor.ledger.follow import cut_checkpoint, sync
+from frispor.ledger.signer import Signer, write_key_pair
+from frispor.ledger.store import TreeStore
 from frispor.settings import Settings
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -28,17 +34,24 @@ def _signed_in(client: TestClient, token: str) -> None:
 
 def run(bench: Bench) -> list[Row]:
     """Each page asked for repeatedly by one signed-in auditor; the server's time per answer."""
-    events = 20_000 if bench.quick else 200_000
+    events = 20_000 if bench.quick else 1_000_000
     url = bench.schema_url()
+    key = Path(tempfile.mkdtemp(prefix="frispor-web-")) / "bench.key"
+    write_key_pair(key, "frispor.bench/web")
     app = open_app(store_env(url) | FAST)
     try:
         load_demo(app)
         generate_bulk(app, events)
         total = app.recorder.max_notification_id() or 0
+        with TreeStore.open(url) as store:  # the tree and a checkpoint, before the pages
+            sync(store, app.recorder)
+            cut_checkpoint(store, Signer.from_pem_file(key, "frispor.bench/web"))
     finally:
         app.close()
     token, entry = new_token(Role.AUDITOR, "Rigsrevisionen", "bench")
-    settings = Settings.model_validate({"DATABASE_URL": url})
+    settings = Settings.model_validate(
+        {"DATABASE_URL": url, "signing_key": str(key), "ledger_origin": "frispor.bench/web"}
+    )
     rows = []
     with TestClient(create_app(settings, [entry]), base_url="https://bench") as client:
         services = client.app.state.services  # type: ignore[attr-defined]
@@ -55,8 +68,15 @@ def run(bench: Bench) -> list[Row]:
             "a trial (timeline, goal charts)": f"/web/trials/{trial}",
             "a trial as known at a moment": f"/web/trials/{trial}?known_at={moment}",
             "what changed in a trial": f"/web/trials/{trial}/changes",
-            "an event with its inclusion proof": "/web/events/27",
+            "an event with its inclusion proof": f"/web/events/{total // 2}",
+            "findings, first page": "/web/findings",
+            "findings, high, second page": "/web/findings?severity=high&cursor=",
         }
+        second = re.search(
+            r'href="([^"]*cursor=[^"]+)"', client.get("/web/findings?severity=high").text
+        )
+        assert second is not None, "the findings fit one page: no second page to time"
+        pages["findings, high, second page"] = second.group(1).replace("&amp;", "&")
         repeats = 20 if bench.quick else 60
         for name, path in pages.items():
             times = []

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from frispor.projections.catalog import VIEWS, active_tables
 from frispor.projections.queries import ReadModels
-from frispor.projections.read_sql import BASE, bitemporal, row_of
+from frispor.projections.read_sql import BASE, among, bitemporal, row_of
 from frispor.projections.view import END_TIME, iso_time
+from frispor.store.db import Cursor
 
 PARTS = ("trials", "institutions", "exemptions", "goals", "inspections")
 
@@ -87,3 +89,153 @@ def positions_between(read: ReadModels, trial_id: str, earlier: str, later: str)
 
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class TrialFilter:
+    """What the trials page asks for: each field empty for any."""
+
+    query: str = ""
+    programme_id: str = ""
+    network_id: str = ""
+    municipality: str = ""
+    state: str = ""  # a phase (running, ended, not started, permanent) or a status
+
+
+def trial_page(
+    read: ReadModels,
+    as_of: date | None,
+    known_at: datetime | None,
+    within: set[str] | None,
+    chosen: TrialFilter,
+    offset: int,
+    limit: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of the trials, by start, filtered in the database; and how many match in all."""
+    when, params = bitemporal(as_of, known_at)
+    day = params[-1]
+    where, args = _trial_filter(read, chosen, day)
+    where, params = f"{when}{where}", [*params, *args]
+    if within is not None:
+        where, params = f"{where} AND {among(len(within))}", [*params, *sorted(within)]
+    typed = [c for c, _ in VIEWS["trials"].columns]
+    cols = ", ".join([*BASE, *typed, "data"])
+    with read.db.read() as cur:
+        table = active_tables(cur)["trials"]
+        [(total,)] = cur.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params)
+        rows = cur.execute(
+            f"SELECT {PHASE}, {cols} FROM {table} WHERE {where} "
+            "ORDER BY period_start, aggregate_id LIMIT %s OFFSET %s",
+            [day, day, *params, limit, offset],
+        )
+        trials = [{**row_of(r[1:], typed), "phase": r[0]} for r in rows]
+        _counts(cur, trials, as_of, known_at)
+    return trials, int(total)
+
+
+def _trial_filter(read: ReadModels, chosen: TrialFilter, day: str) -> tuple[str, list[Any]]:
+    """The filter's SQL (each part after an AND) on the trials' table."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for column in ("programme_id", "network_id"):
+        if getattr(chosen, column):
+            parts.append(f"{column} = %s")
+            params.append(getattr(chosen, column))
+    if chosen.query:
+        # SQLite lowers ASCII letters only: the capitalised form also finds "Ældre" by "ældre".
+        title = TITLE[read.db.is_postgres]
+        parts.append(f"(lower({title}) LIKE %s ESCAPE '!' OR {title} LIKE %s ESCAPE '!')")
+        text = chosen.query.lower()
+        params += [f"%{_escaped(text)}%", f"%{_escaped(text.capitalize())}%"]
+    if chosen.municipality:
+        parts.append(IN_MUNICIPALITIES[read.db.is_postgres])
+        params.append(chosen.municipality)
+    if chosen.state:
+        parts.append(f"({PHASE} = %s OR status = %s)")
+        params += [day, day, chosen.state, chosen.state]
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def _escaped(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+TITLE = {True: "((data::jsonb) ->> 'title')", False: "json_extract(data, '$.title')"}
+IN_MUNICIPALITIES = {
+    True: "((data::jsonb) -> 'municipalities') @> jsonb_build_array(%s::text)",
+    False: "EXISTS (SELECT 1 FROM json_each(data, '$.municipalities') WHERE value = %s)",
+}
+# A trial's phase on a day (two parameters: the day), as GET /trials tells it.
+PHASE = (
+    "CASE WHEN status = 'permanent' THEN 'permanent' WHEN %s < period_start THEN 'not started' "
+    "WHEN period_end < %s THEN 'ended' ELSE 'running' END"
+)
+
+
+def _counts(
+    cur: Cursor, trials: list[dict[str, Any]], as_of: date | None, known_at: datetime | None
+) -> None:
+    """Exemptions in force and open orders of the page's trials only."""
+    when, params = bitemporal(as_of, known_at)
+    day = params[-1]
+    ids = [t["aggregate_id"] for t in trials]
+    tables = active_tables(cur)
+    within = among(len(ids), "trial_id")
+    in_force = cur.execute(
+        f"SELECT trial_id, COUNT(*) FROM {tables['exemptions']} WHERE {when} AND {within} "
+        "AND in_force_from <= %s AND %s <= in_force_to GROUP BY trial_id",
+        [*params, *ids, day, day],
+    )
+    orders = cur.execute(
+        f"SELECT trial_id, COUNT(*) FROM {tables['inspections']} WHERE kind = 'order' "
+        f"AND status = 'open' AND {when} AND {within} GROUP BY trial_id",
+        [*params, *ids],
+    )
+    exemptions = {str(t): int(n) for t, n in in_force}
+    open_orders = {str(t): int(n) for t, n in orders}
+    for trial in trials:
+        key = trial["aggregate_id"]
+        trial["counts"] = {
+            "exemptions_in_force": exemptions.get(key, 0),
+            "open_orders": open_orders.get(key, 0),
+        }
+
+
+def trial_choices(
+    read: ReadModels, as_of: date | None, known_at: datetime | None, within: set[str] | None
+) -> dict[str, list[str]]:
+    """The values each filter of the trials page can take, among the trials the caller sees."""
+    when, params = bitemporal(as_of, known_at)
+    if within is not None:
+        when, params = f"{when} AND {among(len(within))}", [*params, *sorted(within)]
+    found: dict[str, list[str]] = {}
+    with read.db.read() as cur:
+        table = active_tables(cur)["trials"]
+        for column in ("programme_id", "network_id"):
+            rows = cur.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {when}", params)
+            found[column] = sorted(str(r[0]) for r in rows)
+        rows = cur.execute(MUNICIPALITIES[read.db.is_postgres].format(table, when), params)
+        found["municipality"] = sorted(str(r[0]) for r in rows)
+    return found
+
+
+MUNICIPALITIES = {
+    True: "SELECT DISTINCT jsonb_array_elements_text((data::jsonb) -> 'municipalities') "
+    "FROM {} WHERE {}",
+    False: "SELECT DISTINCT m.value FROM {} t, json_each(t.data, '$.municipalities') m WHERE {}",
+}
+
+
+def titles(read: ReadModels, trial_ids: set[str]) -> dict[str, str]:
+    """The current title of each of these trials."""
+    if not trial_ids:
+        return {}
+    expression = TITLE[read.db.is_postgres]
+    with read.db.read() as cur:
+        table = active_tables(cur)["trials"]
+        rows = cur.execute(
+            f"SELECT aggregate_id, {expression} FROM {table} "
+            f"WHERE recorded_to = %s AND {among(len(trial_ids))}",
+            [END_TIME, *sorted(trial_ids)],
+        )
+    return {str(r[0]): str(r[1]) for r in rows}

@@ -12,8 +12,11 @@ from fastapi import Request, Response
 from frispor.api.auth import Principal
 from frispor.api.routes import ledger as ledger_routes
 from frispor.api.routes import queries as q
+from frispor.api.scope import ReadScope
 from frispor.api.services import Services
-from frispor.domain.values import Role
+from frispor.domain.values import Area, Role
+from frispor.projections import pages
+from frispor.projections.areas import trial_areas
 
 READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)  # as the routes' ReaderDep
 REVIEWERS = (Role.AUDITOR, Role.AUTHORITY)  # ReviewerDep
@@ -30,14 +33,40 @@ class Api:
     def __init__(self, request: Request, services: Services, principal: Principal) -> None:
         self.request, self.services, self.principal = request, services, principal
 
-    def trials(self, as_of: date | None, known_at: datetime | None) -> list[dict[str, Any]]:
-        """GET /trials."""
+    def trials(
+        self,
+        as_of: date | None,
+        known_at: datetime | None,
+        chosen: pages.TrialFilter,
+        area: str,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], int, dict[str, list[str]]]:
+        """A page of the trials GET /trials shows, filtered; how many match; each filter's values.
+
+        The route pages by start only, so the page reads the same read model with the same
+        reach (`ReadScope`) and filters in the database: one page, never every trial.
+        """
         self.principal.require(*READERS)
-        answer = q.list_trials(
-            self.request, self.services, self.principal, as_of=as_of, known_at=known_at
+        # known_at carries its zone (render.moment_param), as ReadScope and trial_areas need.
+        within = ReadScope(self.principal, self.services.db, known_at).readable_trials()
+        choices = pages.trial_choices(self.services.read, as_of, known_at, within)
+        choices["area"] = sorted(a.value for a in Area)
+        if area:  # the trials about that area, as the API's read rule tells (`trial_areas`)
+            areas = trial_areas(self.services.db, known_at)
+            in_area = {t for t, of in areas.items() if area in of}
+            within = in_area if within is None else within & in_area
+        items, total = pages.trial_page(
+            self.services.read, as_of, known_at, within, chosen, offset, limit
         )
-        items: list[dict[str, Any]] = _body(answer)["items"]
-        return items
+        return items, total, choices
+
+    def titles(self, trial_ids: set[str]) -> dict[str, str]:
+        """The titles of trials the caller may read (others are left out)."""
+        self.principal.require(*READERS)
+        within = ReadScope(self.principal, self.services.db).readable_trials()
+        wanted = trial_ids if within is None else trial_ids & within
+        return pages.titles(self.services.read, wanted)
 
     def trial(self, trial_id: UUID, as_of: date | None, known_at: datetime | None) -> Any:
         """GET /trials/{id}."""
@@ -62,14 +91,29 @@ class Api:
             )
         )
 
-    def review(self, as_of: date | None, known_at: datetime | None) -> list[dict[str, Any]]:
-        """GET /review."""
+    def review(
+        self,
+        as_of: date | None,
+        known_at: datetime | None,
+        chosen: dict[str, Any],
+        cursor: str | None,
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of GET /review with its filters; and the cursor of the next page (or None)."""
         self.principal.require(*REVIEWERS)
-        answer = q.get_review(
-            self.request, self.services, self.principal, to=as_of, known_at=known_at
+        answer = _body(
+            q.get_review(
+                self.request,
+                self.services,
+                self.principal,
+                as_of=as_of,
+                known_at=known_at,
+                limit=limit,
+                cursor=cursor,
+                **chosen,
+            )
         )
-        items: list[dict[str, Any]] = _body(answer)["items"]
-        return items
+        return answer["items"], answer["next_cursor"]
 
     def event(self, position: int) -> dict[str, Any] | None:
         """GET /events?after=position-1&limit=1, if that position holds an event."""

@@ -54,6 +54,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "events": ("Hændelser", "Events"),
     "next": ("Næste side", "Next page"),
     "previous": ("Forrige side", "Previous page"),
+    "first": ("Første side", "First page"),
     "baseline": ("Udgangspunkt", "Baseline"),
     "target": ("Mål", "Target"),
     "measured": ("Målt", "Measured"),

@@ -75,6 +75,12 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         kept = {k: v for k, v in params.items() if v not in (None, "")}
         return request.url.path + ("?" + urlencode(kept) if kept else "")
 
+    def at(path: str, **params: Any) -> str:
+        """A link to another page at the same times (as of, known at), with these parameters."""
+        times = {k: request.query_params.get(k) for k in ("as_of", "known_at")}
+        kept = {k: v for k, v in {**times, **params}.items() if v not in (None, "")}
+        return path + ("?" + urlencode(kept) if kept else "")
+
     html = templates.get_template(name).render(
         request=request,
         lang=lang,
@@ -82,6 +88,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         day=lambda v, long=False: i18n.day(v, lang, long),
         csrf=csrf_token(request),
         here=here,
+        at=at,
         reference=i18n.reference,
         path_quoted=quote(
             str(request.url.path) + ("?" + request.url.query if request.url.query else "")

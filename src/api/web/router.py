@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any, get_args
 from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from frispor.api.schemas.events import FindingKind, Severity
 from frispor.api.web.proof import proof_of
 from frispor.api.web.render import (
     BadInput,
@@ -25,39 +27,37 @@ from frispor.projections import pages
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25
+SEVERITIES, KINDS = get_args(Severity), get_args(FindingKind)
 
 
 @router.get("/web/trials")
 @page
 def trials_page(request: Request) -> HTMLResponse:
-    """Every trial the caller may see, filtered, searched and paged."""
+    """The trials the caller may see, filtered and searched in the database, a page at a time."""
     api, p = api_of(request), request.query_params
-    items = api.trials(day_param(p.get("as_of")), moment_param(p.get("known_at")))
-    choices = {
-        k: sorted({str(t[k]) for t in items}) for k in ("programme_id", "network_id", "area")
-    }
-    choices["municipality"] = sorted({m for t in items for m in t["data"]["municipalities"]})
-    query = (p.get("q") or "").strip().lower()
-    shown = [
-        t
-        for t in items
-        if (not query or query in t["data"]["title"].lower())
-        and all(
-            not p.get(k) or str(t[k]) == p.get(k) for k in ("programme_id", "network_id", "area")
-        )
-        and (not p.get("municipality") or p["municipality"] in t["data"]["municipalities"])
-        and (not p.get("state") or t["phase"] == p["state"] or t["status"] == p["state"])
-    ]
+    chosen = pages.TrialFilter(
+        query=(p.get("q") or "").strip(),
+        programme_id=p.get("programme_id") or "",
+        network_id=p.get("network_id") or "",
+        municipality=p.get("municipality") or "",
+        state=p.get("state") or "",
+    )
     number = max(int(p["page"]) if (p.get("page") or "").isdigit() else 1, 1)
-    chunk = shown[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    more = len(shown) > number * PAGE_SIZE
+    items, total, choices = api.trials(
+        day_param(p.get("as_of")),
+        moment_param(p.get("known_at")),
+        chosen,
+        p.get("area") or "",
+        (number - 1) * PAGE_SIZE,
+        PAGE_SIZE,
+    )
     return render(
         request,
         "trials.html",
-        items=chunk,
-        total=len(shown),
+        items=items,
+        total=total,
         number=number,
-        more=more,
+        more=total > number * PAGE_SIZE,
         choices=choices,
         principal=api.principal,
     )
@@ -118,20 +118,35 @@ def changes_view(request: Request, trial_id: UUID) -> HTMLResponse:
 @router.get("/web/findings")
 @page
 def findings_page(request: Request) -> HTMLResponse:
-    """The legal-certainty review for the caller's scope, by severity and kind."""
+    """The legal-certainty review for the caller's scope, by severity and kind, a page at a time."""
     api, p = api_of(request), request.query_params
-    items = api.review(day_param(p.get("as_of")), moment_param(p.get("known_at")))
-    kinds = sorted({f["code"] for f in items})
-    shown = [
-        f
-        for f in items
-        if (not p.get("severity") or f["severity"] == p["severity"])
-        and (not p.get("kind") or f["code"] == p["kind"])
-        and (not p.get("trial") or f["trial_id"] == p["trial"])
-    ]
-    titles = {t["aggregate_id"]: t["data"]["title"] for t in api.trials(None, None)}
+    chosen: dict[str, Any] = {}
+    for name, allowed in (("severity", SEVERITIES), ("kind", KINDS)):
+        if p.get(name):
+            if p[name] not in allowed:
+                raise BadInput(f"{name}: {p[name]!r}")
+            chosen[name] = p[name]
+    if p.get("trial"):
+        try:
+            chosen["trial"] = UUID(p["trial"])
+        except ValueError:
+            raise BadInput(f"trial: {p['trial']!r}") from None
+    items, next_cursor = api.review(
+        day_param(p.get("as_of")),
+        moment_param(p.get("known_at")),
+        chosen,
+        p.get("cursor") or None,
+        PAGE_SIZE,
+    )
+    titles = api.titles({f["trial_id"] for f in items if f["trial_id"]})
     return render(
-        request, "findings.html", items=shown, kinds=kinds, titles=titles, principal=api.principal
+        request,
+        "findings.html",
+        items=items,
+        kinds=KINDS,
+        titles=titles,
+        next_cursor=next_cursor,
+        principal=api.principal,
     )
 
 
