@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from frispor.domain.aggregate import Event
+from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.mapper import decode_event
 from frispor.store.db import Database
 
@@ -37,9 +37,27 @@ def _select(db: Database, where: str, params: Sequence[Any], limit: int) -> list
 
 def history(db: Database, aggregate_id: UUID, limit: int = 10_000, after: int = 0) -> list[Logged]:
     """The events of one aggregate after a position, oldest first."""
-    key: Any = aggregate_id if db.is_postgres else aggregate_id.hex  # SQLite stores hex
     position = "notification_id" if db.is_postgres else "rowid"
-    return _select(db, f"originator_id = %s AND {position} > %s", (key, after), limit)
+    where = f"originator_id = %s AND {position} > %s"
+    return _select(db, where, (_originator(db, aggregate_id), after), limit)
+
+
+def _originator(db: Database, aggregate_id: UUID) -> Any:
+    return aggregate_id if db.is_postgres else aggregate_id.hex  # SQLite stores hex
+
+
+def corrections(db: Database, aggregate_id: UUID) -> list[Logged]:
+    """Every correction filed on one aggregate, found by topic (its other events stay unread)."""
+    topic = f"{Corrected.__module__}:{Corrected.__qualname__}"
+    where = "originator_id = %s AND topic = %s"
+    return _select(db, where, (_originator(db, aggregate_id), topic), 10_000)
+
+
+def event_at(db: Database, aggregate_id: UUID, version: int) -> Logged | None:
+    """One aggregate's event at a version, if it has one."""
+    where = "originator_id = %s AND originator_version = %s"
+    found = _select(db, where, (_originator(db, aggregate_id), version), 1)
+    return found[0] if found else None
 
 
 def feed(

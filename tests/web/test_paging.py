@@ -7,7 +7,8 @@ import html
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -18,8 +19,11 @@ from fastapi.testclient import TestClient
 from frispor.api.app import create_app
 from frispor.api.auth import new_token
 from frispor.demo import load_demo
+from frispor.demo.actors import INSPECTOR
 from frispor.demo.bulk import generate_bulk
-from frispor.domain.values import Role
+from frispor.demo.script import FRIKOMMUNELOV
+from frispor.domain.aggregate import Envelope
+from frispor.domain.values import Period, Role
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.signer import Signer, write_key_pair
 from frispor.ledger.stamps import add_stamp
@@ -212,3 +216,38 @@ def test_the_event_page_says_when_a_trusted_time_stamp_proves_it_existed(
     assert local is not None and local.group(2) in ("+01:00", "+02:00")  # Copenhagen's offset
     english = client.get("/web/events/57", params={"lang": "en"}).text
     assert "Position 57 existed no later than" in english and "timestamped by" in english
+
+
+def test_the_event_page_finds_a_correction_past_the_first_hundred_events(
+    database_url: str,
+) -> None:
+    app = open_app(Settings.model_validate({"DATABASE_URL": database_url}).eventsourcing_env())
+    try:
+        load_demo(app)
+        # The goal of the demo's one correction: København's, measured by its inspector.
+        logged = app.recorder.select_notifications(start=1, limit=10_000)
+        goal = next(n.originator_id for n in logged if n.topic.endswith(":Corrected"))
+        basis = (FRIKOMMUNELOV,)
+        env = Envelope(
+            actor=INSPECTOR, legal_basis=basis, justification="Måling", decided_on=date(2019, 1, 1)
+        )
+        for day in range(1, 121):  # the goal's history runs past one page of /history
+            start = date(2019, 1, 1) + timedelta(days=day)
+            app.record_measurement(
+                env, goal, period=Period(start=start, end=start), value=Decimal(day), source="test"
+            )
+        late = app.history(goal)[-1]
+        app.correct(env, goal, event_id=late.event_id, field="value", new_value="7", reason="Fejl")
+    finally:
+        app.close()
+    token, entry = new_token(Role.AUDITOR, "Rigsrevisionen", "auditor")
+    settings = Settings.model_validate({"DATABASE_URL": database_url})
+    with TestClient(create_app(settings, [entry]), base_url="https://testserver") as client:
+        auth = {"Authorization": f"Bearer {token}"}
+        feed = client.get("/events", params={"limit": "1000"}, headers=auth).json()["items"]
+        corrected = next(e for e in feed if e["event_id"] == str(late.event_id))
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/web/signin").text)
+        assert csrf is not None
+        client.post("/web/signin", data={"token": token, "csrf": csrf.group(1)})
+        page = client.get(f"/web/events/{corrected['position']}").text
+    assert "Rettet af" in page and "Fejl" in page, "the correction is missing from the page"

@@ -17,6 +17,7 @@ from frispor.api.services import Services
 from frispor.domain.values import Area, Role
 from frispor.projections import pages
 from frispor.projections.areas import trial_areas
+from frispor.projections.history import corrections, describe, event_at
 
 READERS = (Role.RECORDER, Role.AUDITOR, Role.AUTHORITY)  # as the routes' ReaderDep
 REVIEWERS = (Role.AUDITOR, Role.AUTHORITY)  # ReviewerDep
@@ -124,13 +125,18 @@ class Api:
         items = _body(answer)["items"]
         return items[0] if items and items[0]["position"] == position else None
 
-    def history(self, aggregate_id: UUID) -> list[dict[str, Any]]:
-        """GET /history/{id}."""
+    def corrections(self, aggregate_id: UUID) -> list[dict[str, Any]]:
+        """The corrections filed on an aggregate the caller reads (as /history shows them)."""
         self.principal.require(*REVIEWERS)
-        items: list[dict[str, Any]] = _body(
-            q.get_history(aggregate_id, self.request, self.services, self.principal)
-        )["items"]
-        return items
+        ReadScope(self.principal, self.services.db).require_aggregate(aggregate_id)
+        return [describe(e) for e in corrections(self.services.db, aggregate_id)]
+
+    def event_at(self, aggregate_id: UUID, version: int) -> dict[str, Any] | None:
+        """An aggregate's event at a version (as /history shows it), if any."""
+        self.principal.require(*REVIEWERS)
+        ReadScope(self.principal, self.services.db).require_aggregate(aggregate_id)
+        found = event_at(self.services.db, aggregate_id, version)
+        return describe(found) if found is not None else None
 
     def checkpoint(self) -> str:
         """GET /ledger/checkpoint."""

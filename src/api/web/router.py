@@ -158,15 +158,15 @@ def event_view(request: Request, position: int) -> HTMLResponse:
     event = api.event(position)
     if event is None:
         return render(request, "error.html", 404, title="404", message=f"position {position}")
-    history = api.history(UUID(event["aggregate_id"]))
+    aggregate = UUID(event["aggregate_id"])
+    # Only the aggregate's corrections are read: a network's history runs to thousands.
     fixes = [
         h
-        for h in history
-        if h["type"].endswith("Corrected")
-        and h["facts"].get("corrected_version") == event["aggregate_version"]
+        for h in api.corrections(aggregate)
+        if h["facts"].get("corrected_version") == event["aggregate_version"]
     ]
-    target = event["facts"].get("corrected_event_id")
-    corrects = next((h for h in history if target and h["event_id"] == target), None)
+    version = event["facts"].get("corrected_version")
+    corrects = api.event_at(aggregate, int(version)) if version is not None else None
     proof = proof_of(api, position)
     return render(
         request,
