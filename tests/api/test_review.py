@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import get_args
-
-from frispor.api.schemas.events import FindingKind as Kind
 from frispor.demo import load_demo
-from frispor.projections.audit.finding import KINDS
 from frispor.store.env import store_env
 from frispor.store.open import open_app
 from tests.api.conftest import Api
@@ -78,7 +74,3 @@ def test_bad_review_parameters_are_named(api: Api) -> None:
         answer = api.get("/review", **params)
         assert answer.status_code == 422, (params, answer.text)
         assert answer.json()["field"].endswith(field), answer.json()
-
-
-def test_the_route_knows_every_kind_of_finding() -> None:
-    assert get_args(Kind) == KINDS

@@ -18,7 +18,7 @@ from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
 from frispor.api.errors import ApiError, UnavailableError
 from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
 from frispor.api.params import Day, Instant, PositionOrZero, jsonable
-from frispor.api.schemas.events import EventFeed, FindingKind, HistoryPage, ReviewPage, Severity
+from frispor.api.schemas.events import EventFeed, HistoryPage, ReviewPage
 from frispor.api.schemas.reads import (
     ExemptionsPage,
     GoalDetail,
@@ -33,6 +33,7 @@ from frispor.domain.exemption import ExemptionStatus
 from frispor.domain.topics import all_event_topics
 from frispor.domain.values import Area
 from frispor.projections.areas import trial_areas
+from frispor.projections.audit.finding import FindingKind, Severity
 from frispor.projections.findings_query import ReviewQuery, review_page
 from frispor.projections.history import describe, feed, history
 

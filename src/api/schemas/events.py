@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
 from frispor.api.schemas.reads import Cursor, Public
 from frispor.domain.aggregate import Envelope
-
-Severity = Literal["high", "medium", "low"]
-FindingKind = Literal[
-    "announced-without-exemption",
-    "exemption-outside-trial",
-    "incompetent-grantor",
-    "goal-not-measured",
-    "measurement-outside-trial",
-    "order-overdue",
-    "retroactive-correction",
-    "late-recording",
-]
+from frispor.projections.audit.finding import FindingKind, Severity
 
 
 class EventPublic(Public):

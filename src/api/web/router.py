@@ -9,7 +9,6 @@ from uuid import UUID
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from frispor.api.schemas.events import FindingKind, Severity
 from frispor.api.web.proof import proof_of
 from frispor.api.web.render import (
     BadInput,
@@ -24,6 +23,7 @@ from frispor.api.web.session import csrf_ok
 from frispor.api.web.trial_view import changes, trial_page
 from frispor.domain.errors import DomainError
 from frispor.projections import pages
+from frispor.projections.audit.finding import FindingKind, Severity
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 25

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal, get_args
 
-SEVERITY = ("high", "medium", "low")
-KINDS = (
+Severity = Literal["high", "medium", "low"]
+FindingKind = Literal[
     "announced-without-exemption",
     "exemption-outside-trial",
     "incompetent-grantor",
@@ -16,7 +16,8 @@ KINDS = (
     "order-overdue",
     "retroactive-correction",
     "late-recording",
-)
+]
+SEVERITY: tuple[str, ...] = get_args(Severity)
 
 
 @dataclass(frozen=True)
