@@ -43,7 +43,7 @@ def create_table(cur: Cursor, view: View, table: str) -> None:
 
 
 def ensure(db: Database) -> None:
-    """Create the catalog and a first table for every read model that has none."""
+    """Create the catalog and a table for every read model that has none or an outdated one."""
     if not db.may_create():
         return  # the application's role: the schema was migrated by its owner
     with db.transaction() as cur:
@@ -52,12 +52,56 @@ def ensure(db: Database) -> None:
         for statement in CATALOG_DDL:
             cur.execute(statement)
         for view in VIEWS.values():
-            if not cur.execute("SELECT 1 FROM projection_tables WHERE name = %s", (view.name,)):
+            found = cur.execute(
+                "SELECT active, pending, generation FROM projection_tables WHERE name = %s",
+                (view.name,),
+            )
+            if not found:
                 table = f"view_{view.name}_1"
                 create_table(cur, view, table)
                 cur.execute(
                     "INSERT INTO projection_tables VALUES (%s, %s, NULL, 1)", (view.name, table)
                 )
+            elif _lacks_columns(cur, db, view, str(found[0][0])):
+                _recreate(cur, view, *found[0])
+
+
+# A table's column names, on each store (the PostgreSQL table in the connection's schema).
+_COLUMNS = {
+    True: "SELECT column_name FROM information_schema.columns "
+    "WHERE table_schema = current_schema() AND table_name = %s",
+    False: "SELECT name FROM pragma_table_info(%s)",
+}
+
+
+def _lacks_columns(cur: Cursor, db: Database, view: View, table: str) -> bool:
+    """Whether a table was made by an older release whose view had fewer columns."""
+    have = {str(r[0]) for r in cur.execute(_COLUMNS[db.is_postgres], (table,))}
+    return bool(have) and not {name for name, _ in view.columns} <= have
+
+
+def _recreate(cur: Cursor, view: View, active: str, pending: str | None, generation: int) -> None:
+    """Serve a new, empty table in place of the old ones; the runner catches it up from zero.
+
+    Read models are derived: an upgrade that adds a column rebuilds one from the log rather
+    than migrating its rows (nothing in the event store changes).
+    """
+    for table in (active, pending):
+        if table:
+            drop_table(cur, table)
+    table = f"view_{view.name}_{generation + 1}"
+    create_table(cur, view, table)
+    cur.execute(
+        "UPDATE projection_tables SET active = %s, pending = NULL, generation = %s WHERE name = %s",
+        (table, generation + 1, view.name),
+    )
+
+
+def drop_table(cur: Cursor, table: str) -> None:
+    """Drop a view table (with the findings' groups beside it) and its tracking row."""
+    cur.execute(f"DROP TABLE IF EXISTS {table}")
+    cur.execute(f"DROP TABLE IF EXISTS {table}_members")
+    cur.execute("DELETE FROM projection_tracking WHERE table_name = %s", (table,))
 
 
 def active_table(cur: Cursor, name: str) -> str:

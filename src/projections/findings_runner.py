@@ -97,6 +97,9 @@ class FindingsRunner(Runner):
     def _concerns(self, n: Notification) -> bool:
         return True
 
+    def _analyzed(self, table: str) -> list[str]:
+        return [table, f"{table}_members"]
+
     def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
         if self._joined:
             cur.executemany(

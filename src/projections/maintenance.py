@@ -7,18 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from frispor.domain.application import Frispor
-from frispor.projections.catalog import create_table, ensure, position_of, view_named
+from frispor.projections.catalog import create_table, drop_table, ensure, position_of, view_named
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.view import END_TIME, View
 from frispor.store.db import Cursor, Database
 
 Progress = Callable[[int], None]
-
-
-def _drop(cur: Cursor, table: str) -> None:
-    cur.execute(f"DROP TABLE IF EXISTS {table}")
-    cur.execute(f"DROP TABLE IF EXISTS {table}_members")  # the findings' groups
-    cur.execute("DELETE FROM projection_tracking WHERE table_name = %s", (table,))
 
 
 def _lock_row(db: Database) -> str:
@@ -38,7 +32,7 @@ def rebuild(app: Frispor, db: Database, name: str, progress: Progress | None = N
         if pending is None:
             generation += 1
             pending = f"view_{name}_{generation}"
-            _drop(cur, pending)
+            drop_table(cur, pending)
             create_table(cur, view, pending)
             cur.execute(
                 "UPDATE projection_tables SET pending = %s, generation = %s WHERE name = %s",
@@ -57,7 +51,7 @@ def rebuild(app: Frispor, db: Database, name: str, progress: Progress | None = N
                     "UPDATE projection_tables SET active = %s, pending = NULL WHERE name = %s",
                     (pending, name),
                 )
-                _drop(cur, active)
+                drop_table(cur, active)
                 return str(pending)
 
 
@@ -96,7 +90,7 @@ def check(app: Frispor, db: Database, name: str) -> CheckResult:
     with db.transaction() as cur:
         active = cur.execute("SELECT active FROM projection_tables WHERE name = %s", (name,))[0][0]
         position = position_of(cur, active)
-        _drop(cur, scratch)
+        drop_table(cur, scratch)
         create_table(cur, view, scratch)
     try:
         runner_for(app, db, view, table=scratch).catch_up(until=position)
@@ -105,7 +99,7 @@ def check(app: Frispor, db: Database, name: str) -> CheckResult:
             fresh = _snapshot(cur, view, scratch, position)
     finally:
         with db.transaction() as cur:
-            _drop(cur, scratch)
+            drop_table(cur, scratch)
     result = CheckResult(name=name, position=position, rows=sum(fresh.values()))
     for row in sorted((live - fresh).keys(), key=str):
         result.differences.append(f"{name}: in the read model but not in a replay: {row}")

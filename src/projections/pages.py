@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from frispor.projections.catalog import VIEWS, active_tables
+from frispor.projections.catalog import VIEWS, active_tables, position_of
 from frispor.projections.queries import ReadModels
 from frispor.projections.read_sql import BASE, among, bitemporal, row_of
 from frispor.projections.view import END_TIME, iso_time
@@ -16,7 +16,7 @@ PARTS = ("trials", "institutions", "exemptions", "goals", "inspections")
 
 
 def _select(read: ReadModels, name: str, where: str, params: list[Any]) -> list[dict[str, Any]]:
-    typed = [c for c, _ in VIEWS[name].columns]
+    typed = VIEWS[name].shown
     with read.db.read() as cur:
         table = active_tables(cur)[name]
         cols = ", ".join([*BASE, *typed, "data"])
@@ -114,11 +114,11 @@ def trial_page(
     """One page of the trials, by start, filtered in the database; and how many match in all."""
     when, params = bitemporal(as_of, known_at)
     day = params[-1]
-    where, args = _trial_filter(read, chosen, day)
+    where, args = _trial_filter(chosen, day)
     where, params = f"{when}{where}", [*params, *args]
     if within is not None:
         where, params = f"{where} AND {among(len(within))}", [*params, *sorted(within)]
-    typed = [c for c, _ in VIEWS["trials"].columns]
+    typed = VIEWS["trials"].shown
     cols = ", ".join([*BASE, *typed, "data"])
     with read.db.read() as cur:
         table = active_tables(cur)["trials"]
@@ -133,7 +133,7 @@ def trial_page(
     return trials, int(total)
 
 
-def _trial_filter(read: ReadModels, chosen: TrialFilter, day: str) -> tuple[str, list[Any]]:
+def _trial_filter(chosen: TrialFilter, day: str) -> tuple[str, list[Any]]:
     """The filter's SQL (each part after an AND) on the trials' table."""
     parts: list[str] = []
     params: list[Any] = []
@@ -141,15 +141,12 @@ def _trial_filter(read: ReadModels, chosen: TrialFilter, day: str) -> tuple[str,
         if getattr(chosen, column):
             parts.append(f"{column} = %s")
             params.append(getattr(chosen, column))
-    if chosen.query:
-        # SQLite lowers ASCII letters only: the capitalised form also finds "Ældre" by "ældre".
-        title = TITLE[read.db.is_postgres]
-        parts.append(f"(lower({title}) LIKE %s ESCAPE '!' OR {title} LIKE %s ESCAPE '!')")
-        text = chosen.query.lower()
-        params += [f"%{_escaped(text)}%", f"%{_escaped(text.capitalize())}%"]
+    if chosen.query:  # the title column is casefolded, so the search is too (also "Æ")
+        parts.append("title LIKE %s ESCAPE '!'")
+        params.append(f"%{_escaped(chosen.query.casefold())}%")
     if chosen.municipality:
-        parts.append(IN_MUNICIPALITIES[read.db.is_postgres])
-        params.append(chosen.municipality)
+        parts.append("municipalities LIKE %s ESCAPE '!'")
+        params.append(f"%|{_escaped(chosen.municipality)}|%")
     if chosen.state:
         parts.append(f"({PHASE} = %s OR status = %s)")
         params += [day, day, chosen.state, chosen.state]
@@ -161,10 +158,6 @@ def _escaped(text: str) -> str:
 
 
 TITLE = {True: "((data::jsonb) ->> 'title')", False: "json_extract(data, '$.title')"}
-IN_MUNICIPALITIES = {
-    True: "((data::jsonb) -> 'municipalities') @> jsonb_build_array(%s::text)",
-    False: "EXISTS (SELECT 1 FROM json_each(data, '$.municipalities') WHERE value = %s)",
-}
 # A trial's phase on a day (two parameters: the day), as GET /trials tells it.
 PHASE = (
     "CASE WHEN status = 'permanent' THEN 'permanent' WHEN %s < period_start THEN 'not started' "
@@ -204,26 +197,31 @@ def _counts(
 def trial_choices(
     read: ReadModels, as_of: date | None, known_at: datetime | None, within: set[str] | None
 ) -> dict[str, list[str]]:
-    """The values each filter of the trials page can take, among the trials the caller sees."""
+    """The values each filter of the trials page can take, among the trials the caller sees.
+
+    The same until the trials' read model moves on: kept per position and question.
+    """
     when, params = bitemporal(as_of, known_at)
     if within is not None:
         when, params = f"{when} AND {among(len(within))}", [*params, *sorted(within)]
-    found: dict[str, list[str]] = {}
     with read.db.read() as cur:
         table = active_tables(cur)["trials"]
+        key = (table, position_of(cur, table), when, tuple(params))
+        if (found := _CHOICES.get(key)) is not None:
+            return {name: list(values) for name, values in found.items()}
+        found = {}
         for column in ("programme_id", "network_id"):
             rows = cur.execute(f"SELECT DISTINCT {column} FROM {table} WHERE {when}", params)
             found[column] = sorted(str(r[0]) for r in rows)
-        rows = cur.execute(MUNICIPALITIES[read.db.is_postgres].format(table, when), params)
-        found["municipality"] = sorted(str(r[0]) for r in rows)
-    return found
+        rows = cur.execute(f"SELECT DISTINCT municipalities FROM {table} WHERE {when}", params)
+        found["municipality"] = sorted({m for (ms,) in rows for m in str(ms).split("|") if m})
+    if len(_CHOICES) >= 64:
+        _CHOICES.clear()
+    _CHOICES[key] = found
+    return {name: list(values) for name, values in found.items()}
 
 
-MUNICIPALITIES = {
-    True: "SELECT DISTINCT jsonb_array_elements_text((data::jsonb) -> 'municipalities') "
-    "FROM {} WHERE {}",
-    False: "SELECT DISTINCT m.value FROM {} t, json_each(t.data, '$.municipalities') m WHERE {}",
-}
+_CHOICES: dict[tuple[Any, ...], dict[str, list[str]]] = {}
 
 
 def titles(read: ReadModels, trial_ids: set[str]) -> dict[str, str]:

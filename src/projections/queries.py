@@ -30,7 +30,7 @@ class ReadModels:
         limit: int | None = None,
     ) -> list[dict[str, Any]]:
         table = active_tables(cur)[name]
-        typed = [c for c, _ in VIEWS[name].columns]
+        typed = VIEWS[name].shown
         cols = ", ".join([*BASE, *typed, "data"])
         sql = f"SELECT {cols} FROM {table} WHERE {where} ORDER BY {order}"
         if limit is not None:

@@ -16,7 +16,7 @@ BASE = ["aggregate_id", "valid_from", "valid_to", "recorded_from", "recorded_to"
 
 def typed_columns(name: str) -> list[str]:
     """The typed columns of a read model's table."""
-    return [c for c, _ in VIEWS[name].columns]
+    return VIEWS[name].shown
 
 
 # What GET /trials/{id} shows, part by part: (read model, its typed columns, which rows).

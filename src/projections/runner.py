@@ -25,6 +25,8 @@ from frispor.store.db import Cursor, Database
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
 # The last position a read covered, its events, and whether more lay beyond when it was read.
 Fetched = tuple[int, Sequence[Notification], bool]
+# Positions applied, at the least, between two ANALYZEs of a read model's table (PostgreSQL).
+ANALYZE_AFTER = 20_000
 
 
 class Runner:
@@ -52,15 +54,36 @@ class Runner:
         self._at: tuple[str, int] | None = None  # the table and its position, as last seen
         self._ahead: tuple[int, int | None, Future[Fetched]] | None = None  # a read begun
         self._behind = False  # the last batch read stopped short of the head
+        self._unanalyzed = 0  # positions applied since the table's statistics were taken
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
         try:
             with _fewer_collections():
-                return self._run_once(until)
+                done = self._run_once(until)
         except BaseException:
             self._reset()  # the cache ran ahead of a batch that was rolled back
             raise
+        self._unanalyzed += done
+        # Again each time a quarter more of the log is applied: a few times in a long catch-up.
+        at = self._at
+        if at and self.db.is_postgres and self._unanalyzed >= max(ANALYZE_AFTER, at[1] // 4):
+            self._analyze(at[0])
+        return done
+
+    def _analyze(self, table: str) -> None:
+        """Take the table's statistics now, as autovacuum would (some servers run it off).
+
+        Without them the planner takes a freshly caught-up table for empty and scans it.
+        """
+        with self.db.transaction(durable=False) as cur:
+            for name in self._analyzed(table):
+                cur.execute(f"ANALYZE {name}")
+        self._unanalyzed = 0
+
+    def _analyzed(self, table: str) -> list[str]:
+        """The tables a catch-up fills."""
+        return [table]
 
     def _run_once(self, until: int | None) -> int:
         # The events are read before the write transaction, not inside it: on SQLite that

@@ -16,6 +16,8 @@ def status_rows(t: Trial) -> list[StatusRow]:
         t.status.value,
         in_force.start.isoformat(),
         in_force.end.isoformat(),
+        t.title.casefold(),
+        "".join(f"|{m}" for m in t.municipalities) + "|",
     )
     data = {
         "title": t.title,
@@ -38,6 +40,9 @@ VIEW = View(
         ("status", "TEXT"),
         ("period_start", "TEXT"),
         ("period_end", "TEXT"),
+        ("title", "TEXT"),  # casefolded: the web view's search
+        ("municipalities", "TEXT"),  # "|0101|0147|": the web view's filter, no JSON parsed
     ),
     status_rows=status_rows,
+    hidden=("title", "municipalities"),
 )

@@ -97,6 +97,13 @@ class View:
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
     # a view queried only by aggregate or by an indexed column does without its upkeep.
     time_index: bool = True
+    # Columns kept for queries only (a search key, say): written and indexed, never shown.
+    hidden: tuple[str, ...] = ()
+
+    @property
+    def shown(self) -> list[str]:
+        """The typed columns a row shows (all but the hidden ones)."""
+        return [name for name, _ in self.columns if name not in self.hidden]
 
     def topics(self) -> tuple[str, ...]:
         """Topic prefixes of the events of its aggregates."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from frispor.demo import DemoResult, load_demo
 from frispor.domain.application import Frispor
 from frispor.projections import runner as runner_module
-from frispor.projections.catalog import VIEWS, active_table, ensure
+from frispor.projections.catalog import VIEWS, active_table, ensure, position_of
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.maintenance import check, rebuild
 from frispor.projections.queries import ReadModels
@@ -184,6 +185,29 @@ def test_rebuild_while_serving(stack: tuple[Frispor, Database, DemoResult]) -> N
     after = rm.exemptions(in_force_on=date(2018, 3, 1))
     assert [e["data"] for e in after] == [e["data"] for e in before]
     assert check(app, db, "exemptions").differences == []
+
+
+def test_a_read_model_made_by_an_older_release_is_rebuilt_with_its_new_columns(
+    stack: tuple[Frispor, Database, DemoResult],
+) -> None:
+    app, db, _ = stack
+    catch_up(app, db)
+    expected = titles(ReadModels(db).trials(as_of=date(2018, 3, 1)))
+    # The table an older release made: the trials without the search columns added since.
+    with db.transaction() as cur:
+        old = active_table(cur, "trials")
+        cur.execute(f"DROP TABLE {old}")
+        older = replace(VIEWS["trials"], columns=VIEWS["trials"].columns[:-2], hidden=())
+        for statement in older.ddl(old):
+            cur.execute(statement)
+    ensure(db)  # as at the next start
+    with db.transaction() as cur:
+        new = active_table(cur, "trials")
+        assert new != old and position_of(cur, new) == 0
+        assert not cur.execute(f"SELECT 1 FROM {new}")
+    catch_up(app, db)
+    assert titles(ReadModels(db).trials(as_of=date(2018, 3, 1))) == expected
+    assert check(app, db, "trials").differences == []
 
 
 def test_check_reports_a_difference_planted_in_a_view(
