@@ -64,6 +64,9 @@ def ensure(db: Database) -> None:
                 )
             elif _lacks_columns(cur, db, view, str(found[0][0])):
                 _recreate(cur, view, *found[0])
+            else:  # indexes a newer release added
+                for statement in view.ddl(str(found[0][0])):
+                    cur.execute(statement)
 
 
 # A table's column names, on each store (the PostgreSQL table in the connection's schema).

@@ -56,6 +56,7 @@ VIEW = FindingsView(
     columns=COLUMNS,
     status_rows=_none,
     indexes=("trial_id", "institution_id", "municipality", "area"),
+    orders=("recorded_to, severity_rank, first_position, kind, row_key, valid_from",),
     time_index=True,
 )
 

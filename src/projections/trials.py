@@ -45,4 +45,5 @@ VIEW = View(
     ),
     status_rows=status_rows,
     hidden=("title", "municipalities"),
+    orders=("recorded_to, period_start, aggregate_id",),
 )

@@ -97,6 +97,8 @@ class View:
     # The (recorded_to, valid_from) index serves queries over all of a table's rows as of a day;
     # a view queried only by aggregate or by an indexed column does without its upkeep.
     time_index: bool = True
+    # The orders its lists are paged in (column lists): an index each, so a page is a range.
+    orders: tuple[str, ...] = ()
     # Columns kept for queries only (a search key, say): written and indexed, never shown.
     hidden: tuple[str, ...] = ()
 
@@ -137,6 +139,10 @@ class View:
         statements += [
             f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col}, recorded_to)"
             for col in self.indexes
+        ]
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {table}_order{i} ON {table} ({columns})"
+            for i, columns in enumerate(self.orders, 1)
         ]
         return statements
 
