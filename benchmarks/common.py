@@ -19,6 +19,7 @@ import psycopg
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor, Written
+from frispor.domain.commands import EstablishProgramme
 from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -164,12 +165,14 @@ def decide(app: Frispor) -> Written:
     """The benchmark's decision: establish a programme (a new aggregate, one event, one save)."""
     return app.establish_programme(
         ENVELOPE,
-        name="Frikommuneforsøg",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=PERIOD,
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name="Frikommuneforsøg",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=PERIOD,
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     )
 
 

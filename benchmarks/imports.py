@@ -13,6 +13,13 @@ from benchmarks.common import BASIS, MINISTRY, Bench, Row, measure
 from frispor.api.import_kinds import KINDS, envelope_of
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EstablishProgramme,
+    RecordMeasurement,
+    SetGoal,
+)
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.values import (
     Actor,
@@ -51,29 +58,35 @@ def trials(app: Frispor, count: int) -> list[UUID]:
     day = date(2016, 12, 1)
     programme = app.establish_programme(
         _envelope(oim, day),
-        name="Frikommuneforsøg",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2022, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name="Frikommuneforsøg",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2022, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     ).id
     network = app.designate_network(
         _envelope(oim, day),
         programme,
-        name="Netværk",
-        kind=NetworkKind.NETWORK,
-        area=Area.SAMMENHAENG,
-        municipalities=("101", "751"),
+        DesignateNetwork(
+            name="Netværk",
+            kind=NetworkKind.NETWORK,
+            area=Area.SAMMENHAENG,
+            municipalities=("101", "751"),
+        ),
     ).id
     return [
         app.approve_trial(
             _envelope(oim, day),
-            network,
-            title=f"Forsøg {i}",
-            purpose="Måling",
-            period=Period(start=date(2017, 1, 1), end=date(2021, 12, 31)),
-            municipalities=("101",),
+            ApproveTrial(
+                network_id=network,
+                title=f"Forsøg {i}",
+                purpose="Måling",
+                period=Period(start=date(2017, 1, 1), end=date(2021, 12, 31)),
+                municipalities=("101",),
+            ),
         ).id
         for i in range(count)
     ]
@@ -113,18 +126,18 @@ def write_file(path: Path, trial_ids: list[UUID], decisions: int) -> None:
 
 def one_by_one(app: Frispor, trial_id: UUID, count: int) -> int:
     """The single-decision path: each goal and measurement loaded, decided and saved alone."""
-    goal = app.set_goal(_envelope(KBH, date(2017, 1, 1)), trial_id, TERMS).id
+    goal = app.set_goal(_envelope(KBH, date(2017, 1, 1)), trial_id, SetGoal(terms=TERMS)).id
     for m in range(count):
         if m % 50 == 49:  # as in the file: a new goal after 49 measurements
-            goal = app.set_goal(_envelope(KBH, date(2017, 1, 1)), trial_id, TERMS).id
+            goal = app.set_goal(_envelope(KBH, date(2017, 1, 1)), trial_id, SetGoal(terms=TERMS)).id
             continue
         start = date(2017, 1, 1) + timedelta(days=m % 1500)
         app.record_measurement(
             _envelope(KBH, start),
             goal,
-            period=Period(start=start, end=start),
-            value=50,  # type: ignore[arg-type]
-            source="Fagsystemet",
+            RecordMeasurement(
+                period=Period(start=start, end=start), value=50, source="Fagsystemet"
+            ),
         )
     return count
 

@@ -55,7 +55,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "trial",
             c.TrialCreate,
-            runs.on("network", F.approve_trial, id_field="network_id"),
+            runs.new(F.approve_trial),
             "approve a trial in a network",
             refs={"network": "network"},
             ref_fields={"network": "network_id"},
@@ -156,7 +156,7 @@ KINDS: dict[str, Kind] = {
         _kind(
             "correction",
             c.CorrectionCreate,
-            runs.correction,
+            runs.new(F.correct),
             "correct one field of an earlier imported line",
             corrects=True,
             ref_fields={"corrects": "aggregate_id", "event": "event_id"},

@@ -8,6 +8,15 @@ from uuid import uuid5
 
 from frispor.demo.actors import NAMESPACE, PROTECTED
 from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EnrolInstitution,
+    EstablishProgramme,
+    GrantExemption,
+    RequestExemption,
+    SetGoal,
+)
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.values import (
     Area,
@@ -69,13 +78,15 @@ def script(s: Script) -> None:
                 s.env(
                     INNOVATION, D(2018, 5, 15), "Sammenhængsreformen: forsøg med friinstitutioner"
                 ),
-                name="Friinstitutioner 2018",
-                kind=ProgrammeKind.FRIINSTITUTION,
-                enabling_act=FRIKOMMUNELOV,
-                period=Period(start=D(2018, 5, 15), end=D(2021, 12, 31)),
-                ministry="Innovationsministeriet",
-                protected_categories=PROTECTED,
-                max_institutions_per_municipality=2,
+                EstablishProgramme(
+                    name="Friinstitutioner 2018",
+                    kind=ProgrammeKind.FRIINSTITUTION,
+                    enabling_act=FRIKOMMUNELOV,
+                    period=Period(start=D(2018, 5, 15), end=D(2021, 12, 31)),
+                    ministry="Innovationsministeriet",
+                    protected_categories=PROTECTED,
+                    max_institutions_per_municipality=2,
+                ),
                 new_id=PROGRAMME_ID,
             ),
         )
@@ -85,12 +96,14 @@ def script(s: Script) -> None:
                 app.designate_network(
                     s.env(INNOVATION, D(2018, 5, 15), "Partnerskabet etableret i maj 2018"),
                     pid,
-                    name=name,
-                    kind=NetworkKind.PARTNERSHIP,
-                    area=area,
-                    municipalities=members,
-                    coordinator=members[0],
-                    ministry=ministry,
+                    DesignateNetwork(
+                        name=name,
+                        kind=NetworkKind.PARTNERSHIP,
+                        area=area,
+                        municipalities=members,
+                        coordinator=members[0],
+                        ministry=ministry,
+                    ),
                 ),
             )
 
@@ -101,11 +114,13 @@ def script(s: Script) -> None:
                 f"trial:fri-{key}",
                 app.approve_trial(
                     s.env(INNOVATION, D(2018, 9, 15), "Reguleringen konkretiseret i partnerskabet"),
-                    s[f"partnership:{key}"],
-                    title=name,
-                    purpose="Institutionerne styres af resultatmål i stedet for regler.",
-                    period=PERIOD,
-                    municipalities=members,
+                    ApproveTrial(
+                        network_id=s[f"partnership:{key}"],
+                        title=name,
+                        purpose="Institutionerne styres af resultatmål i stedet for regler.",
+                        period=PERIOD,
+                        municipalities=members,
+                    ),
                 ),
             )
 
@@ -123,11 +138,13 @@ def script(s: Script) -> None:
                 return app.enrol_institution(
                     s.env(FREDERIKSBERG, D(2018, 9, 20), "Institutionen har søgt om at deltage"),
                     s["trial:fri-aeldre"],
-                    name=name,
-                    kind=InstitutionKind.PLEJEHJEM,
-                    municipality="147",
-                    ownership=Ownership.KOMMUNAL if n < 3 else Ownership.SELVEJENDE,
-                    cvr=cvr,
+                    EnrolInstitution(
+                        name=name,
+                        kind=InstitutionKind.PLEJEHJEM,
+                        municipality="147",
+                        ownership=Ownership.KOMMUNAL if n < 3 else Ownership.SELVEJENDE,
+                        cvr=cvr,
+                    ),
                 )
 
             if n < 3:
@@ -139,11 +156,13 @@ def script(s: Script) -> None:
             app.enrol_institution(
                 s.env(RANDERS, D(2018, 9, 20), "Botilbuddet deltager i forsøget"),
                 s["trial:fri-botilbud"],
-                name="Bostedet Toftevang",
-                kind=InstitutionKind.BOTILBUD,
-                municipality="730",
-                ownership=Ownership.KOMMUNAL,
-                p_number="1003388394",
+                EnrolInstitution(
+                    name="Bostedet Toftevang",
+                    kind=InstitutionKind.BOTILBUD,
+                    municipality="730",
+                    ownership=Ownership.KOMMUNAL,
+                    p_number="1003388394",
+                ),
             ),
         )
 
@@ -154,14 +173,18 @@ def script(s: Script) -> None:
             app.request_exemption(
                 s.env(FREDERIKSBERG, D(2018, 9, 28), "Mindre dokumentation, mere tid hos beboerne"),
                 s["trial:fri-aeldre"],
-                municipality="147",
-                institution_id=s["institution:frb-1"],
-                rule=LegalReference.parse(
-                    "eli/lta/2017/988", "§ 139", "Frederiksbergs kvalitetsstandard (lokalt krav)"
+                RequestExemption(
+                    municipality="147",
+                    institution_id=s["institution:frb-1"],
+                    rule=LegalReference.parse(
+                        "eli/lta/2017/988",
+                        "§ 139",
+                        "Frederiksbergs kvalitetsstandard (lokalt krav)",
+                    ),
+                    level=RuleLevel.LOCAL,
+                    category=RuleCategory.DOKUMENTATION,
+                    description="Fritagelse for kommunens lokale krav om daglig døgnrytmeplan.",
                 ),
-                level=RuleLevel.LOCAL,
-                category=RuleCategory.DOKUMENTATION,
-                description="Fritagelse for kommunens lokale krav om daglig døgnrytmeplan.",
             ),
         )
         state = s.keep(
@@ -169,44 +192,50 @@ def script(s: Script) -> None:
             app.request_exemption(
                 s.env(FREDERIKSBERG, D(2018, 9, 28), "Registreringskrav står i vejen"),
                 s["trial:fri-aeldre"],
-                municipality="147",
-                institution_id=s["institution:frb-2"],
-                rule=LegalReference.parse(SERVICELOVEN, "§ 79 a", "serviceloven"),
-                level=RuleLevel.STATE,
-                category=RuleCategory.REGISTRERING,
-                description="Fritagelse for krav om registrering af forebyggende hjemmebesøg.",
+                RequestExemption(
+                    municipality="147",
+                    institution_id=s["institution:frb-2"],
+                    rule=LegalReference.parse(SERVICELOVEN, "§ 79 a", "serviceloven"),
+                    level=RuleLevel.STATE,
+                    category=RuleCategory.REGISTRERING,
+                    description="Fritagelse for krav om registrering af forebyggende hjemmebesøg.",
+                ),
             ),
         )
         app.grant_exemption(
             s.env(FREDERIKSBERG, D(2018, 9, 28), "Lokalt krav; kommunalbestyrelsen beslutter"),
             local,
-            validity=PERIOD,
+            GrantExemption(validity=PERIOD),
         )
         s.refused(
             "a state rule granted by the municipal council of Frederiksberg",
             lambda: app.grant_exemption(
                 s.env(FREDERIKSBERG, D(2018, 9, 28), "Forsøg på at give statslig fritagelse"),
                 state,
-                validity=PERIOD,
+                GrantExemption(validity=PERIOD),
             ),
         )
         app.grant_exemption(
             s.env(SUM, D(2018, 9, 28), "Fagministeriet godkender", case="SUM-2018-3321"),
             state,
-            validity=PERIOD,
-            conditions=("Institutionen afrapporterer resultatmålene halvårligt.",),
+            GrantExemption(
+                validity=PERIOD,
+                conditions=("Institutionen afrapporterer resultatmålene halvårligt.",),
+            ),
         )
         s.refused(
             "an exemption from the rules on use of force (magtanvendelse) at Bostedet Toftevang",
             lambda: app.request_exemption(
                 s.env(RANDERS, D(2018, 9, 28), "Ønske om mere fleksibel magtanvendelse"),
                 s["trial:fri-botilbud"],
-                municipality="730",
-                institution_id=s["institution:randers-botilbud"],
-                rule=LegalReference.parse(SERVICELOVEN, "§ 124", "serviceloven"),
-                level=RuleLevel.STATE,
-                category=RuleCategory.MAGTANVENDELSE,
-                description="Fritagelse fra reglerne om magtanvendelse.",
+                RequestExemption(
+                    municipality="730",
+                    institution_id=s["institution:randers-botilbud"],
+                    rule=LegalReference.parse(SERVICELOVEN, "§ 124", "serviceloven"),
+                    level=RuleLevel.STATE,
+                    category=RuleCategory.MAGTANVENDELSE,
+                    description="Fritagelse fra reglerne om magtanvendelse.",
+                ),
             ),
         )
         s.keep(
@@ -214,17 +243,19 @@ def script(s: Script) -> None:
             app.set_goal(
                 s.env(FREDERIKSBERG, D(2018, 9, 28), "Resultatmål i stedet for regler"),
                 s["trial:fri-aeldre"],
-                GoalTerms(
-                    indicator="Beboertilfredshed",
-                    definition="Gennemsnitlig score i den årlige beboerundersøgelse (1-5)",
-                    unit="score",
-                    data_source="Frederiksberg Kommunes beboerundersøgelse",
-                    baseline=Measure(value=Decimal("3.8"), on=D(2018, 10, 1)),
-                    target=Measure(value=Decimal("4.3"), on=D(2021, 9, 30)),
-                    direction=Direction.HIGHER,
-                    frequency=Frequency.HALF_YEARLY,
+                SetGoal(
+                    institution_id=s["institution:frb-1"],
+                    terms=GoalTerms(
+                        indicator="Beboertilfredshed",
+                        definition="Gennemsnitlig score i den årlige beboerundersøgelse (1-5)",
+                        unit="score",
+                        data_source="Frederiksberg Kommunes beboerundersøgelse",
+                        baseline=Measure(value=Decimal("3.8"), on=D(2018, 10, 1)),
+                        target=Measure(value=Decimal("4.3"), on=D(2021, 9, 30)),
+                        direction=Direction.HIGHER,
+                        frequency=Frequency.HALF_YEARLY,
+                    ),
                 ),
-                institution_id=s["institution:frb-1"],
             ),
         )
 

@@ -9,6 +9,18 @@ from frispor.demo import frikommune_inspections as inspections
 from frispor.demo import frikommune_trials as more_trials
 from frispor.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
 from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
+from frispor.domain.commands import (
+    ApproveTrial,
+    Correct,
+    DesignateNetwork,
+    EndTrial,
+    EnrolInstitution,
+    EstablishProgramme,
+    GrantExemption,
+    PublishEvaluation,
+    RequestExemption,
+    SetGoal,
+)
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.values import (
     Area,
@@ -36,12 +48,14 @@ def script(s: Script) -> None:
             "programme:frikommune",
             app.establish_programme(
                 s.env(CASEWORKER, D(2016, 10, 10), "Udpegning af frikommunenetværk 2016-2020"),
-                name="Frikommuneforsøg II",
-                kind=ProgrammeKind.FRIKOMMUNE,
-                enabling_act=FRIKOMMUNELOV,
-                period=Period(start=D(2016, 10, 10), end=D(2021, 12, 31)),
-                ministry=OIM,
-                protected_categories=PROTECTED,
+                EstablishProgramme(
+                    name="Frikommuneforsøg II",
+                    kind=ProgrammeKind.FRIKOMMUNE,
+                    enabling_act=FRIKOMMUNELOV,
+                    period=Period(start=D(2016, 10, 10), end=D(2021, 12, 31)),
+                    ministry=OIM,
+                    protected_categories=PROTECTED,
+                ),
                 new_id=PROGRAMME_ID,
             ),
         )
@@ -65,11 +79,13 @@ def script(s: Script) -> None:
                 app.designate_network(
                     s.env(CASEWORKER, D(2016, 10, 10), why),
                     pid,
-                    name=name,
-                    kind=NetworkKind.NETWORK,
-                    area=area,
-                    municipalities=members,
-                    coordinator="101",
+                    DesignateNetwork(
+                        name=name,
+                        kind=NetworkKind.NETWORK,
+                        area=area,
+                        municipalities=members,
+                        coordinator="101",
+                    ),
                 ),
             )
 
@@ -87,12 +103,14 @@ def _plejehjemstilsyn(s: Script) -> None:
             "trial:plejehjemstilsyn",
             app.approve_trial(
                 s.env(CASEWORKER, D(2017, 6, 20), "Godkendt efter ansøgning", case="2017-4127"),
-                s["network:sammenhaeng"],
-                title="Forsøg med anmeldte plejehjemstilsyn",
-                purpose="Kommunen fører anmeldte i stedet for uanmeldte tilsyn på plejecentre, "
-                "så forstanderen er til stede og tilsynet giver systematisk læring.",
-                period=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
-                municipalities=("101",),
+                ApproveTrial(
+                    network_id=s["network:sammenhaeng"],
+                    title="Forsøg med anmeldte plejehjemstilsyn",
+                    purpose="Kommunen fører anmeldte i stedet for uanmeldte tilsyn på plejecentre, "
+                    "så forstanderen er til stede og tilsynet giver systematisk læring.",
+                    period=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
+                    municipalities=("101",),
+                ),
             ),
         )
 
@@ -107,11 +125,13 @@ def _plejehjemstilsyn(s: Script) -> None:
                 app.enrol_institution(
                     s.env(COUNCIL, D(2017, 8, 1), "Udvalgt til forsøget af forvaltningen"),
                     s["trial:plejehjemstilsyn"],
-                    name=name,
-                    kind=InstitutionKind.PLEJEHJEM,
-                    municipality="101",
-                    ownership=Ownership.KOMMUNAL,
-                    cvr=cvr,
+                    EnrolInstitution(
+                        name=name,
+                        kind=InstitutionKind.PLEJEHJEM,
+                        municipality="101",
+                        ownership=Ownership.KOMMUNAL,
+                        cvr=cvr,
+                    ),
                 ),
             )
 
@@ -122,11 +142,13 @@ def _plejehjemstilsyn(s: Script) -> None:
             app.request_exemption(
                 s.env(COUNCIL, D(2017, 8, 10), "Forstandere har efterlyst anmeldte tilsyn"),
                 s["trial:plejehjemstilsyn"],
-                municipality="101",
-                rule=LegalReference.parse(SERVICELOVEN, "§ 151, stk. 2", "serviceloven"),
-                level=RuleLevel.STATE,
-                category=RuleCategory.TILSYNSFORM,
-                description="Tilsyn på plejecentre må være anmeldte i stedet for uanmeldte.",
+                RequestExemption(
+                    municipality="101",
+                    rule=LegalReference.parse(SERVICELOVEN, "§ 151, stk. 2", "serviceloven"),
+                    level=RuleLevel.STATE,
+                    category=RuleCategory.TILSYNSFORM,
+                    description="Tilsyn på plejecentre må være anmeldte i stedet for uanmeldte.",
+                ),
             ),
         )
 
@@ -141,23 +163,29 @@ def _plejehjemstilsyn(s: Script) -> None:
                 case="2017-4127",
             ),
             s["exemption:anmeldte-tilsyn"],
-            validity=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
-            conditions=("Tilsynet varsles højst 14 dage før besøget.",),
+            GrantExemption(
+                validity=Period(start=D(2017, 9, 1), end=D(2018, 4, 30)),
+                conditions=("Tilsynet varsles højst 14 dage før besøget.",),
+            ),
         )
         s.keep(
             "goal:laering",
             app.set_goal(
                 s.env(COUNCIL, D(2017, 8, 25), "Forsøgets effekt skal kunne måles"),
                 s["trial:plejehjemstilsyn"],
-                GoalTerms(
-                    indicator="Andel plejecentre med systematisk opfølgning på tilsyn",
-                    definition="Plejecentre med skriftlig handleplan inden 30 dage efter tilsyn",
-                    unit="%",
-                    data_source="Sundheds- og Omsorgsforvaltningens tilsynsdatabase",
-                    baseline=Measure(value=Decimal("40"), on=D(2017, 9, 1)),
-                    target=Measure(value=Decimal("80"), on=D(2018, 4, 30)),
-                    direction=Direction.HIGHER,
-                    frequency=Frequency.QUARTERLY,
+                SetGoal(
+                    terms=GoalTerms(
+                        indicator="Andel plejecentre med systematisk opfølgning på tilsyn",
+                        definition=(
+                            "Plejecentre med skriftlig handleplan inden 30 dage efter tilsyn"
+                        ),
+                        unit="%",
+                        data_source="Sundheds- og Omsorgsforvaltningens tilsynsdatabase",
+                        baseline=Measure(value=Decimal("40"), on=D(2017, 9, 1)),
+                        target=Measure(value=Decimal("80"), on=D(2018, 4, 30)),
+                        direction=Direction.HIGHER,
+                        frequency=Frequency.QUARTERLY,
+                    )
                 ),
             ),
         )
@@ -178,7 +206,7 @@ def _plejehjemstilsyn(s: Script) -> None:
         app.end_trial(
             s.env(CASEWORKER, D(2018, 4, 30), "Forsøgsperioden er udløbet"),
             s["trial:plejehjemstilsyn"],
-            D(2018, 4, 30),
+            EndTrial(ended_on=D(2018, 4, 30)),
         )
 
     @s.on(D(2018, 9, 14))
@@ -189,11 +217,13 @@ def _plejehjemstilsyn(s: Script) -> None:
             "correction:maaling",
             app.correct(
                 s.env(INSPECTOR, D(2018, 9, 14), "Fejl i datatræk opdaget ved evalueringen"),
-                goal,
-                event_id=measured.event_id,
-                field="value",
-                new_value="68",
-                reason="Datatrækket talte to plejecentre dobbelt; korrekt værdi er 68 %.",
+                Correct(
+                    aggregate_id=goal,
+                    event_id=measured.event_id,
+                    field="value",
+                    new_value="68",
+                    reason="Datatrækket talte to plejecentre dobbelt; korrekt værdi er 68 %.",
+                ),
             ),
         )
 
@@ -202,9 +232,11 @@ def _plejehjemstilsyn(s: Script) -> None:
         app.publish_evaluation(
             s.env(COUNCIL, D(2018, 10, 1), "Evaluering af tilsynskonceptet"),
             s["trial:plejehjemstilsyn"],
-            kind=EvaluationKind.FINAL,
-            evaluator="Sundheds- og Omsorgsforvaltningen",
-            published_on=D(2018, 10, 1),
-            location="Københavns Kommune, Sundheds- og Omsorgsudvalgets møde 2018-10-01",
-            summary="Anmeldte tilsyn gav bedre dialog og flere handleplaner.",
+            PublishEvaluation(
+                kind=EvaluationKind.FINAL,
+                evaluator="Sundheds- og Omsorgsforvaltningen",
+                published_on=D(2018, 10, 1),
+                location="Københavns Kommune, Sundheds- og Omsorgsudvalgets møde 2018-10-01",
+                summary="Anmeldte tilsyn gav bedre dialog og flere handleplaner.",
+            ),
         )

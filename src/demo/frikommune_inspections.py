@@ -6,6 +6,7 @@ from datetime import date as D
 
 from frispor.demo.actors import INSPECTOR, TILSYN
 from frispor.demo.script import Script
+from frispor.domain.commands import ComplyOrder, IssueOrder, PerformInspection, PlanInspection
 from frispor.domain.inspection import Finding
 from frispor.domain.values import (
     Assessment,
@@ -48,12 +49,14 @@ def script(s: Script) -> None:
                 f"inspection:{n}",
                 app.plan_inspection(
                     s.env(INSPECTOR, notice, "Tilsynsplan 2017-2018", TILSYN),
-                    s[f"institution:{home}"],
+                    PlanInspection(
+                        institution_id=s[f"institution:{home}"],
+                        kind=InspectionKind.PLANNED,
+                        announced=True,
+                        planned_on=visit,
+                        notice_date=notice,
+                    ),
                     authority="Københavns Kommune, Sundheds- og Omsorgsforvaltningen",
-                    kind=InspectionKind.PLANNED,
-                    announced=True,
-                    notice_date=notice,
-                    planned_on=visit,
                 ),
             )
 
@@ -69,18 +72,22 @@ def script(s: Script) -> None:
             app.perform_inspection(
                 s.env(INSPECTOR, visit, "Tilsynsbesøg gennemført", TILSYN),
                 inspection,
-                performed_on=visit,
-                findings=(
-                    Finding(
-                        point="Medicinhåndtering",
-                        observation="Dokumentation af medicingivning ikke ajourført"
-                        if deadline
-                        else "Ingen bemærkninger",
-                        assessment=assessment,
+                PerformInspection(
+                    performed_on=visit,
+                    findings=(
+                        Finding(
+                            point="Medicinhåndtering",
+                            observation="Dokumentation af medicingivning ikke ajourført"
+                            if deadline
+                            else "Ingen bemærkninger",
+                            assessment=assessment,
+                        ),
+                        Finding(
+                            point="Ernæring", observation="Ingen bemærkninger", assessment="ingen"
+                        ),
                     ),
-                    Finding(point="Ernæring", observation="Ingen bemærkninger", assessment="ingen"),
+                    assessment=assessment,
                 ),
-                assessment=assessment,
             )
             if deadline is not None:
                 s.keep(
@@ -88,8 +95,10 @@ def script(s: Script) -> None:
                     app.issue_order(
                         s.env(INSPECTOR, visit, "Påbud om ajourført medicindokumentation", TILSYN),
                         inspection,
-                        requirement="Medicindokumentationen skal ajourføres for alle beboere.",
-                        deadline=deadline,
+                        IssueOrder(
+                            requirement="Medicindokumentationen skal ajourføres for alle beboere.",
+                            deadline=deadline,
+                        ),
                     ),
                 )
 
@@ -100,5 +109,5 @@ def script(s: Script) -> None:
                 app.comply_order(
                     s.env(INSPECTOR, complied, "Opfølgende besøg: påbuddet er efterkommet", TILSYN),
                     s[f"order:{n}"],
-                    complied,
+                    ComplyOrder(complied_on=complied),
                 )

@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 from frispor.demo.actors import CASEWORKER, COUNCIL
 from frispor.demo.script import SERVICELOVEN, Script
+from frispor.domain.commands import ApproveTrial, GrantExemption, RequestExemption
 from frispor.domain.values import Area, LegalReference, Period, RuleCategory, RuleLevel
 
 
@@ -75,12 +76,14 @@ def script(s: Script) -> None:
                 f"trial:{t.key}",
                 app.approve_trial(
                     s.env(CASEWORKER, t.approved, "Forsøget godkendt", case=t.case),
-                    s[t.network],
-                    title=t.title,
-                    purpose=t.purpose,
-                    period=t.period,
-                    municipalities=("101",),
-                    areas=t.areas,
+                    ApproveTrial(
+                        network_id=s[t.network],
+                        title=t.title,
+                        purpose=t.purpose,
+                        period=t.period,
+                        municipalities=("101",),
+                        areas=t.areas,
+                    ),
                 ),
             )
             s.keep(
@@ -88,11 +91,13 @@ def script(s: Script) -> None:
                 app.request_exemption(
                     s.env(COUNCIL, t.approved, "Ansøgt i forbindelse med forsøget"),
                     trial,
-                    municipality="101",
-                    rule=t.rule,
-                    level=RuleLevel.STATE,
-                    category=t.category,
-                    description=t.description,
+                    RequestExemption(
+                        municipality="101",
+                        rule=t.rule,
+                        level=RuleLevel.STATE,
+                        category=t.category,
+                        description=t.description,
+                    ),
                 ),
             )
 
@@ -101,6 +106,5 @@ def script(s: Script) -> None:
             app.grant_exemption(
                 s.env(CASEWORKER, t.granted, "Godkendt for forsøgsperioden", case=t.case),
                 s[f"exemption:{t.key}"],
-                validity=t.period,
-                conditions=t.conditions,
+                GrantExemption(validity=t.period, conditions=t.conditions),
             )

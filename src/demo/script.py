@@ -10,6 +10,7 @@ from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor, Written
+from frispor.domain.commands import RecordMeasurement
 from frispor.domain.errors import DomainError
 from frispor.domain.values import Actor, LegalReference, Period, Quality, Role
 
@@ -98,10 +99,12 @@ class Script:
                     s.app.record_measurement(
                         s.env(who, end, why),
                         s[goal],
-                        period=Period(start=start, end=end),
-                        value=Decimal(value),
-                        source=source,
-                        quality=Quality.FINAL,
+                        RecordMeasurement(
+                            period=Period(start=start, end=end),
+                            value=Decimal(value),
+                            source=source,
+                            quality=Quality.FINAL,
+                        ),
                     ),
                 )
 

@@ -8,6 +8,19 @@ from decimal import Decimal
 
 from frispor.domain.aggregate import Aggregate, Context, Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EnrolInstitution,
+    EstablishProgramme,
+    GrantExemption,
+    IssueOrder,
+    PerformInspection,
+    PlanInspection,
+    RecordMeasurement,
+    RequestExemption,
+    SetGoal,
+)
 from frispor.domain.exemption import Exemption
 from frispor.domain.goal import Goal, GoalTerms, Measure
 from frispor.domain.inspection import Finding, Inspection, Order
@@ -63,21 +76,25 @@ def frame(app: Frispor) -> tuple[Programme, list[Network], int]:
     start = START
     programme = Programme.establish(
         _ctx(MINISTRY, start),
-        name="Frikommuneforsøg (generated)",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=start, end=date(2030, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE, RuleCategory.TILSYN),
+        EstablishProgramme(
+            name="Frikommuneforsøg (generated)",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=start, end=date(2030, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE, RuleCategory.TILSYN),
+        ),
     )
     networks = [
         Network.designate(
             _ctx(MINISTRY, start),
             programme,
-            name=f"Netværk {n}",
-            kind=NetworkKind.NETWORK,
-            area=list(Area)[n % len(Area)],
-            municipalities=tuple(CODES[n * 9 : n * 9 + 9]),
+            DesignateNetwork(
+                name=f"Netværk {n}",
+                kind=NetworkKind.NETWORK,
+                area=list(Area)[n % len(Area)],
+                municipalities=tuple(CODES[n * 9 : n * 9 + 9]),
+            ),
         )
         for n in range(10)
     ]
@@ -112,10 +129,13 @@ def trial(
         _ctx(MINISTRY, day - timedelta(days=30)),
         programme,
         network,
-        title=f"Forsøg {t}",
-        purpose="Generated trial",
-        period=period,
-        municipalities=(code,),
+        ApproveTrial(
+            network_id=network.id,
+            title=f"Forsøg {t}",
+            purpose="Generated trial",
+            period=period,
+            municipalities=(code,),
+        ),
     )
     out: list[Aggregate] = [trial]
     homes = []
@@ -124,11 +144,13 @@ def trial(
             _ctx(kommune, day - timedelta(days=20)),
             trial,
             network,
-            name=f"Institution {t}-{i}",
-            kind=InstitutionKind.PLEJEHJEM,
-            municipality=code,
-            ownership=Ownership.KOMMUNAL,
-            cvr=cvr(t * 4 + i),
+            EnrolInstitution(
+                name=f"Institution {t}-{i}",
+                kind=InstitutionKind.PLEJEHJEM,
+                municipality=code,
+                ownership=Ownership.KOMMUNAL,
+                cvr=cvr(t * 4 + i),
+            ),
         )
         network.count_enrolment(
             _ctx(kommune, day - timedelta(days=20)), programme, home.id, trial.id, code
@@ -140,11 +162,14 @@ def trial(
             _ctx(kommune, day - timedelta(days=15)),
             programme,
             trial,
-            municipality=code,
-            rule=RULE,
-            level=RuleLevel.STATE,
-            category=RuleCategory.TILSYNSFORM,
-            description=f"Fritagelse {x}",
+            RequestExemption(
+                municipality=code,
+                institution_id=homes[x].id,
+                rule=RULE,
+                level=RuleLevel.STATE,
+                category=RuleCategory.TILSYNSFORM,
+                description=f"Fritagelse {x}",
+            ),
             institution=homes[x],
         )
         trial.file_exemption(_ctx(kommune, day - timedelta(days=15)), exemption.id)
@@ -153,7 +178,7 @@ def trial(
             programme,
             network,
             trial,
-            validity=period,
+            GrantExemption(validity=period),
             institution=homes[x],
         )
         out.append(exemption)
@@ -161,15 +186,17 @@ def trial(
         goal = Goal.set(
             _ctx(kommune, day),
             trial,
-            GoalTerms(
-                indicator=f"Indikator {g}",
-                definition="Andel",
-                unit="%",
-                data_source="Register",
-                baseline=Measure(value=Decimal(40), on=day),
-                target=Measure(value=Decimal(80), on=period.end),
-                direction=Direction.HIGHER,
-                frequency=Frequency.MONTHLY,
+            SetGoal(
+                terms=GoalTerms(
+                    indicator=f"Indikator {g}",
+                    definition="Andel",
+                    unit="%",
+                    data_source="Register",
+                    baseline=Measure(value=Decimal(40), on=day),
+                    target=Measure(value=Decimal(80), on=period.end),
+                    direction=Direction.HIGHER,
+                    frequency=Frequency.MONTHLY,
+                )
             ),
         )
         for m in range(36):
@@ -178,10 +205,12 @@ def trial(
             month = Period(start=first, end=last)
             goal.record(
                 _ctx(kommune, last),
-                period=month,
-                value=Decimal(40 + m),
-                source="Register",
-                quality=Quality.FINAL,
+                RecordMeasurement(
+                    period=month,
+                    value=Decimal(40 + m),
+                    source="Register",
+                    quality=Quality.FINAL,
+                ),
             )
         if t % 10 == 0:
             goal.correct(
@@ -197,27 +226,31 @@ def trial(
         inspection = Inspection.plan(
             _ctx("Styrelsen for Patientsikkerhed", visit - timedelta(days=10)),
             homes[i % 4],
-            authority="Styrelsen for Patientsikkerhed",
-            kind=InspectionKind.PLANNED,
-            announced=True,
-            notice_date=visit - timedelta(days=10),
-            planned_on=visit,
+            PlanInspection(
+                institution_id=homes[i % 4].id,
+                kind=InspectionKind.PLANNED,
+                announced=True,
+                notice_date=visit - timedelta(days=10),
+                planned_on=visit,
+            ),
+            "Styrelsen for Patientsikkerhed",
         )
         inspection.perform(
             _ctx("STPS", visit),
-            performed_on=visit,
-            findings=(
-                Finding(point="Medicin", observation="Mangler", assessment=Assessment.MINDRE),
+            PerformInspection(
+                performed_on=visit,
+                findings=(
+                    Finding(point="Medicin", observation="Mangler", assessment=Assessment.MINDRE),
+                ),
+                assessment=Assessment.MINDRE,
             ),
-            assessment=Assessment.MINDRE,
         )
         out.append(inspection)
         if i % 2 == 0:
             order = Order.issue(
                 _ctx("STPS", visit),
                 inspection,
-                requirement="Ajourfør",
-                deadline=visit + timedelta(days=30),
+                IssueOrder(requirement="Ajourfør", deadline=visit + timedelta(days=30)),
             )
             order.comply(_ctx("STPS", visit + timedelta(days=20)), visit + timedelta(days=20))
             out.append(order)

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
+from frispor.domain.commands import (
+    AmendExemption,
+    GrantExemption,
+    RejectExemption,
+    RequestExemption,
+    RevokeExemption,
+)
 from frispor.domain.competence import ministries, require_grantor
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.domain.values import (
-    LegalReference,
-    Period,
-    RuleCategory,
-    RuleLevel,
-    municipality_organisation,
-)
+from frispor.domain.values import municipality_organisation
 
 
 class ExemptionCases(Core):
@@ -31,17 +31,12 @@ class ExemptionCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        *,
-        municipality: str,
-        rule: LegalReference,
-        level: RuleLevel,
-        category: RuleCategory,
-        description: str,
-        institution_id: UUID | None = None,
+        command: RequestExemption,
         expected_version: int | None = None,
     ) -> Written:
         """Request an exemption from one rule in a trial (its ministries or that council)."""
         ctx = self._ctx(envelope)
+        municipality = command.municipality
         trial = self.get(Trial, trial_id)
         programme = self.get(Programme, trial.programme_id)
         network = self.get(Network, trial.network_id)
@@ -52,18 +47,8 @@ class ExemptionCases(Core):
             trial,
             expected_version,
         )
-        institution = self.get_optional(Institution, institution_id)
-        exemption = Exemption.request(
-            ctx,
-            programme,
-            trial,
-            municipality=municipality,
-            rule=rule,
-            level=level,
-            category=category,
-            description=description,
-            institution=institution,
-        )
+        institution = self.get_optional(Institution, command.institution_id)
+        exemption = Exemption.request(ctx, programme, trial, command, institution)
         trial.file_exemption(ctx, exemption.id)
         return self._write(exemption, trial)
 
@@ -93,24 +78,15 @@ class ExemptionCases(Core):
         self,
         envelope: Envelope,
         exemption_id: UUID,
-        *,
-        validity: Period,
-        conditions: tuple[str, ...] = (),
+        command: GrantExemption,
         expected_version: int | None = None,
     ) -> Written:
         """Grant a requested exemption; the grantor is the actor's organisation."""
         exemption, programme, network, trial, institution = self._decision(
             envelope, exemption_id, expected_version
         )
-        exemption.grant(
-            self._ctx(envelope),
-            programme,
-            network,
-            trial,
-            validity=validity,
-            conditions=conditions,
-            institution=institution,
-        )
+        ctx = self._ctx(envelope)
+        exemption.grant(ctx, programme, network, trial, command, institution)
         return self._write(exemption)
 
     @use_case
@@ -118,12 +94,12 @@ class ExemptionCases(Core):
         self,
         envelope: Envelope,
         exemption_id: UUID,
-        reason: str,
+        command: RejectExemption,
         expected_version: int | None = None,
     ) -> Written:
         """Reject a requested exemption (by its competent grantor)."""
         exemption = self._decision(envelope, exemption_id, expected_version)[0]
-        exemption.reject(self._ctx(envelope), reason)
+        exemption.reject(self._ctx(envelope), command.reason)
         return self._write(exemption)
 
     @use_case
@@ -131,23 +107,14 @@ class ExemptionCases(Core):
         self,
         envelope: Envelope,
         exemption_id: UUID,
-        *,
-        validity: Period | None = None,
-        conditions: tuple[str, ...] | None = None,
+        command: AmendExemption,
         expected_version: int | None = None,
     ) -> Written:
         """Amend a granted exemption's validity or conditions."""
         exemption, programme, network, trial, _ = self._decision(
             envelope, exemption_id, expected_version
         )
-        exemption.amend(
-            self._ctx(envelope),
-            trial,
-            programme,
-            network,
-            validity=validity,
-            conditions=conditions,
-        )
+        exemption.amend(self._ctx(envelope), trial, programme, network, command)
         return self._write(exemption)
 
     @use_case
@@ -155,11 +122,10 @@ class ExemptionCases(Core):
         self,
         envelope: Envelope,
         exemption_id: UUID,
-        revoked_on: date,
-        reason: str,
+        command: RevokeExemption,
         expected_version: int | None = None,
     ) -> Written:
         """Revoke a granted exemption from a date (by its competent grantor)."""
         exemption = self._decision(envelope, exemption_id, expected_version)[0]
-        exemption.revoke(self._ctx(envelope), revoked_on, reason)
+        exemption.revoke(self._ctx(envelope), command.revoked_on, command.reason)
         return self._write(exemption)

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Envelope
+from frispor.domain.commands import (
+    ComplyOrder,
+    Correct,
+    DecideComplaint,
+    EscalateOrder,
+    IssueOrder,
+    PerformInspection,
+    PlanInspection,
+    PublishReport,
+    ReceiveComplaint,
+    RecordMeasurement,
+    ReviseGoal,
+    SetGoal,
+)
 from frispor.domain.competence import COMPLAINT_BODIES, inspectors, municipalities, require
 from frispor.domain.complaint import Complaint
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import require_enrolled
 from frispor.domain.export import Export
-from frispor.domain.goal import Goal, GoalTerms
-from frispor.domain.inspection import Finding, Inspection, Order
+from frispor.domain.goal import Goal
+from frispor.domain.inspection import Inspection, Order
 from frispor.domain.institution import Institution
 from frispor.domain.trial import Trial
-from frispor.domain.values import (
-    Assessment,
-    ComplaintOutcome,
-    InspectionKind,
-    Period,
-    Quality,
-)
 
 
 class OversightCases(Core):
@@ -36,30 +41,28 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        terms: GoalTerms,
-        institution_id: UUID | None = None,
+        command: SetGoal,
         expected_version: int | None = None,
     ) -> Written:
         """Set a result goal for a trial or one of its institutions."""
         trial = self.get(Trial, trial_id)
-        institution = self.get_optional(Institution, institution_id)
+        institution = self.get_optional(Institution, command.institution_id)
         self._allow_party(envelope, trial, institution, "set goals for it", trial, expected_version)
         if institution is not None:
             require_enrolled(institution, trial, institution.municipality)
-        goal = Goal.set(self._ctx(envelope), trial, terms, institution_id)
-        return self._write(goal)
+        return self._write(Goal.set(self._ctx(envelope), trial, command))
 
     @use_case
     def revise_goal(
         self,
         envelope: Envelope,
         goal_id: UUID,
-        terms: GoalTerms,
+        command: ReviseGoal,
         expected_version: int | None = None,
     ) -> Written:
         """Revise a goal; the old terms stay in the record."""
         goal = self._goal(envelope, goal_id, expected_version, "revise this goal")
-        goal.revise(self._ctx(envelope), terms)
+        goal.revise(self._ctx(envelope), command.terms)
         return self._write(goal)
 
     @use_case
@@ -67,44 +70,24 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         goal_id: UUID,
-        *,
-        period: Period,
-        value: Decimal,
-        source: str,
-        quality: Quality = Quality.FINAL,
+        command: RecordMeasurement,
         expected_version: int | None = None,
     ) -> Written:
         """Record a measurement of a goal's indicator."""
         goal = self._goal(envelope, goal_id, expected_version, "measure this goal")
-        goal.record(self._ctx(envelope), period=period, value=value, source=source, quality=quality)
+        goal.record(self._ctx(envelope), command)
         return self._write(goal)
 
     # --- inspections and orders --------------------------------------------------------------
 
     @use_case
     def plan_inspection(
-        self,
-        envelope: Envelope,
-        institution_id: UUID,
-        *,
-        authority: str,
-        kind: InspectionKind,
-        announced: bool,
-        planned_on: date,
-        notice_date: date | None = None,
+        self, envelope: Envelope, command: PlanInspection, authority: str
     ) -> Written:
-        """Plan (or announce) an inspection of an enrolled institution."""
-        institution = self.get(Institution, institution_id)
+        """Plan (or announce) an inspection of an enrolled institution, by `authority`."""
+        institution = self.get(Institution, command.institution_id)
         require(envelope.actor.organisation, inspectors(institution), "inspect this institution")
-        inspection = Inspection.plan(
-            self._ctx(envelope),
-            institution,
-            authority=authority,
-            kind=kind,
-            announced=announced,
-            planned_on=planned_on,
-            notice_date=notice_date,
-        )
+        inspection = Inspection.plan(self._ctx(envelope), institution, command, authority)
         return self._write(inspection)
 
     @use_case
@@ -112,17 +95,12 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         inspection_id: UUID,
-        *,
-        performed_on: date,
-        findings: tuple[Finding, ...],
-        assessment: Assessment,
+        command: PerformInspection,
         expected_version: int | None = None,
     ) -> Written:
         """Record an inspection as performed, with findings and an assessment."""
         inspection = self._inspection(envelope, inspection_id, expected_version)
-        inspection.perform(
-            self._ctx(envelope), performed_on=performed_on, findings=findings, assessment=assessment
-        )
+        inspection.perform(self._ctx(envelope), command)
         return self._write(inspection)
 
     @use_case
@@ -130,14 +108,12 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         inspection_id: UUID,
-        *,
-        published_on: date,
-        location: str,
+        command: PublishReport,
         expected_version: int | None = None,
     ) -> Written:
         """Record that an inspection's report was published."""
         inspection = self._inspection(envelope, inspection_id, expected_version)
-        inspection.publish_report(self._ctx(envelope), published_on=published_on, location=location)
+        inspection.publish_report(self._ctx(envelope), command)
         return self._write(inspection)
 
     @use_case
@@ -145,29 +121,24 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         inspection_id: UUID,
-        *,
-        requirement: str,
-        deadline: date,
+        command: IssueOrder,
         expected_version: int | None = None,
     ) -> Written:
         """Issue an order (påbud) after an inspection."""
         inspection = self._inspection(envelope, inspection_id, expected_version)
-        order = Order.issue(
-            self._ctx(envelope), inspection, requirement=requirement, deadline=deadline
-        )
-        return self._write(order)
+        return self._write(Order.issue(self._ctx(envelope), inspection, command))
 
     @use_case
     def comply_order(
         self,
         envelope: Envelope,
         order_id: UUID,
-        complied_on: date,
+        command: ComplyOrder,
         expected_version: int | None = None,
     ) -> Written:
         """Record that an order was complied with."""
         order = self._order(envelope, order_id, expected_version)
-        order.comply(self._ctx(envelope), complied_on)
+        order.comply(self._ctx(envelope), command.complied_on)
         return self._write(order)
 
     @use_case
@@ -175,13 +146,12 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         order_id: UUID,
-        escalated_on: date,
-        escalated_to: str,
+        command: EscalateOrder,
         expected_version: int | None = None,
     ) -> Written:
         """Escalate an order that was not complied with."""
         order = self._order(envelope, order_id, expected_version)
-        order.escalate(self._ctx(envelope), escalated_on, escalated_to)
+        order.escalate(self._ctx(envelope), command.escalated_on, command.escalated_to)
         return self._write(order)
 
     # --- complaints and corrections ------------------------------------------------------------
@@ -191,28 +161,18 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        *,
+        command: ReceiveComplaint,
         complaint_body: str,
-        subject: str,
-        received_on: date,
-        institution_id: UUID | None = None,
         expected_version: int | None = None,
     ) -> Written:
-        """Record a complaint about a trial or an institution in it."""
+        """Record a complaint about a trial or an institution in it, as `complaint_body` got it."""
         trial = self.get(Trial, trial_id)
-        institution = self.get_optional(Institution, institution_id)
+        institution = self.get_optional(Institution, command.institution_id)
         parties = self.trial_ministries(trial) | municipalities(trial, institution)
         self.allow(
             envelope, parties | COMPLAINT_BODIES, "receive this complaint", trial, expected_version
         )
-        complaint = Complaint.receive(
-            self._ctx(envelope),
-            trial,
-            complaint_body=complaint_body,
-            subject=subject,
-            received_on=received_on,
-            institution_id=institution_id,
-        )
+        complaint = Complaint.receive(self._ctx(envelope), trial, command, complaint_body)
         return self._write(complaint)
 
     @use_case
@@ -220,14 +180,14 @@ class OversightCases(Core):
         self,
         envelope: Envelope,
         complaint_id: UUID,
-        outcome: ComplaintOutcome,
+        command: DecideComplaint,
         expected_version: int | None = None,
     ) -> Written:
         """Record the decision on a complaint (by the body that received it)."""
         complaint = self.get(Complaint, complaint_id)
         body = {complaint.complaint_body}
         self.allow(envelope, body, "decide this complaint", complaint, expected_version)
-        complaint.decide(self._ctx(envelope), outcome)
+        complaint.decide(self._ctx(envelope), command.outcome)
         return self._write(complaint)
 
     def _allow_party(
@@ -274,21 +234,14 @@ class OversightCases(Core):
 
     @use_case
     def correct(
-        self,
-        envelope: Envelope,
-        aggregate_id: UUID,
-        *,
-        event_id: UUID,
-        field: str,
-        new_value: Any,
-        reason: str,
-        expected_version: int | None = None,
+        self, envelope: Envelope, command: Correct, expected_version: int | None = None
     ) -> Written:
         """Correct one field of an earlier event by a new event; nothing is overwritten."""
-        agg = self.get(Aggregate, aggregate_id)
-        recorder = agg.recorded_by(event_id)
+        agg = self.get(Aggregate, command.aggregate_id)
+        recorder = agg.recorded_by(command.event_id)
         if recorder is not None:  # an unknown event is refused by the correction itself
             require(envelope.actor.organisation, {recorder}, "correct what another recorded")
         self.expect(agg, expected_version)
-        agg.correct(self._ctx(envelope), event_id, field, new_value, reason)
+        ctx = self._ctx(envelope)
+        agg.correct(ctx, command.event_id, command.field, command.new_value, command.reason)
         return self._write(agg)

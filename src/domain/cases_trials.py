@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 from frispor.domain.aggregate import Envelope
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EndTrial,
+    EnrolInstitution,
+    EstablishProgramme,
+    ExtendTrial,
+    MakeTrialPermanent,
+    PublishEvaluation,
+)
 from frispor.domain.competence import ministries, municipalities, require
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.domain.values import (
-    Area,
-    EvaluationKind,
-    InstitutionKind,
-    LegalReference,
-    NetworkKind,
-    Ownership,
-    Period,
-    ProgrammeKind,
-    RuleCategory,
-    municipality_organisation,
-)
+from frispor.domain.values import municipality_organisation
 
 
 class TrialCases(Core):
@@ -33,44 +31,19 @@ class TrialCases(Core):
 
     @use_case
     def establish_programme(
-        self,
-        envelope: Envelope,
-        *,
-        name: str,
-        kind: ProgrammeKind,
-        enabling_act: LegalReference,
-        period: Period,
-        ministry: str,
-        protected_categories: tuple[RuleCategory, ...],
-        max_institutions_per_municipality: int | None = None,
-        new_id: UUID | None = None,
+        self, envelope: Envelope, command: EstablishProgramme, new_id: UUID | None = None
     ) -> Written:
         """Establish a trial programme (by the ministry responsible for it)."""
-        require(envelope.actor.organisation, {ministry}, "establish a programme of that ministry")
-        programme = Programme.establish(
-            self._ctx(envelope, new_id),
-            name=name,
-            kind=kind,
-            enabling_act=enabling_act,
-            period=period,
-            ministry=ministry,
-            protected_categories=protected_categories,
-            max_institutions_per_municipality=max_institutions_per_municipality,
-        )
-        return self._write(programme)
+        ministry = {command.ministry}
+        require(envelope.actor.organisation, ministry, "establish a programme of that ministry")
+        return self._write(Programme.establish(self._ctx(envelope, new_id), command))
 
     @use_case
     def designate_network(
         self,
         envelope: Envelope,
         programme_id: UUID,
-        *,
-        name: str,
-        kind: NetworkKind,
-        area: Area,
-        municipalities: tuple[str, ...],
-        coordinator: str | None = None,
-        ministry: str | None = None,
+        command: DesignateNetwork,
         expected_version: int | None = None,
     ) -> Written:
         """Designate a network or partnership in a programme (by the programme's ministry)."""
@@ -78,62 +51,27 @@ class TrialCases(Core):
         self.allow(
             envelope, {programme.ministry}, "designate a network in it", programme, expected_version
         )
-        network = Network.designate(
-            self._ctx(envelope),
-            programme,
-            name=name,
-            kind=kind,
-            area=area,
-            municipalities=municipalities,
-            coordinator=coordinator,
-            ministry=ministry,
-        )
-        return self._write(network)
+        return self._write(Network.designate(self._ctx(envelope), programme, command))
 
     @use_case
-    def approve_trial(
-        self,
-        envelope: Envelope,
-        network_id: UUID,
-        *,
-        title: str,
-        purpose: str,
-        period: Period,
-        municipalities: tuple[str, ...],
-        areas: tuple[Area, ...] = (),
-    ) -> Written:
+    def approve_trial(self, envelope: Envelope, command: ApproveTrial) -> Written:
         """Approve a trial in a network (by its ministries; about its theme and declared areas)."""
-        network = self.get(Network, network_id)
+        network = self.get(Network, command.network_id)
         programme = self.get(Programme, network.programme_id)
         require(envelope.actor.organisation, ministries(programme, network), "approve its trials")
-        trial = Trial.approve(
-            self._ctx(envelope),
-            programme,
-            network,
-            title=title,
-            purpose=purpose,
-            period=period,
-            municipalities=municipalities,
-            areas=areas,
-        )
-        return self._write(trial)
+        return self._write(Trial.approve(self._ctx(envelope), programme, network, command))
 
     @use_case
     def enrol_institution(
         self,
         envelope: Envelope,
         trial_id: UUID,
-        *,
-        name: str,
-        kind: InstitutionKind,
-        municipality: str,
-        ownership: Ownership,
-        cvr: str | None = None,
-        p_number: str | None = None,
+        command: EnrolInstitution,
         expected_version: int | None = None,
     ) -> Written:
         """Enrol an institution in a trial, within the programme's limit per municipality."""
         ctx = self._ctx(envelope)
+        municipality = command.municipality
         trial = self.get(Trial, trial_id)
         network = self.get(Network, trial.network_id)
         programme = self.get(Programme, trial.programme_id)
@@ -144,28 +82,22 @@ class TrialCases(Core):
             trial,
             expected_version,
         )
-        institution = Institution.enrol(
-            ctx,
-            trial,
-            network,
-            name=name,
-            kind=kind,
-            municipality=municipality,
-            ownership=ownership,
-            cvr=cvr,
-            p_number=p_number,
-        )
+        institution = Institution.enrol(ctx, trial, network, command)
         # Counted on the network in the same transaction: its version serialises enrolments.
         network.count_enrolment(ctx, programme, institution.id, trial.id, municipality)
         return self._write(institution, network)
 
     @use_case
     def extend_trial(
-        self, envelope: Envelope, trial_id: UUID, new_end: date, expected_version: int | None = None
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        command: ExtendTrial,
+        expected_version: int | None = None,
     ) -> Written:
         """Extend a trial to a later end."""
         trial = self._trial_for_ministry(envelope, trial_id, expected_version, "extend it")
-        trial.extend(self._ctx(envelope), new_end)
+        trial.extend(self._ctx(envelope), command.new_end)
         return self._write(trial)
 
     @use_case
@@ -173,17 +105,17 @@ class TrialCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        ended_on: date,
+        command: EndTrial,
         expected_version: int | None = None,
     ) -> Written:
         """End a trial; every exemption it granted that is still in force expires with it."""
         ctx = self._ctx(envelope)
         trial = self._trial_for_ministry(envelope, trial_id, expected_version, "end it")
-        trial.end(ctx, ended_on)
+        trial.end(ctx, command.ended_on)
         expired = []
         for exemption_id in trial.exemption_ids:
             exemption = self.get(Exemption, exemption_id)
-            if exemption.expire(ctx, ended_on):
+            if exemption.expire(ctx, command.ended_on):
                 expired.append(exemption)
         return self._write(trial, *expired)
 
@@ -192,12 +124,12 @@ class TrialCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        permanent_from: date,
+        command: MakeTrialPermanent,
         expected_version: int | None = None,
     ) -> Written:
         """Record that a trial was made permanent."""
         trial = self._trial_for_ministry(envelope, trial_id, expected_version, "make it permanent")
-        trial.make_permanent(self._ctx(envelope), permanent_from)
+        trial.make_permanent(self._ctx(envelope), command.permanent_from)
         return self._write(trial)
 
     @use_case
@@ -205,26 +137,14 @@ class TrialCases(Core):
         self,
         envelope: Envelope,
         trial_id: UUID,
-        *,
-        kind: EvaluationKind,
-        evaluator: str,
-        published_on: date,
-        location: str,
-        summary: str = "",
+        command: PublishEvaluation,
         expected_version: int | None = None,
     ) -> Written:
         """Record an evaluation of a trial (by its ministries or municipalities)."""
         trial = self.get(Trial, trial_id)
         parties = self.trial_ministries(trial) | municipalities(trial)
         self.allow(envelope, parties, "evaluate this trial", trial, expected_version)
-        trial.publish_evaluation(
-            self._ctx(envelope),
-            kind=kind,
-            evaluator=evaluator,
-            published_on=published_on,
-            location=location,
-            summary=summary,
-        )
+        trial.publish_evaluation(self._ctx(envelope), command)
         return self._write(trial)
 
     def _trial_for_ministry(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import InvalidTransitionError
 from frispor.domain.trial import Trial
 from frispor.domain.values import ComplaintOutcome, Name, Text
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import ReceiveComplaint
 
 
 class Complaint(Aggregate):
@@ -46,21 +50,12 @@ class Complaint(Aggregate):
         cls,
         ctx: Context,
         trial: Trial,
-        *,
+        command: ReceiveComplaint,
         complaint_body: str,
-        subject: str,
-        received_on: date,
-        institution_id: UUID | None = None,
     ) -> Complaint:
         """Record a complaint received."""
         return cls._start(
-            cls.Received,
-            ctx,
-            trial_id=trial.id,
-            institution_id=institution_id,
-            complaint_body=complaint_body,
-            subject=subject,
-            received_on=received_on,
+            cls.Received, ctx, trial_id=trial.id, complaint_body=complaint_body, **command.facts()
         )
 
     def decide(self, ctx: Context, outcome: ComplaintOutcome) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from pydantic import Field
@@ -23,6 +23,9 @@ from frispor.domain.values import (
     Text,
     municipality_organisation,
 )
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import AmendExemption, GrantExemption, RequestExemption
 
 
 class ExemptionStatus(StrEnum):
@@ -135,30 +138,21 @@ class Exemption(Aggregate):
         ctx: Context,
         programme: Programme,
         trial: Trial,
-        *,
-        municipality: str,
-        rule: LegalReference,
-        level: RuleLevel,
-        category: RuleCategory,
-        description: str,
+        command: RequestExemption,
         institution: Institution | None = None,
     ) -> Exemption:
         """Request an exemption; a rule in a protected category is refused at once."""
-        trial.require_participant(municipality)
-        programme.refuse_protected(category, rule)
+        trial.require_participant(command.municipality)
+        programme.refuse_protected(command.category, command.rule)
         if institution is not None:
-            require_enrolled(institution, trial, municipality)
+            require_enrolled(institution, trial, command.municipality)
         return cls._start(
             cls.Requested,
             ctx,
             trial_id=trial.id,
             programme_id=programme.id,
-            municipality=municipality,
+            **command.facts("institution_id"),
             institution_id=institution.id if institution else None,
-            rule=rule,
-            level=level,
-            category=category,
-            description=description,
         )
 
     def _require(self, *allowed: ExemptionStatus, doing: str) -> None:
@@ -173,15 +167,13 @@ class Exemption(Aggregate):
         programme: Programme,
         network: Network,
         trial: Trial,
-        *,
-        validity: Period,
-        conditions: tuple[str, ...] = (),
+        command: GrantExemption,
         institution: Institution | None = None,
     ) -> None:
         """Grant the exemption: rules 1 to 4 are checked here."""
         self._require(ExemptionStatus.REQUESTED, doing="grant")
         programme.refuse_protected(self.category, self.rule)
-        trial.require_inside(validity, "the exemption's validity")
+        trial.require_inside(command.validity, "the exemption's validity")
         grantor = ctx.envelope.actor.organisation
         require_competent(grantor, self.level, self.municipality, programme, network)
         if self.institution_id is not None:
@@ -191,7 +183,7 @@ class Exemption(Aggregate):
                     field="institution_id",
                 )
             require_enrolled(institution, trial, self.municipality)
-        self._trigger(self.Granted, ctx, grantor=grantor, conditions=conditions, validity=validity)
+        self._trigger(self.Granted, ctx, grantor=grantor, **command.facts())
 
     def reject(self, ctx: Context, reason: str) -> None:
         """Reject the request."""
@@ -204,20 +196,19 @@ class Exemption(Aggregate):
         trial: Trial,
         programme: Programme,
         network: Network,
-        *,
-        validity: Period | None = None,
-        conditions: tuple[str, ...] | None = None,
+        command: AmendExemption,
     ) -> None:
         """Amend a granted exemption's validity or conditions (by its competent grantor)."""
+        validity = command.validity
         self._require(ExemptionStatus.GRANTED, doing="amend")
         require_competent(
             ctx.envelope.actor.organisation, self.level, self.municipality, programme, network
         )
-        if validity is None and conditions is None:
+        if validity is None and command.conditions is None:
             raise InvalidTransitionError("an amendment changes validity or conditions")
         if validity is not None:
             trial.require_inside(validity, "the exemption's validity")
-        self._trigger(self.Amended, ctx, validity=validity, conditions=conditions)
+        self._trigger(self.Amended, ctx, **command.facts())
 
     def revoke(self, ctx: Context, revoked_on: date, reason: str) -> None:
         """Revoke a granted exemption from a date."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from pydantic import Field
@@ -12,6 +13,9 @@ from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import InvalidValueError
 from frispor.domain.trial import Trial
 from frispor.domain.values import Direction, Frequency, Name, Period, Quality, Text, Value
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import RecordMeasurement, SetGoal
 
 
 class Measure(Value):
@@ -95,14 +99,10 @@ class Goal(Aggregate):
     measurements: list[Measurement]
 
     @classmethod
-    def set(
-        cls, ctx: Context, trial: Trial, terms: GoalTerms, institution_id: UUID | None = None
-    ) -> Goal:
+    def set(cls, ctx: Context, trial: Trial, command: SetGoal) -> Goal:
         """Set a result goal for the trial (or one of its institutions)."""
-        _check_terms(terms)
-        return cls._start(
-            cls.Set, ctx, trial_id=trial.id, institution_id=institution_id, terms=terms
-        )
+        _check_terms(command.terms)
+        return cls._start(cls.Set, ctx, trial_id=trial.id, **command.facts())
 
     def revise(self, ctx: Context, terms: GoalTerms) -> None:
         """Revise the goal; the earlier terms stay in the record."""
@@ -111,18 +111,9 @@ class Goal(Aggregate):
             raise InvalidValueError("the revision changes nothing", field="terms")
         self._trigger(self.Revised, ctx, terms=terms)
 
-    def record(
-        self, ctx: Context, *, period: Period, value: Decimal, source: str, quality: Quality
-    ) -> None:
+    def record(self, ctx: Context, command: RecordMeasurement) -> None:
         """Record a measurement; one outside the trial period is recorded and flagged later."""
-        self._trigger(
-            self.MeasurementRecorded,
-            ctx,
-            period=period,
-            value=value,
-            source=source,
-            quality=quality,
-        )
+        self._trigger(self.MeasurementRecorded, ctx, **command.facts())
 
     def on_track(self) -> bool | None:
         """Whether the latest measurement has moved from the baseline towards the target."""

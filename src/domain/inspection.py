@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from pydantic import Field
@@ -12,6 +13,9 @@ from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import InvalidTransitionError, InvalidValueError
 from frispor.domain.institution import Institution
 from frispor.domain.values import Assessment, InspectionKind, Name, Text, Value
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import IssueOrder, PerformInspection, PlanInspection, PublishReport
 
 
 class Finding(Value):
@@ -81,15 +85,12 @@ class Inspection(Aggregate):
         cls,
         ctx: Context,
         institution: Institution,
-        *,
+        command: PlanInspection,
         authority: str,
-        kind: InspectionKind,
-        announced: bool,
-        planned_on: date,
-        notice_date: date | None = None,
     ) -> Inspection:
         """Plan an inspection; an announced one gives notice on or before its date."""
-        if announced and (notice_date is None or notice_date > planned_on):
+        announced, notice_date = command.announced, command.notice_date
+        if announced and (notice_date is None or notice_date > command.planned_on):
             raise InvalidValueError(
                 "an announced inspection needs a notice date on or before its planned date",
                 field="notice_date",
@@ -102,23 +103,14 @@ class Inspection(Aggregate):
             cls.Planned,
             ctx,
             authority=authority,
-            institution_id=institution.id,
             trial_id=institution.trial_id,
-            kind=kind,
-            announced=announced,
-            notice_date=notice_date,
-            planned_on=planned_on,
+            **command.facts("institution_id"),
+            institution_id=institution.id,
         )
 
-    def perform(
-        self,
-        ctx: Context,
-        *,
-        performed_on: date,
-        findings: tuple[Finding, ...],
-        assessment: Assessment,
-    ) -> None:
+    def perform(self, ctx: Context, command: PerformInspection) -> None:
         """Record that the inspection was performed, with findings and an assessment."""
+        performed_on = command.performed_on
         if self.performed_on is not None:
             raise InvalidTransitionError("the inspection was already performed")
         if self.announced and self.notice_date and performed_on < self.notice_date:
@@ -126,19 +118,17 @@ class Inspection(Aggregate):
                 f"performed {performed_on}, before its notice {self.notice_date}",
                 field="performed_on",
             )
-        self._trigger(
-            self.Performed, ctx, performed_on=performed_on, findings=findings, assessment=assessment
-        )
+        self._trigger(self.Performed, ctx, **command.facts())
 
-    def publish_report(self, ctx: Context, *, published_on: date, location: str) -> None:
+    def publish_report(self, ctx: Context, command: PublishReport) -> None:
         """Record that the inspection report was published."""
         self.require_performed("publish its report")
         assert self.performed_on is not None
-        if published_on < self.performed_on:
+        if command.published_on < self.performed_on:
             raise InvalidValueError(
                 "a report cannot be published before the inspection", field="published_on"
             )
-        self._trigger(self.ReportPublished, ctx, published_on=published_on, location=location)
+        self._trigger(self.ReportPublished, ctx, **command.facts())
 
     def require_performed(self, doing: str) -> None:
         """Raise unless the inspection has been performed."""
@@ -195,10 +185,9 @@ class Order(Aggregate):
     closed_on: date | None
 
     @classmethod
-    def issue(
-        cls, ctx: Context, inspection: Inspection, *, requirement: str, deadline: date
-    ) -> Order:
+    def issue(cls, ctx: Context, inspection: Inspection, command: IssueOrder) -> Order:
         """Issue an order after a performed inspection."""
+        deadline = command.deadline
         inspection.require_performed("issue an order")
         assert inspection.performed_on is not None
         if deadline < inspection.performed_on:
@@ -212,8 +201,7 @@ class Order(Aggregate):
             inspection_id=inspection.id,
             institution_id=inspection.institution_id,
             trial_id=inspection.trial_id,
-            requirement=requirement,
-            deadline=deadline,
+            **command.facts(),
         )
 
     def _require_open(self, doing: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Context, Created
@@ -9,6 +10,9 @@ from frispor.domain.errors import InvalidValueError
 from frispor.domain.programme import Network
 from frispor.domain.trial import Trial
 from frispor.domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import EnrolInstitution
 
 
 class Institution(Aggregate):
@@ -41,17 +45,11 @@ class Institution(Aggregate):
         ctx: Context,
         trial: Trial,
         network: Network,
-        *,
-        name: str,
-        kind: InstitutionKind,
-        municipality: str,
-        ownership: Ownership,
-        cvr: str | None = None,
-        p_number: str | None = None,
+        command: EnrolInstitution,
     ) -> Institution:
         """Enrol an institution of a participating municipality in the trial."""
-        trial.require_participant(municipality)
-        if cvr is None and p_number is None:
+        trial.require_participant(command.municipality)
+        if command.cvr is None and command.p_number is None:
             raise InvalidValueError(
                 "an institution is identified by a CVR or a P-nummer (or both)", field="cvr"
             )
@@ -60,10 +58,5 @@ class Institution(Aggregate):
             ctx,
             trial_id=trial.id,
             network_id=network.id,
-            name=name,
-            kind=kind,
-            municipality=municipality,
-            ownership=ownership,
-            cvr=cvr,
-            p_number=p_number,
+            **command.facts(),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from pydantic import Field
@@ -18,6 +19,9 @@ from frispor.domain.values import (
     ProgrammeKind,
     RuleCategory,
 )
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import DesignateNetwork, EstablishProgramme
 
 
 class Programme(Aggregate):
@@ -50,30 +54,11 @@ class Programme(Aggregate):
     max_institutions: int | None
 
     @classmethod
-    def establish(
-        cls,
-        ctx: Context,
-        *,
-        name: str,
-        kind: ProgrammeKind,
-        enabling_act: LegalReference,
-        period: Period,
-        ministry: str,
-        protected_categories: tuple[RuleCategory, ...],
-        max_institutions_per_municipality: int | None = None,
-    ) -> Programme:
+    def establish(cls, ctx: Context, command: EstablishProgramme) -> Programme:
         """Establish a programme under its enabling act."""
-        return cls._start(
-            cls.Established,
-            ctx,
-            name=name,
-            kind=kind,
-            enabling_act=enabling_act,
-            period=period,
-            ministry=ministry,
-            protected_categories=tuple(dict.fromkeys(protected_categories)),
-            max_institutions_per_municipality=max_institutions_per_municipality,
-        )
+        categories = tuple(dict.fromkeys(command.protected_categories))
+        facts = {**command.facts(), "protected_categories": categories}
+        return cls._start(cls.Established, ctx, **facts)
 
     def refuse_protected(self, category: RuleCategory, rule: LegalReference) -> None:
         """Rule 1: raise if the category is protected in this programme."""
@@ -124,20 +109,10 @@ class Network(Aggregate):
     enrolments: dict[str, list[UUID]]
 
     @classmethod
-    def designate(
-        cls,
-        ctx: Context,
-        programme: Programme,
-        *,
-        name: str,
-        kind: NetworkKind,
-        area: Area,
-        municipalities: tuple[str, ...],
-        coordinator: str | None = None,
-        ministry: str | None = None,
-    ) -> Network:
+    def designate(cls, ctx: Context, programme: Programme, command: DesignateNetwork) -> Network:
         """Designate a network or partnership with its member municipalities."""
-        members = tuple(dict.fromkeys(municipalities))
+        members = tuple(dict.fromkeys(command.municipalities))
+        coordinator = command.coordinator
         if coordinator is not None and coordinator not in members:
             raise InvalidValueError(
                 f"coordinator {coordinator} is not a member of the network",
@@ -148,12 +123,7 @@ class Network(Aggregate):
             cls.Designated,
             ctx,
             programme_id=programme.id,
-            name=name,
-            kind=kind,
-            area=area,
-            municipalities=members,
-            coordinator=coordinator,
-            ministry=ministry,
+            **{**command.facts(), "municipalities": members},
         )
 
     def count_enrolment(

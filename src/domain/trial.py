@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from pydantic import Field
@@ -17,6 +18,9 @@ from frispor.domain.errors import (
 )
 from frispor.domain.programme import Network, Programme
 from frispor.domain.values import Area, EvaluationKind, MunicipalityCode, Name, Period, Text
+
+if TYPE_CHECKING:
+    from frispor.domain.commands import ApproveTrial, PublishEvaluation
 
 
 class TrialStatus(StrEnum):
@@ -112,15 +116,11 @@ class Trial(Aggregate):
         ctx: Context,
         programme: Programme,
         network: Network,
-        *,
-        title: str,
-        purpose: str,
-        period: Period,
-        municipalities: tuple[str, ...],
-        areas: tuple[Area, ...] = (),
+        command: ApproveTrial,
     ) -> Trial:
         """Approve a trial in a network for the given municipalities and period."""
-        outsiders = [m for m in municipalities if m not in network.municipalities]
+        period = command.period
+        outsiders = [m for m in command.municipalities if m not in network.municipalities]
         if outsiders:
             raise NotParticipatingError(
                 f"municipality {outsiders[0]} is not a member of the network '{network.name}'",
@@ -140,11 +140,9 @@ class Trial(Aggregate):
             programme_id=programme.id,
             network_id=network.id,
             area=network.area,
-            title=title,
-            purpose=purpose,
-            period=period,
-            municipalities=tuple(dict.fromkeys(municipalities)),
-            areas=tuple(a for a in dict.fromkeys(areas) if a is not network.area),
+            **command.facts("network_id", "municipalities", "areas"),
+            municipalities=tuple(dict.fromkeys(command.municipalities)),
+            areas=tuple(a for a in dict.fromkeys(command.areas) if a is not network.area),
         )
 
     @property
@@ -207,26 +205,9 @@ class Trial(Aggregate):
             raise InvalidTransitionError("the trial is already permanent", field="status")
         self._trigger(self.MadePermanent, ctx, permanent_from=permanent_from)
 
-    def publish_evaluation(
-        self,
-        ctx: Context,
-        *,
-        kind: EvaluationKind,
-        evaluator: str,
-        published_on: date,
-        location: str,
-        summary: str = "",
-    ) -> None:
+    def publish_evaluation(self, ctx: Context, command: PublishEvaluation) -> None:
         """Record a mid-term or final evaluation and where it is published."""
-        self._trigger(
-            self.EvaluationPublished,
-            ctx,
-            kind=kind,
-            evaluator=evaluator,
-            published_on=published_on,
-            location=location,
-            summary=summary,
-        )
+        self._trigger(self.EvaluationPublished, ctx, **command.facts())
 
     def file_exemption(self, ctx: Context, exemption_id: UUID) -> None:
         """Add an exemption to the trial's docket."""

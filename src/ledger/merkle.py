@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
@@ -12,8 +12,10 @@ __all__ = [
     "ProofError",
     "consistency_proof",
     "consistency_proof_length",
+    "consistency_ranges",
     "inclusion_proof",
     "inclusion_proof_length",
+    "inclusion_ranges",
     "largest_power_of_two_below",
     "leaf_hash",
     "node_hash",
@@ -71,19 +73,24 @@ def inclusion_proof(index: int, size: int, leaf_hashes: Sequence[bytes]) -> list
     _check_size(size, len(leaf_hashes))
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} out of range for tree size {size}")
-    path: list[bytes] = []
+    return [_subtree_root(leaf_hashes, lo, hi) for lo, hi in inclusion_ranges(index, size)]
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots make PATH(index, D[0:size]), bottom-up."""
+    ranges: list[tuple[int, int]] = []
     lo, hi = 0, size
     # Walk down from the root; siblings are collected top-down and reversed at the end.
     while hi - lo > 1:
         k = largest_power_of_two_below(hi - lo)
         if index < lo + k:
-            path.append(_subtree_root(leaf_hashes, lo + k, hi))
+            ranges.append((lo + k, hi))
             hi = lo + k
         else:
-            path.append(_subtree_root(leaf_hashes, lo, lo + k))
+            ranges.append((lo, lo + k))
             lo = lo + k
-    path.reverse()
-    return path
+    ranges.reverse()
+    return ranges
 
 
 def consistency_proof(m: int, n: int, leaf_hashes: Sequence[bytes]) -> list[bytes]:
@@ -91,23 +98,28 @@ def consistency_proof(m: int, n: int, leaf_hashes: Sequence[bytes]) -> list[byte
     _check_size(n, len(leaf_hashes))
     if not 0 <= m <= n:
         raise ValueError(f"old size {m} must be between 0 and new size {n}")
+    return [_subtree_root(leaf_hashes, lo, hi) for lo, hi in consistency_ranges(m, n)]
+
+
+def consistency_ranges(m: int, n: int) -> list[tuple[int, int]]:
+    """The leaf ranges [lo, hi) whose roots make PROOF(m, D[0:n]), for 0 < m < n; bottom-up."""
     if m in (0, n):
         return []
-    proof: list[bytes] = []
+    ranges: list[tuple[int, int]] = []
     lo, hi, complete = 0, n, True
     # Iterative SUBPROOF(m, D[lo:hi], complete): m is tracked as the absolute boundary.
     while m != hi:
         k = largest_power_of_two_below(hi - lo)
         if m <= lo + k:
-            proof.append(_subtree_root(leaf_hashes, lo + k, hi))
+            ranges.append((lo + k, hi))
             hi = lo + k
         else:
-            proof.append(_subtree_root(leaf_hashes, lo, lo + k))
+            ranges.append((lo, lo + k))
             lo, complete = lo + k, False
     if not complete:
-        proof.append(_subtree_root(leaf_hashes, lo, hi))
-    proof.reverse()
-    return proof
+        ranges.append((lo, hi))
+    ranges.reverse()
+    return ranges
 
 
 def _check_size(size: int, available: int) -> None:
@@ -163,6 +175,26 @@ def _same(a: bytes, b: bytes) -> bool:
     return hmac.compare_digest(bytes(a), bytes(b))
 
 
+def _walk(
+    fn: int, sn: int, proof: Sequence[bytes], longer: str, shorter: str
+) -> Iterator[tuple[bytes, bool]]:
+    """Each proof hash with whether it is the left sibling (RFC 9162 §2.1.3.2 and §2.1.4.2)."""
+    for p in proof:
+        if sn == 0:
+            raise ProofError(longer)
+        left = bool(fn & 1 or fn == sn)
+        if left:
+            # Skip levels where the node has no right sibling.
+            while not fn & 1 and fn != 0:
+                fn >>= 1
+                sn >>= 1
+        yield p, left
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ProofError(shorter)
+
+
 def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> None:
@@ -175,23 +207,11 @@ def verify_inclusion(
     _check_hash(root, "root hash")
     _check_proof(proof, inclusion_proof_length(index, size), f"leaf {index} of tree size {size}")
 
-    fn, sn = index, size - 1
     r = bytes(leaf_hash)
-    for p in proof:
-        if sn == 0:
-            raise ProofError("proof is longer than the path from the leaf to the root")
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            # Step 4.b.ii: skip levels where the node has no right sibling.
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError("proof is shorter than the path from the leaf to the root")
+    longer = "proof is longer than the path from the leaf to the root"
+    shorter = "proof is shorter than the path from the leaf to the root"
+    for p, left in _walk(index, size - 1, proof, longer, shorter):
+        r = node_hash(p, r) if left else node_hash(r, p)
     if not _same(r, root):
         raise ProofError(
             f"root computed from inclusion proof for leaf {index} does not match "
@@ -232,22 +252,14 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:
-            raise ProofError("consistency proof is longer than the path to the new root")
-        if fn & 1 or fn == sn:
+    longer = "consistency proof is longer than the path to the new root"
+    shorter = "consistency proof is shorter than the path to the new root"
+    for c, left in _walk(fn, sn, path[1:], longer, shorter):
+        if left:
             fr = node_hash(c, fr)
             sr = node_hash(c, sr)
-            # Step 6.b.iii: skip levels where the node has no right sibling.
-            while not fn & 1 and fn != 0:
-                fn >>= 1
-                sn >>= 1
         else:
             sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise ProofError("consistency proof is shorter than the path to the new root")
     if not _same(fr, old_root):
         raise ProofError(f"old root computed from proof does not match the root of size {m}")
     if not _same(sr, new_root):

@@ -12,7 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from frispor.ledger.merkle import EMPTY_ROOT, HASH_SIZE, largest_power_of_two_below, node_hash
+from frispor.ledger.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    consistency_ranges,
+    inclusion_ranges,
+    node_hash,
+)
 
 __all__ = [
     "InclusionBatch",
@@ -116,18 +122,7 @@ def _inclusion_ranges(index: int, size: int) -> list[_Range]:
     _check_size(size)
     if not 0 <= index < size:
         raise ValueError(f"leaf index {index} out of range for tree size {size}")
-    ranges: list[_Range] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = largest_power_of_two_below(hi - lo)
-        if index < lo + k:
-            ranges.append((lo + k, hi))
-            hi = lo + k
-        else:
-            ranges.append((lo, lo + k))
-            lo += k
-    ranges.reverse()
-    return ranges
+    return inclusion_ranges(index, size)
 
 
 def _consistency_ranges(m: int, n: int) -> list[_Range]:
@@ -135,22 +130,7 @@ def _consistency_ranges(m: int, n: int) -> list[_Range]:
     _check_size(n, "new tree size")
     if m > n:
         raise ValueError(f"old tree size {m} is greater than new tree size {n}")
-    if m in (0, n):
-        return []
-    ranges: list[_Range] = []
-    lo, hi, complete = 0, n, True
-    while m != hi:
-        k = largest_power_of_two_below(hi - lo)
-        if m <= lo + k:
-            ranges.append((lo + k, hi))
-            hi = lo + k
-        else:
-            ranges.append((lo, lo + k))
-            lo, complete = lo + k, False
-    if not complete:
-        ranges.append((lo, hi))
-    ranges.reverse()
-    return ranges
+    return consistency_ranges(m, n)
 
 
 def nodes_needed_for_root(size: int) -> list[NodeKey]:

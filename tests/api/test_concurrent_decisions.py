@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from frispor.domain.application import Frispor
+from frispor.domain.commands import RequestExemption
 from frispor.domain.errors import ConcurrencyError
 from frispor.domain.trial import Trial
 from frispor.domain.values import LegalReference, RuleCategory, RuleLevel
@@ -171,12 +172,14 @@ def test_a_lost_race_is_decided_again_and_the_409_names_what_exists(app: Frispor
             outcomes.append(
                 app.request_exemption(
                     env("kommune:101"),
-                    trial_id,  # type: ignore[arg-type]
-                    municipality="101",
-                    rule=LegalReference.parse("eli/lta/2017/988", f"§ {n}"),
-                    level=RuleLevel.LOCAL,
-                    category=RuleCategory.DOKUMENTATION,
-                    description="x",
+                    trial_id,
+                    RequestExemption(
+                        municipality="101",
+                        rule=LegalReference.parse("eli/lta/2017/988", f"§ {n}"),
+                        level=RuleLevel.LOCAL,
+                        category=RuleCategory.DOKUMENTATION,
+                        description="x",
+                    ),
                     expected_version=expected,
                 )
             )

@@ -6,6 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from frispor.domain.aggregate import Aggregate, Context, Envelope, Event
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EnrolInstitution,
+    EstablishProgramme,
+    RequestExemption,
+)
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
@@ -65,41 +72,50 @@ def world(
     """A programme, a partnership of 101/147/751, a trial 2018 for 101 and 147, two institutions."""
     programme = Programme.establish(
         ctx(),
-        name="Friinstitutioner 2018",
-        kind=kind,
-        enabling_act=BASIS,
-        period=Period(start=date(2018, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE, RuleCategory.TILSYN),
-        max_institutions_per_municipality=limit,
+        EstablishProgramme(
+            name="Friinstitutioner 2018",
+            kind=kind,
+            enabling_act=BASIS,
+            period=Period(start=date(2018, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE, RuleCategory.TILSYN),
+            max_institutions_per_municipality=limit,
+        ),
     )
     network = Network.designate(
         ctx(),
         programme,
-        name="Ældre",
-        kind=NetworkKind.PARTNERSHIP,
-        area=Area.AELDRE,
-        municipalities=("101", "147", "751"),
-        ministry="Sundhedsministeriet",
+        DesignateNetwork(
+            name="Ældre",
+            kind=NetworkKind.PARTNERSHIP,
+            area=Area.AELDRE,
+            municipalities=("101", "147", "751"),
+            ministry="Sundhedsministeriet",
+        ),
     )
     trial = Trial.approve(
         ctx(),
         programme,
         network,
-        title="Friplejehjem",
-        purpose="Resultatmål i stedet for regler",
-        period=Period(start=date(2018, 3, 1), end=date(2018, 12, 31)),
-        municipalities=("101", "147"),
+        ApproveTrial(
+            network_id=network.id,
+            title="Friplejehjem",
+            purpose="Resultatmål i stedet for regler",
+            period=Period(start=date(2018, 3, 1), end=date(2018, 12, 31)),
+            municipalities=("101", "147"),
+        ),
     )
     home = Institution.enrol(
         ctx("kommune:101"),
         trial,
         network,
-        name="Plejecenter Østerbro",
-        kind=InstitutionKind.PLEJEHJEM,
-        municipality="101",
-        ownership=Ownership.KOMMUNAL,
-        cvr="29556814",
+        EnrolInstitution(
+            name="Plejecenter Østerbro",
+            kind=InstitutionKind.PLEJEHJEM,
+            municipality="101",
+            ownership=Ownership.KOMMUNAL,
+            cvr="29556814",
+        ),
     )
     for agg in (programme, network, trial, home):
         settled(agg)
@@ -119,11 +135,13 @@ def requested(
         ctx("kommune:101"),
         w["programme"],
         w["trial"],
-        municipality=municipality,
-        rule=RULE,
-        level=level,
-        category=category,
-        description="Anmeldte tilsyn",
+        RequestExemption(
+            municipality=municipality,
+            rule=RULE,
+            level=level,
+            category=category,
+            description="Anmeldte tilsyn",
+        ),
         institution=institution,
     )
     settled(x)

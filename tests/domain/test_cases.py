@@ -11,6 +11,15 @@ from eventsourcing.persistence import IntegrityError
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EstablishProgramme,
+    ExtendTrial,
+    RejectExemption,
+    RequestExemption,
+    RevokeExemption,
+)
 from frispor.domain.core import ATTEMPTS
 from frispor.domain.errors import ConcurrencyError, IncompetentGrantorError, NotCompetentError
 from frispor.domain.values import (
@@ -41,28 +50,34 @@ def app() -> Frispor:
 def a_trial(app: Frispor) -> UUID:
     programme = app.establish_programme(
         env(MINISTRY),
-        name="Frikommuneforsøg II",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name="Frikommuneforsøg II",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     ).id
     network = app.designate_network(
         env(MINISTRY),
         programme,
-        name="Sammenhæng",
-        kind=NetworkKind.NETWORK,
-        area=Area.SAMMENHAENG,
-        municipalities=("101", "147"),
+        DesignateNetwork(
+            name="Sammenhæng",
+            kind=NetworkKind.NETWORK,
+            area=Area.SAMMENHAENG,
+            municipalities=("101", "147"),
+        ),
     ).id
     return app.approve_trial(
         env(MINISTRY),
-        network,
-        title="Anmeldte tilsyn",
-        purpose="Læring",
-        period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)),
-        municipalities=("101",),
+        ApproveTrial(
+            network_id=network,
+            title="Anmeldte tilsyn",
+            purpose="Læring",
+            period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)),
+            municipalities=("101",),
+        ),
     ).id
 
 
@@ -70,11 +85,13 @@ def request(app: Frispor, trial: UUID, organisation: str, level: RuleLevel) -> A
     return app.request_exemption(
         env(organisation),
         trial,
-        municipality="101",
-        rule=RULE,
-        level=level,
-        category=RuleCategory.DOKUMENTATION,
-        description="Mindre dokumentation",
+        RequestExemption(
+            municipality="101",
+            rule=RULE,
+            level=level,
+            category=RuleCategory.DOKUMENTATION,
+            description="Mindre dokumentation",
+        ),
     )
 
 
@@ -84,16 +101,18 @@ def test_who_may_decide_is_checked_by_the_use_case_before_the_state(app: Frispor
         request(app, trial, "kommune:147", RuleLevel.LOCAL)
     assert refused.value.rule == "competent-organisation" and refused.value.field == "organisation"
     exemption = request(app, trial, "kommune:101", RuleLevel.STATE).id
-    app.reject_exemption(env(MINISTRY), exemption, "Ikke begrundet")
+    app.reject_exemption(env(MINISTRY), exemption, RejectExemption(reason="Ikke begrundet"))
     # Rejected already; the council is still told it is not competent, not what state it is in.
     for decide in (
-        lambda: app.reject_exemption(env("kommune:101"), exemption, "x"),
-        lambda: app.revoke_exemption(env("kommune:101"), exemption, date(2018, 1, 1), "x"),
+        lambda: app.reject_exemption(env("kommune:101"), exemption, RejectExemption(reason="x")),
+        lambda: app.revoke_exemption(
+            env("kommune:101"), exemption, RevokeExemption(revoked_on=date(2018, 1, 1), reason="x")
+        ),
     ):
         with pytest.raises(IncompetentGrantorError, match="responsible ministry"):
             decide()
     with pytest.raises(NotCompetentError, match="may not extend it"):
-        app.extend_trial(env("kommune:101"), trial, date(2018, 6, 30))
+        app.extend_trial(env("kommune:101"), trial, ExtendTrial(new_end=date(2018, 6, 30)))
 
 
 def test_a_race_lost_every_time_ends_in_a_409_naming_the_record_that_exists(

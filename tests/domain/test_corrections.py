@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from frispor.domain.aggregate import Corrected
+from frispor.domain.commands import AmendExemption, GrantExemption
 from frispor.domain.errors import InvalidCorrectionError
 from frispor.domain.exemption import Exemption
 from frispor.domain.values import Period
@@ -18,7 +19,7 @@ P = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
 def granted() -> tuple[Exemption, Exemption.Granted]:
     w = world()
     x = requested(w)
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=P)
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=P))
     [event] = then(x)
     assert isinstance(event, Exemption.Granted)
     return x, event
@@ -41,10 +42,10 @@ def test_correction_changes_state_and_keeps_the_old_value() -> None:
 def test_a_later_event_still_wins_over_a_corrected_earlier_one() -> None:
     w = world()
     x = requested(w)
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=P)
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=P))
     grant = then(x)[0]
     amended = Period(start=date(2018, 5, 1), end=date(2018, 11, 30))
-    x.amend(ctx(), w["trial"], w["programme"], w["network"], validity=amended)
+    x.amend(ctx(), w["trial"], w["programme"], w["network"], AmendExemption(validity=amended))
     x.correct(ctx(), grant.event_id, "conditions", ["kun dagtimer"], "Vilkår manglede")
     assert x.validity == amended and x.conditions == ("kun dagtimer",)
 

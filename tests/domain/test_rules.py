@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from frispor.domain.commands import EnrolInstitution, GrantExemption, RequestExemption
 from frispor.domain.errors import (
     CprNumberError,
     EnrolmentLimitError,
@@ -39,7 +40,9 @@ def test_rule_1_grant_checks_again() -> None:
     # An imported request in a category that the programme protects is still not granted.
     w["programme"].protected_categories = frozenset({RuleCategory.TILSYNSFORM})
     with pytest.raises(ProtectedCategoryError):
-        x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
+        x.grant(
+            ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=TRIAL_PERIOD)
+        )
     assert then(x) == []
 
 
@@ -54,7 +57,7 @@ def test_rule_2_validity_outside_trial_period_refused(validity: Period) -> None:
     w = world()
     x = requested(w)
     with pytest.raises(OutsideTrialPeriodError, match="outside the trial period 2018-03-01"):
-        x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
+        x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=validity))
 
 
 def test_rule_2_extension_first_allows_longer_validity() -> None:
@@ -62,7 +65,7 @@ def test_rule_2_extension_first_allows_longer_validity() -> None:
     w["trial"].extend(ctx(), date(2019, 6, 30))
     x = requested(w)
     longer = Period(start=date(2018, 3, 1), end=date(2019, 6, 30))
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=longer)
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=longer))
     [granted] = then(x)
     assert isinstance(granted, Exemption.Granted) and granted.validity == longer
 
@@ -70,21 +73,29 @@ def test_rule_2_extension_first_allows_longer_validity() -> None:
 def test_rule_2_ending_trial_expires_what_it_granted() -> None:
     w = world()
     x = requested(w)
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=TRIAL_PERIOD))
     settled(x)
     w["trial"].end(ctx(), date(2018, 6, 30))
     assert x.expire(ctx(), date(2018, 6, 30)) is True
     [expired] = then(x)
     assert isinstance(expired, Exemption.Expired) and expired.expired_on == date(2018, 6, 30)
     with pytest.raises(OutsideTrialPeriodError):
-        requested(w).grant(ctx(), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
+        requested(w).grant(
+            ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=TRIAL_PERIOD)
+        )
 
 
 def test_rule_3_state_rule_granted_by_municipal_council_refused() -> None:
     w = world()
     x = requested(w, level=RuleLevel.STATE)
     with pytest.raises(IncompetentGrantorError, match="not by 'kommune:101'") as e:
-        x.grant(ctx("kommune:101"), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
+        x.grant(
+            ctx("kommune:101"),
+            w["programme"],
+            w["network"],
+            w["trial"],
+            GrantExemption(validity=TRIAL_PERIOD),
+        )
     assert e.value.value == "kommune:101"
 
 
@@ -92,7 +103,11 @@ def test_rule_3_state_rule_by_the_networks_ministry_allowed() -> None:
     w = world()
     x = requested(w, level=RuleLevel.STATE)
     x.grant(
-        ctx("Sundhedsministeriet"), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD
+        ctx("Sundhedsministeriet"),
+        w["programme"],
+        w["network"],
+        w["trial"],
+        GrantExemption(validity=TRIAL_PERIOD),
     )
     assert [type(e) for e in then(x)] == [Exemption.Granted]
 
@@ -103,8 +118,20 @@ def test_rule_3_municipal_rule_only_by_that_municipality(level: RuleLevel) -> No
     x = requested(w, level=level)
     for wrong in (MINISTRY, "kommune:147"):
         with pytest.raises(IncompetentGrantorError, match="council of municipality 101"):
-            x.grant(ctx(wrong), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
-    x.grant(ctx("kommune:101"), w["programme"], w["network"], w["trial"], validity=TRIAL_PERIOD)
+            x.grant(
+                ctx(wrong),
+                w["programme"],
+                w["network"],
+                w["trial"],
+                GrantExemption(validity=TRIAL_PERIOD),
+            )
+    x.grant(
+        ctx("kommune:101"),
+        w["programme"],
+        w["network"],
+        w["trial"],
+        GrantExemption(validity=TRIAL_PERIOD),
+    )
     [granted] = then(x)
     assert isinstance(granted, Exemption.Granted) and granted.grantor == "kommune:101"
 
@@ -123,11 +150,13 @@ def test_rule_4_enrolment_limit_per_municipality() -> None:
         ctx("kommune:101"),
         w["trial"],
         network,
-        name="Plejecenter Valby",
-        kind=InstitutionKind.PLEJEHJEM,
-        municipality="101",
-        ownership=Ownership.KOMMUNAL,
-        cvr="29556822",
+        EnrolInstitution(
+            name="Plejecenter Valby",
+            kind=InstitutionKind.PLEJEHJEM,
+            municipality="101",
+            ownership=Ownership.KOMMUNAL,
+            cvr="29556822",
+        ),
     )
     network.count_enrolment(ctx(), w["programme"], second.id, w["trial"].id, "101")
     settled(network)
@@ -174,11 +203,13 @@ def test_rule_6_cpr_in_a_fact_field_refused() -> None:
             ctx("kommune:101"),
             w["programme"],
             w["trial"],
-            municipality="101",
-            rule=RULE,
-            level=RuleLevel.STATE,
-            category=RuleCategory.TILSYNSFORM,
-            description="gælder 2902001234",
+            RequestExemption(
+                municipality="101",
+                rule=RULE,
+                level=RuleLevel.STATE,
+                category=RuleCategory.TILSYNSFORM,
+                description="gælder 2902001234",
+            ),
         )
 
 

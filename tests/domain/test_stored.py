@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from frispor.domain.commands import GrantExemption, RequestExemption
 from frispor.domain.exemption import Exemption
 from frispor.domain.mapper import decode_event, encode_event
 from frispor.domain.values import Period, RuleCategory, RuleLevel
@@ -17,11 +18,13 @@ def _requested() -> Exemption.Requested:
         ctx("kommune:101"),
         w["programme"],
         w["trial"],
-        municipality="101",
-        rule=RULE,
-        level=RuleLevel.STATE,
-        category=RuleCategory.TILSYNSFORM,
-        description="første udgave",
+        RequestExemption(
+            municipality="101",
+            rule=RULE,
+            level=RuleLevel.STATE,
+            category=RuleCategory.TILSYNSFORM,
+            description="første udgave",
+        ),
     )
     event = x.collect_events()[0]
     assert isinstance(event, Exemption.Requested)
@@ -33,7 +36,7 @@ def _granted() -> Exemption.Granted:
     x = requested(w)
     x.collect_events()
     validity = Period(start=date(2018, 3, 1), end=date(2018, 12, 31))
-    x.grant(ctx(), w["programme"], w["network"], w["trial"], validity=validity)
+    x.grant(ctx(), w["programme"], w["network"], w["trial"], GrantExemption(validity=validity))
     event = x.collect_events()[0]
     assert isinstance(event, Exemption.Granted)
     return event

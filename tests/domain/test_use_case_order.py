@@ -11,6 +11,32 @@ import pytest
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor, Written
+from frispor.domain.commands import (
+    AmendExemption,
+    ApproveTrial,
+    ComplyOrder,
+    DecideComplaint,
+    DesignateNetwork,
+    EndTrial,
+    EnrolInstitution,
+    EscalateOrder,
+    EstablishProgramme,
+    ExtendTrial,
+    GrantExemption,
+    IssueOrder,
+    MakeTrialPermanent,
+    PerformInspection,
+    PlanInspection,
+    PublishEvaluation,
+    PublishReport,
+    ReceiveComplaint,
+    RecordMeasurement,
+    RejectExemption,
+    RequestExemption,
+    ReviseGoal,
+    RevokeExemption,
+    SetGoal,
+)
 from frispor.domain.errors import ConcurrencyError, NotCompetentError, NotFoundError
 from frispor.domain.exemption import Exemption, ExemptionStatus
 from frispor.domain.goal import GoalTerms, Measure
@@ -62,11 +88,13 @@ def enrol(app: Frispor, org: str, trial: UUID, cvr: str, version: int | None = N
     return app.enrol_institution(
         env(org),
         trial,
-        name="Plejecenter Østerbro",
-        kind=InstitutionKind.PLEJEHJEM,
-        municipality="101",
-        ownership=Ownership.KOMMUNAL,
-        cvr=cvr,
+        EnrolInstitution(
+            name="Plejecenter Østerbro",
+            kind=InstitutionKind.PLEJEHJEM,
+            municipality="101",
+            ownership=Ownership.KOMMUNAL,
+            cvr=cvr,
+        ),
         expected_version=version,
     )
 
@@ -77,12 +105,14 @@ def request(
     return app.request_exemption(
         env(org),
         trial,
-        municipality="101",
-        rule=RULE,
-        level=RuleLevel.LOCAL,
-        category=RuleCategory.DOKUMENTATION,
-        description="Mindre dokumentation",
-        institution_id=home,
+        RequestExemption(
+            municipality="101",
+            institution_id=home,
+            rule=RULE,
+            level=RuleLevel.LOCAL,
+            category=RuleCategory.DOKUMENTATION,
+            description="Mindre dokumentation",
+        ),
         expected_version=version,
     )
 
@@ -98,53 +128,64 @@ def w(app: Frispor) -> dict[str, UUID]:
     an order, and a complaint: each written through its use case."""
     programme = app.establish_programme(
         env(MINISTRY),
-        name="Frikommuneforsøg II",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name="Frikommuneforsøg II",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     ).id
     network = app.designate_network(
         env(MINISTRY),
         programme,
-        name="Sammenhæng",
-        kind=NetworkKind.NETWORK,
-        area=Area.SAMMENHAENG,
-        municipalities=("101", "751"),
+        DesignateNetwork(
+            name="Sammenhæng",
+            kind=NetworkKind.NETWORK,
+            area=Area.SAMMENHAENG,
+            municipalities=("101", "751"),
+        ),
     ).id
     trial = app.approve_trial(
         env(MINISTRY),
-        network,
-        title="Anmeldte tilsyn",
-        purpose="Læring",
-        period=TRIAL_PERIOD,
-        municipalities=("101",),
+        ApproveTrial(
+            network_id=network,
+            title="Anmeldte tilsyn",
+            purpose="Læring",
+            period=TRIAL_PERIOD,
+            municipalities=("101",),
+        ),
     ).id
     home = enrol(app, COUNCIL, trial, "29556814").id
     exemption = request(app, COUNCIL, trial, home).id
-    app.grant_exemption(env(COUNCIL), exemption, validity=TRIAL_PERIOD)
-    goal = app.set_goal(env(COUNCIL), trial, TERMS, home).id
+    app.grant_exemption(env(COUNCIL), exemption, GrantExemption(validity=TRIAL_PERIOD))
+    goal = app.set_goal(env(COUNCIL), trial, SetGoal(institution_id=home, terms=TERMS)).id
     inspection = app.plan_inspection(
         env(COUNCIL),
-        home,
+        PlanInspection(
+            institution_id=home,
+            kind=InspectionKind.PLANNED,
+            announced=False,
+            planned_on=date(2018, 1, 10),
+        ),
         authority="Tilsynsenheden",
-        kind=InspectionKind.PLANNED,
-        announced=False,
-        planned_on=date(2018, 1, 10),
     ).id
     app.perform_inspection(
         env(COUNCIL),
         inspection,
-        performed_on=date(2018, 1, 10),
-        findings=(),
-        assessment=Assessment.MINDRE,
+        PerformInspection(
+            performed_on=date(2018, 1, 10), findings=(), assessment=Assessment.MINDRE
+        ),
     )
     order = app.issue_order(
-        env(COUNCIL), inspection, requirement="Ajourfør", deadline=date(2018, 2, 28)
+        env(COUNCIL), inspection, IssueOrder(requirement="Ajourfør", deadline=date(2018, 2, 28))
     ).id
     complaint = app.receive_complaint(
-        env(ANKE), trial, complaint_body=ANKE, subject="Klage", received_on=date(2018, 1, 5)
+        env(ANKE),
+        trial,
+        ReceiveComplaint(subject="Klage", received_on=date(2018, 1, 5)),
+        complaint_body=ANKE,
     ).id
     return {
         "programme": programme,
@@ -166,10 +207,9 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
         lambda app, w, org, v: app.designate_network(
             env(org),
             w["programme"],
-            name="Bolig",
-            kind=NetworkKind.NETWORK,
-            area=Area.BOLIG,
-            municipalities=("101",),
+            DesignateNetwork(
+                name="Bolig", kind=NetworkKind.NETWORK, area=Area.BOLIG, municipalities=("101",)
+            ),
             expected_version=v,
         ),
     ),
@@ -184,47 +224,69 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
     "amend_exemption": (
         COUNCIL,
         lambda app, w, org, v: app.amend_exemption(
-            env(org), w["exemption"], conditions=("Halvårlig afrapportering",), expected_version=v
+            env(org),
+            w["exemption"],
+            AmendExemption(conditions=("Halvårlig afrapportering",)),
+            expected_version=v,
         ),
     ),
     "revoke_exemption": (
         COUNCIL,
         lambda app, w, org, v: app.revoke_exemption(
-            env(org), w["exemption"], date(2018, 2, 1), "Forsøget virker ikke", v
+            env(org),
+            w["exemption"],
+            RevokeExemption(revoked_on=date(2018, 2, 1), reason="Forsøget virker ikke"),
+            expected_version=v,
         ),
     ),
     "extend_trial": (
         MINISTRY,
-        lambda app, w, org, v: app.extend_trial(env(org), w["trial"], date(2018, 6, 30), v),
+        lambda app, w, org, v: app.extend_trial(
+            env(org), w["trial"], ExtendTrial(new_end=date(2018, 6, 30)), expected_version=v
+        ),
     ),
     "end_trial": (
         MINISTRY,
-        lambda app, w, org, v: app.end_trial(env(org), w["trial"], date(2018, 3, 31), v),
+        lambda app, w, org, v: app.end_trial(
+            env(org), w["trial"], EndTrial(ended_on=date(2018, 3, 31)), expected_version=v
+        ),
     ),
     "make_trial_permanent": (
         MINISTRY,
-        lambda app, w, org, v: app.make_trial_permanent(env(org), w["trial"], date(2019, 1, 1), v),
+        lambda app, w, org, v: app.make_trial_permanent(
+            env(org),
+            w["trial"],
+            MakeTrialPermanent(permanent_from=date(2019, 1, 1)),
+            expected_version=v,
+        ),
     ),
     "publish_evaluation": (
         COUNCIL,
         lambda app, w, org, v: app.publish_evaluation(
             env(org),
             w["trial"],
-            kind=EvaluationKind.FINAL,
-            evaluator="Forvaltningen",
-            published_on=date(2018, 5, 1),
-            location="Udvalgets møde",
+            PublishEvaluation(
+                kind=EvaluationKind.FINAL,
+                evaluator="Forvaltningen",
+                published_on=date(2018, 5, 1),
+                location="Udvalgets møde",
+            ),
             expected_version=v,
         ),
     ),
     "set_goal": (
         COUNCIL,
-        lambda app, w, org, v: app.set_goal(env(org), w["trial"], TERMS, w["home"], v),
+        lambda app, w, org, v: app.set_goal(
+            env(org), w["trial"], SetGoal(institution_id=w["home"], terms=TERMS), expected_version=v
+        ),
     ),
     "revise_goal": (
         COUNCIL,
         lambda app, w, org, v: app.revise_goal(
-            env(org), w["goal"], TERMS.model_copy(update={"unit": "pct."}), v
+            env(org),
+            w["goal"],
+            ReviseGoal(terms=TERMS.model_copy(update={"unit": "pct."})),
+            expected_version=v,
         ),
     ),
     "record_measurement": (
@@ -232,9 +294,11 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
         lambda app, w, org, v: app.record_measurement(
             env(org),
             w["goal"],
-            period=Period(start=date(2017, 10, 1), end=date(2017, 12, 31)),
-            value=Decimal(55),
-            source="Tilsynsdatabasen",
+            RecordMeasurement(
+                period=Period(start=date(2017, 10, 1), end=date(2017, 12, 31)),
+                value=Decimal(55),
+                source="Tilsynsdatabasen",
+            ),
             expected_version=v,
         ),
     ),
@@ -243,8 +307,7 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
         lambda app, w, org, v: app.publish_report(
             env(org),
             w["inspection"],
-            published_on=date(2018, 1, 20),
-            location="kk.dk",
+            PublishReport(published_on=date(2018, 1, 20), location="kk.dk"),
             expected_version=v,
         ),
     ),
@@ -253,19 +316,25 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
         lambda app, w, org, v: app.issue_order(
             env(org),
             w["inspection"],
-            requirement="Ernæring",
-            deadline=date(2018, 3, 1),
+            IssueOrder(requirement="Ernæring", deadline=date(2018, 3, 1)),
             expected_version=v,
         ),
     ),
     "comply_order": (
         COUNCIL,
-        lambda app, w, org, v: app.comply_order(env(org), w["order"], date(2018, 2, 1), v),
+        lambda app, w, org, v: app.comply_order(
+            env(org), w["order"], ComplyOrder(complied_on=date(2018, 2, 1)), expected_version=v
+        ),
     ),
     "escalate_order": (
         COUNCIL,
         lambda app, w, org, v: app.escalate_order(
-            env(org), w["order"], date(2018, 3, 1), "Styrelsen for Patientsikkerhed", v
+            env(org),
+            w["order"],
+            EscalateOrder(
+                escalated_on=date(2018, 3, 1), escalated_to="Styrelsen for Patientsikkerhed"
+            ),
+            expected_version=v,
         ),
     ),
     "receive_complaint": (
@@ -273,16 +342,18 @@ DECISIONS: dict[str, tuple[str, Decide]] = {
         lambda app, w, org, v: app.receive_complaint(
             env(org),
             w["trial"],
+            ReceiveComplaint(subject="Endnu en klage", received_on=date(2018, 1, 6)),
             complaint_body=ANKE,
-            subject="Endnu en klage",
-            received_on=date(2018, 1, 6),
             expected_version=v,
         ),
     ),
     "decide_complaint": (
         ANKE,
         lambda app, w, org, v: app.decide_complaint(
-            env(org), w["complaint"], ComplaintOutcome.DISMISSED, v
+            env(org),
+            w["complaint"],
+            DecideComplaint(outcome=ComplaintOutcome.DISMISSED),
+            expected_version=v,
         ),
     ),
 }
@@ -322,4 +393,4 @@ def test_an_optional_reference_is_loaded_and_an_unknown_one_refused(
     with pytest.raises(NotFoundError, match="no institution"):
         request(app, COUNCIL, w["trial"], uuid4())
     with pytest.raises(NotFoundError, match="no exemption"):
-        app.reject_exemption(env(COUNCIL), w["goal"], "x")
+        app.reject_exemption(env(COUNCIL), w["goal"], RejectExemption(reason="x"))

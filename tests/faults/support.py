@@ -37,6 +37,7 @@ from fastapi.testclient import TestClient
 from frispor.api.auth import new_token
 from frispor.domain.aggregate import Context, Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import RecordMeasurement, SetGoal
 from frispor.domain.goal import Goal, GoalTerms, Measure
 from frispor.domain.values import Actor, Direction, Frequency, LegalReference, Period, Quality, Role
 from frispor.settings import TokenEntry
@@ -531,17 +532,19 @@ def fill_with_measurements(app: Frispor, trial_id: UUID, goals: int, per_goal: i
     )
     written = 0
     for _ in range(goals):
-        goal_id = app.set_goal(envelope, trial_id, terms).id
+        goal_id = app.set_goal(envelope, trial_id, SetGoal(terms=terms)).id
         goal = app.get(Goal, goal_id)
         for n in range(per_goal):
             start = date(2017, 9, 1) + timedelta(days=n % 240)
             ctx = Context(envelope=envelope, recorded_at=app.clock())
             goal.record(
                 ctx,
-                period=Period(start=start, end=start + timedelta(days=6)),
-                value=Decimal(40 + n % 45),
-                source="Tilsynsdatabasen",
-                quality=Quality.FINAL,
+                RecordMeasurement(
+                    period=Period(start=start, end=start + timedelta(days=6)),
+                    value=Decimal(40 + n % 45),
+                    source="Tilsynsdatabasen",
+                    quality=Quality.FINAL,
+                ),
             )
         app.save(goal)
         written += 1 + per_goal

@@ -18,6 +18,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 
 from frispor.domain.application import Frispor
+from frispor.domain.commands import ExtendTrial
 from frispor.domain.trial import Trial
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -95,7 +96,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10) -> None:
 def test_the_application_uses_this_recorder_and_returns_positions(app: Frispor) -> None:
     assert isinstance(app.recorder, FastPostgresRecorder)
     _, _, trial_id = make_trial(app)
-    extended = app.extend_trial(envelope(), trial_id, date(2018, 6, 30))  # type: ignore[arg-type]
+    extended = app.extend_trial(envelope(), trial_id, ExtendTrial(new_end=date(2018, 6, 30)))  # type: ignore[arg-type]
     assert (extended.version, extended.position) == (2, 4)
     assert app.get(Trial, trial_id).period.end == date(2018, 6, 30)  # type: ignore[arg-type]
     assert [n.id for n in app.recorder.select_notifications(start=1, limit=10)] == [1, 2, 3, 4]

@@ -17,6 +17,15 @@ from eventsourcing.persistence import StoredEvent
 from frispor.demo import load_demo
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    ApproveTrial,
+    DesignateNetwork,
+    EstablishProgramme,
+    ExtendTrial,
+    RecordMeasurement,
+    RequestExemption,
+    SetGoal,
+)
 from frispor.domain.errors import ConcurrencyError, NotFoundError
 from frispor.domain.exemption import Exemption
 from frispor.domain.goal import Goal, GoalTerms, Measure
@@ -63,28 +72,34 @@ def app(database_url: str) -> Iterator[Frispor]:
 def trial(app: Frispor) -> tuple[str, ...]:
     p = app.establish_programme(
         env(),
-        name="Frikommuneforsøg II",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name="Frikommuneforsøg II",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     )
     n = app.designate_network(
         env(),
         p.id,
-        name="Sammenhæng",
-        kind=NetworkKind.NETWORK,
-        area=Area.SAMMENHAENG,
-        municipalities=("101", "561"),
+        DesignateNetwork(
+            name="Sammenhæng",
+            kind=NetworkKind.NETWORK,
+            area=Area.SAMMENHAENG,
+            municipalities=("101", "561"),
+        ),
     )
     t = app.approve_trial(
         env(),
-        n.id,
-        title="Anmeldte tilsyn",
-        purpose="Læring",
-        period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)),
-        municipalities=("101",),
+        ApproveTrial(
+            network_id=n.id,
+            title="Anmeldte tilsyn",
+            purpose="Læring",
+            period=Period(start=date(2017, 9, 1), end=date(2018, 4, 30)),
+            municipalities=("101",),
+        ),
     )
     return p.id, n.id, t.id  # type: ignore[return-value]
 
@@ -101,10 +116,14 @@ def test_values_round_trip_unchanged(app: Frispor) -> None:
         direction=Direction.HIGHER,
         frequency=Frequency.QUARTERLY,
     )
-    g = app.set_goal(env(), trial_id, terms)  # type: ignore[arg-type]
+    g = app.set_goal(env(), trial_id, SetGoal(terms=terms))  # type: ignore[arg-type]
     period = Period(start=date(2017, 10, 1), end=date(2017, 12, 31))
     app.record_measurement(
-        env(), g.id, period=period, value=Decimal("55.0"), source="s", quality=Quality.ESTIMATED
+        env(),
+        g.id,
+        RecordMeasurement(
+            period=period, value=Decimal("55.0"), source="s", quality=Quality.ESTIMATED
+        ),
     )
     goal = app.get(Goal, g.id)
     assert goal.terms == terms and goal.terms.target.value == Decimal("80.125")
@@ -121,15 +140,21 @@ def test_values_round_trip_unchanged(app: Frispor) -> None:
 def test_positions_increase_and_history_is_oldest_first(app: Frispor) -> None:
     p = app.establish_programme(
         env(),
-        name="P",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(),
+        EstablishProgramme(
+            name="P",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(),
+        ),
     )
     n = app.designate_network(
-        env(), p.id, name="N", kind=NetworkKind.NETWORK, area=Area.BOLIG, municipalities=("101",)
+        env(),
+        p.id,
+        DesignateNetwork(
+            name="N", kind=NetworkKind.NETWORK, area=Area.BOLIG, municipalities=("101",)
+        ),
     )
     assert (p.position, n.position) == (1, 2) and p.version == 1
     assert [type(e) for e in app.history(p.id)] == [Programme.Established]
@@ -146,8 +171,12 @@ def test_unknown_and_wrong_kind_ids_are_not_found(app: Frispor) -> None:
 def test_stale_expected_version_refused(app: Frispor) -> None:
     _, _, trial_id = trial(app)
     with pytest.raises(ConcurrencyError, match="at version 1, not the expected 3"):
-        app.extend_trial(env(), trial_id, date(2018, 6, 30), expected_version=3)  # type: ignore[arg-type]
-    w = app.extend_trial(env(), trial_id, date(2018, 6, 30), expected_version=1)  # type: ignore[arg-type]
+        app.extend_trial(
+            env(), trial_id, ExtendTrial(new_end=date(2018, 6, 30)), expected_version=3
+        )  # type: ignore[arg-type]
+    w = app.extend_trial(
+        env(), trial_id, ExtendTrial(new_end=date(2018, 6, 30)), expected_version=1
+    )  # type: ignore[arg-type]
     assert w.version == 2
 
 
@@ -170,7 +199,9 @@ def test_two_concurrent_writers_expecting_one_version_exactly_one_wins(app: Fris
     def write(end: date) -> None:
         try:
             # The loser is decided again, and finds the trial no longer at the version it expects.
-            outcomes.append(app.extend_trial(env(), trial_id, end, expected_version=1))  # type: ignore[arg-type]
+            outcomes.append(
+                app.extend_trial(env(), trial_id, ExtendTrial(new_end=end), expected_version=1)
+            )  # type: ignore[arg-type]
         except ConcurrencyError as error:
             outcomes.append(error)
 
@@ -217,11 +248,13 @@ def test_granted_v1_is_upcast_to_v2_on_read(app: Frispor) -> None:
     x = app.request_exemption(
         env("kommune:101"),
         trial_id,
-        municipality="101",  # type: ignore[arg-type]
-        rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
-        level=RuleLevel.STATE,
-        category=RuleCategory.TILSYNSFORM,
-        description="Anmeldte tilsyn",
+        RequestExemption(
+            municipality="101",
+            rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
+            level=RuleLevel.STATE,
+            category=RuleCategory.TILSYNSFORM,
+            description="Anmeldte tilsyn",
+        ),
     )
     # An event as version 1 of Granted wrote it: loose valid_from/valid_to, no class_version.
     v1 = {

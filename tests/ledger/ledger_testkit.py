@@ -11,6 +11,7 @@ import psycopg
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import EstablishProgramme
 from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role, RuleCategory
 from frispor.ledger import bag
 from frispor.ledger.checkup import ledger_problems
@@ -126,11 +127,13 @@ def add_programme(app: Frispor, name: str = "Ekstra") -> int:
     """Record one more event (a programme established now); return its position."""
     written = app.establish_programme(
         envelope(),
-        name=name,
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2019, 1, 1), end=date(2022, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        EstablishProgramme(
+            name=name,
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2019, 1, 1), end=date(2022, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+        ),
     )
     return written.position

@@ -12,6 +12,22 @@ import pytest
 
 from frispor.domain.aggregate import Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    ApproveTrial,
+    ComplyOrder,
+    Correct,
+    DesignateNetwork,
+    EnrolInstitution,
+    EstablishProgramme,
+    GrantExemption,
+    IssueOrder,
+    PerformInspection,
+    PlanInspection,
+    RecordMeasurement,
+    RequestExemption,
+    RevokeExemption,
+    SetGoal,
+)
 from frispor.domain.goal import GoalTerms, Measure
 from frispor.domain.inspection import Finding as Seen
 from frispor.domain.values import (
@@ -83,64 +99,73 @@ class Story:
         self.at(D(2017, 6, 1))
         p = app.establish_programme(
             env(OIM, D(2017, 6, 1)),
-            name="P",
-            kind=ProgrammeKind.FRIKOMMUNE,
-            enabling_act=BASIS,
-            period=Period(start=D(2017, 1, 1), end=D(2021, 12, 31)),
-            ministry=OIM,
-            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+            EstablishProgramme(
+                name="P",
+                kind=ProgrammeKind.FRIKOMMUNE,
+                enabling_act=BASIS,
+                period=Period(start=D(2017, 1, 1), end=D(2021, 12, 31)),
+                ministry=OIM,
+                protected_categories=(RuleCategory.MAGTANVENDELSE,),
+            ),
         ).id
         n = app.designate_network(
             env(OIM, D(2017, 6, 1)),
             p,
-            name="N",
-            kind=NetworkKind.NETWORK,
-            area=Area.AELDRE,
-            municipalities=("101",),
+            DesignateNetwork(
+                name="N", kind=NetworkKind.NETWORK, area=Area.AELDRE, municipalities=("101",)
+            ),
         ).id
         self.trial = app.approve_trial(
             env(OIM, D(2017, 6, 1)),
-            n,
-            title="T",
-            purpose="p",
-            municipalities=("101",),
-            period=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+            ApproveTrial(
+                network_id=n,
+                title="T",
+                purpose="p",
+                period=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+                municipalities=("101",),
+            ),
         ).id
         self.home = app.enrol_institution(
             env("kommune:101", D(2017, 6, 1)),
             self.trial,
-            name="Plejecenter",
-            cvr="29556814",
-            kind=InstitutionKind.PLEJEHJEM,
-            municipality="101",
-            ownership=Ownership.KOMMUNAL,
+            EnrolInstitution(
+                name="Plejecenter",
+                kind=InstitutionKind.PLEJEHJEM,
+                municipality="101",
+                ownership=Ownership.KOMMUNAL,
+                cvr="29556814",
+            ),
         ).id
         self.exemption = app.request_exemption(
             env("kommune:101", D(2017, 6, 1)),
             self.trial,
-            municipality="101",
-            rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
-            level=RuleLevel.STATE,
-            category=RuleCategory.TILSYNSFORM,
-            description="anmeldte tilsyn",
+            RequestExemption(
+                municipality="101",
+                rule=LegalReference.parse("eli/lta/2017/988", "§ 151, stk. 2"),
+                level=RuleLevel.STATE,
+                category=RuleCategory.TILSYNSFORM,
+                description="anmeldte tilsyn",
+            ),
         ).id
         self.grant = app.grant_exemption(
             env(OIM, D(2017, 6, 1)),
             self.exemption,
-            validity=Period(start=D(2018, 1, 1), end=D(2018, 12, 31)),
+            GrantExemption(validity=Period(start=D(2018, 1, 1), end=D(2018, 12, 31))),
         )
         self.goal = app.set_goal(
             env("kommune:101", D(2017, 6, 1)),
             self.trial,
-            GoalTerms(
-                indicator="I",
-                definition="d",
-                unit="%",
-                data_source="s",
-                baseline=Measure(value=Decimal(10), on=D(2018, 1, 1)),
-                target=Measure(value=Decimal(20), on=D(2018, 12, 31)),
-                direction=Direction.HIGHER,
-                frequency=Frequency.QUARTERLY,
+            SetGoal(
+                terms=GoalTerms(
+                    indicator="I",
+                    definition="d",
+                    unit="%",
+                    data_source="s",
+                    baseline=Measure(value=Decimal(10), on=D(2018, 1, 1)),
+                    target=Measure(value=Decimal(20), on=D(2018, 12, 31)),
+                    direction=Direction.HIGHER,
+                    frequency=Frequency.QUARTERLY,
+                )
             ),
         ).id
         self.measure(D(2018, 3, 31))
@@ -160,10 +185,12 @@ class Story:
         self.app.record_measurement(
             env("kommune:101", end),
             self.goal,
-            period=Period(start=start, end=end),
-            value=Decimal(15),
-            source="s",
-            quality=Quality.FINAL,
+            RecordMeasurement(
+                period=Period(start=start, end=end),
+                value=Decimal(15),
+                source="s",
+                quality=Quality.FINAL,
+            ),
         )
 
     def inspect(
@@ -178,26 +205,32 @@ class Story:
         self.at(notice or day)
         i = self.app.plan_inspection(
             env("Styrelsen for Patientsikkerhed", notice or day),
-            self.home,
+            PlanInspection(
+                institution_id=self.home,
+                kind=InspectionKind.PLANNED,
+                announced=announced,
+                planned_on=day,
+                notice_date=notice,
+            ),
             authority="STPS",
-            kind=InspectionKind.PLANNED,
-            announced=announced,
-            notice_date=notice,
-            planned_on=day,
         ).id
         self.at(recorded or day)
         self.app.perform_inspection(
             env("STPS", day),
             i,
-            performed_on=day,
-            assessment=Assessment.MINDRE,
-            findings=(Seen(point="p", observation="o", assessment=Assessment.MINDRE),),
+            PerformInspection(
+                performed_on=day,
+                findings=(Seen(point="p", observation="o", assessment=Assessment.MINDRE),),
+                assessment=Assessment.MINDRE,
+            ),
         )
         if deadline:
-            o = self.app.issue_order(env("STPS", day), i, requirement="r", deadline=deadline).id
+            o = self.app.issue_order(
+                env("STPS", day), i, IssueOrder(requirement="r", deadline=deadline)
+            ).id
             if comply:
                 self.at(comply)
-                self.app.comply_order(env("STPS", comply), o, comply)
+                self.app.comply_order(env("STPS", comply), o, ComplyOrder(complied_on=comply))
         return i
 
 
@@ -220,7 +253,11 @@ def test_a_clean_history_has_no_findings(story: Story) -> None:
 
 
 def test_announced_inspection_without_exemption(story: Story) -> None:
-    story.app.revoke_exemption(env(OIM, date(2018, 7, 1)), story.exemption, date(2018, 7, 1), "x")
+    story.app.revoke_exemption(
+        env(OIM, date(2018, 7, 1)),
+        story.exemption,
+        RevokeExemption(revoked_on=date(2018, 7, 1), reason="x"),
+    )
     story.inspect(date(2018, 8, 1), announced=True)
     story.inspect(date(2018, 8, 15), announced=False)
     found = review(load_record(story.app), date(2019, 1, 31))
@@ -234,19 +271,23 @@ def test_exemption_beyond_trial_and_incompetent_grantor_from_corrections(story: 
     story.at(date(2018, 2, 1))
     story.app.correct(
         env(OIM, date(2018, 2, 1)),
-        story.exemption,
-        event_id=granted.event_id,
-        field="validity",
-        new_value={"start": "2018-01-01", "end": "2019-06-30"},
-        reason="import",
+        Correct(
+            aggregate_id=story.exemption,
+            event_id=granted.event_id,
+            field="validity",
+            new_value={"start": "2018-01-01", "end": "2019-06-30"},
+            reason="import",
+        ),
     )
     story.app.correct(
         env(OIM, date(2018, 2, 1)),
-        story.exemption,
-        event_id=granted.event_id,
-        field="grantor",
-        new_value="kommune:101",
-        reason="import",
+        Correct(
+            aggregate_id=story.exemption,
+            event_id=granted.event_id,
+            field="grantor",
+            new_value="kommune:101",
+            reason="import",
+        ),
     )
     found = codes(story)
     assert "exemption-outside-trial" in found and "incompetent-grantor" in found
@@ -262,15 +303,17 @@ def test_goal_not_measured_and_measurement_outside_trial(story: Story) -> None:
     goal = app2.set_goal(
         env("kommune:101", date(2018, 1, 1)),
         story.trial,
-        GoalTerms(
-            indicator="J",
-            definition="d",
-            unit="%",
-            data_source="s",
-            baseline=Measure(value=Decimal(10), on=date(2018, 1, 1)),
-            target=Measure(value=Decimal(5), on=date(2018, 12, 31)),
-            direction=Direction.LOWER,
-            frequency=Frequency.MONTHLY,
+        SetGoal(
+            terms=GoalTerms(
+                indicator="J",
+                definition="d",
+                unit="%",
+                data_source="s",
+                baseline=Measure(value=Decimal(10), on=date(2018, 1, 1)),
+                target=Measure(value=Decimal(5), on=date(2018, 12, 31)),
+                direction=Direction.LOWER,
+                frequency=Frequency.MONTHLY,
+            )
         ),
     )
     assert clock.now.year == 2019 and goal.version == 1

@@ -21,6 +21,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    Correct,
+    EndTrial,
+    EscalateOrder,
+    ExtendTrial,
+    RecordMeasurement,
+    RevokeExemption,
+)
 from frispor.domain.errors import DomainError
 from frispor.domain.goal import Goal
 from frispor.domain.values import Period, Quality
@@ -94,10 +102,12 @@ def _apply(story: Story, store: Store, step: tuple[Any, ...]) -> None:
         app.record_measurement(
             env("kommune:101", end),
             story.goal,
-            period=Period(start=start, end=end),
-            value=Decimal(15),
-            source="s",
-            quality=Quality.FINAL,
+            RecordMeasurement(
+                period=Period(start=start, end=end),
+                value=Decimal(15),
+                source="s",
+                quality=Quality.FINAL,
+            ),
         )
     elif kind == "inspect":
         _, on, announced, deadline, comply, late = step
@@ -112,49 +122,65 @@ def _apply(story: Story, store: Store, step: tuple[Any, ...]) -> None:
             story.at(story.clock.now.date() + timedelta(days=3))
             app.correct(
                 env(OIM, story.clock.now.date()),
-                story.goal,
-                event_id=target.event_id,
-                field="value",
-                new_value=str(step[2]),
-                reason="rettelse",
+                Correct(
+                    aggregate_id=story.goal,
+                    event_id=target.event_id,
+                    field="value",
+                    new_value=str(step[2]),
+                    reason="rettelse",
+                ),
             )
     elif kind == "correct-validity":
         granted = app.history(story.exemption)[1]
         story.at(story.clock.now.date() + timedelta(days=1))
         app.correct(
             env(OIM, story.clock.now.date()),
-            story.exemption,
-            event_id=granted.event_id,
-            field="validity",
-            new_value={"start": "2018-01-01", "end": step[1].isoformat()},
-            reason="rettelse",
+            Correct(
+                aggregate_id=story.exemption,
+                event_id=granted.event_id,
+                field="validity",
+                new_value={"start": "2018-01-01", "end": step[1].isoformat()},
+                reason="rettelse",
+            ),
         )
     elif kind == "revoke":
         story.at(step[1] + timedelta(days=step[2]))
-        app.revoke_exemption(env(OIM, step[1]), story.exemption, step[1], "tilbagekaldt")
+        app.revoke_exemption(
+            env(OIM, step[1]),
+            story.exemption,
+            RevokeExemption(revoked_on=step[1], reason="tilbagekaldt"),
+        )
     elif kind == "end":
         story.at(step[1])
-        app.end_trial(env(OIM, step[1]), story.trial, step[1])
+        app.end_trial(env(OIM, step[1]), story.trial, EndTrial(ended_on=step[1]))
     elif kind == "extend":
         story.at(step[1])
-        app.extend_trial(env(OIM, step[1]), story.trial, step[1] + timedelta(days=365))
+        app.extend_trial(
+            env(OIM, step[1]), story.trial, ExtendTrial(new_end=step[1] + timedelta(days=365))
+        )
     elif kind == "correct-ministry":  # the programme's: the grantor may become incompetent
         programme = app.repository.get(story.trial).programme_id
         established = app.history(programme)[0]
         story.at(story.clock.now.date() + timedelta(days=2))
         app.correct(
             env(OIM, story.clock.now.date()),
-            programme,
-            event_id=established.event_id,
-            field="ministry",
-            new_value=step[1],
-            reason="rettelse",
+            Correct(
+                aggregate_id=programme,
+                event_id=established.event_id,
+                field="ministry",
+                new_value=step[1],
+                reason="rettelse",
+            ),
         )
     elif kind == "escalate":
         orders = _open_orders(app, story)
         if orders:
             story.at(step[2])
-            app.escalate_order(env("STPS", step[2]), orders[step[1] % len(orders)], step[2], "X")
+            app.escalate_order(
+                env("STPS", step[2]),
+                orders[step[1] % len(orders)],
+                EscalateOrder(escalated_on=step[2], escalated_to="X"),
+            )
 
 
 def _open_orders(app: Frispor, story: Story) -> list[Any]:

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from frispor.demo import load_demo
 from frispor.domain.aggregate import Context, Envelope, Event
 from frispor.domain.application import Frispor
+from frispor.domain.commands import RecordMeasurement, SetGoal
 from frispor.domain.goal import Goal, GoalTerms, Measure
 from frispor.domain.mapper import decode_event
 from frispor.domain.trial import Trial
@@ -81,7 +82,7 @@ def ctx(app: Frispor, day: date) -> Context:
 
 
 def new_goal(store: Store, set_on: date) -> Goal:
-    goal = Goal.set(ctx(store.app, set_on), store.trial, terms())
+    goal = Goal.set(ctx(store.app, set_on), store.trial, SetGoal(terms=terms()))
     store.app.save(goal)
     return goal
 
@@ -90,10 +91,9 @@ def measure(app: Frispor, goal: Goal, start: date, days: int, value: int) -> Non
     period = Period(start=start, end=start + timedelta(days=days))
     goal.record(
         ctx(app, period.end),
-        period=period,
-        value=Decimal(value),
-        source="Tilsynsdatabasen",
-        quality=Quality.FINAL,
+        RecordMeasurement(
+            period=period, value=Decimal(value), source="Tilsynsdatabasen", quality=Quality.FINAL
+        ),
     )
 
 

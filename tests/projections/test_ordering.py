@@ -11,6 +11,16 @@ import pytest
 
 from frispor.domain.aggregate import Context, Envelope
 from frispor.domain.application import Frispor
+from frispor.domain.commands import (
+    AmendExemption,
+    ApproveTrial,
+    DesignateNetwork,
+    EndTrial,
+    EstablishProgramme,
+    ExtendTrial,
+    GrantExemption,
+    RequestExemption,
+)
 from frispor.domain.programme import Programme
 from frispor.domain.values import (
     Actor,
@@ -40,12 +50,14 @@ def env(org: str = MINISTRY, day: date = date(2018, 1, 2)) -> Envelope:
 def establish(app: Frispor) -> Programme:
     return Programme.establish(
         Context(envelope=env(), recorded_at=app.clock()),
-        name="P",
-        kind=ProgrammeKind.FRIKOMMUNE,
-        enabling_act=BASIS,
-        period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-        ministry=MINISTRY,
-        protected_categories=(),
+        EstablishProgramme(
+            name="P",
+            kind=ProgrammeKind.FRIKOMMUNE,
+            enabling_act=BASIS,
+            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+            ministry=MINISTRY,
+            protected_categories=(),
+        ),
     )
 
 
@@ -96,49 +108,56 @@ def test_extension_first_keeps_grants_in_force_and_the_end_ends_them(database_ur
 
         p = app.establish_programme(
             env(),
-            name="P",
-            kind=ProgrammeKind.FRIKOMMUNE,
-            enabling_act=BASIS,
-            period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
-            ministry=MINISTRY,
-            protected_categories=(RuleCategory.MAGTANVENDELSE,),
+            EstablishProgramme(
+                name="P",
+                kind=ProgrammeKind.FRIKOMMUNE,
+                enabling_act=BASIS,
+                period=Period(start=date(2016, 1, 1), end=date(2021, 12, 31)),
+                ministry=MINISTRY,
+                protected_categories=(RuleCategory.MAGTANVENDELSE,),
+            ),
         )
         n = app.designate_network(
             env(),
             p.id,
-            name="N",
-            kind=NetworkKind.NETWORK,
-            area=Area.AELDRE,
-            municipalities=("101",),
+            DesignateNetwork(
+                name="N", kind=NetworkKind.NETWORK, area=Area.AELDRE, municipalities=("101",)
+            ),
         )
         t = app.approve_trial(
             env(),
-            n.id,
-            title="T",
-            purpose="p",
-            municipalities=("101",),
-            period=Period(start=date(2018, 1, 1), end=date(2018, 6, 30)),
+            ApproveTrial(
+                network_id=n.id,
+                title="T",
+                purpose="p",
+                period=Period(start=date(2018, 1, 1), end=date(2018, 6, 30)),
+                municipalities=("101",),
+            ),
         )
         x = app.request_exemption(
             env("kommune:101"),
             t.id,
-            municipality="101",
-            rule=BASIS,
-            level=RuleLevel.MUNICIPAL,
-            category=RuleCategory.DOKUMENTATION,
-            description="d",
+            RequestExemption(
+                municipality="101",
+                rule=BASIS,
+                level=RuleLevel.MUNICIPAL,
+                category=RuleCategory.DOKUMENTATION,
+                description="d",
+            ),
         )
         app.grant_exemption(
-            env("kommune:101"), x.id, validity=Period(start=date(2018, 1, 1), end=date(2018, 6, 30))
+            env("kommune:101"),
+            x.id,
+            GrantExemption(validity=Period(start=date(2018, 1, 1), end=date(2018, 6, 30))),
         )
-        app.extend_trial(env(day=date(2018, 5, 1)), t.id, date(2018, 12, 31))
+        app.extend_trial(env(day=date(2018, 5, 1)), t.id, ExtendTrial(new_end=date(2018, 12, 31)))
         app.amend_exemption(
             env("kommune:101", date(2018, 5, 2)),
             x.id,
-            validity=Period(start=date(2018, 1, 1), end=date(2018, 12, 31)),
+            AmendExemption(validity=Period(start=date(2018, 1, 1), end=date(2018, 12, 31))),
         )
         before_end = app.clock()
-        app.end_trial(env(day=date(2018, 10, 31)), t.id, date(2018, 10, 31))
+        app.end_trial(env(day=date(2018, 10, 31)), t.id, EndTrial(ended_on=date(2018, 10, 31)))
         for view in VIEWS.values():
             Runner(app, db, view).catch_up()
         rm = ReadModels(db)

@@ -12,6 +12,7 @@ import pytest
 
 from frispor.demo import DemoResult, load_demo
 from frispor.domain.application import Frispor
+from frispor.domain.commands import PublishReport
 from frispor.projections import runner as runner_module
 from frispor.projections.catalog import VIEWS, active_table, ensure, position_of
 from frispor.projections.findings_runner import runner_for
@@ -233,8 +234,10 @@ def test_lag_and_read_your_writes(stack: tuple[Frispor, Database, DemoResult]) -
     written = app.publish_report(
         next(iter(app.history(demo.ids["inspection:1"]))).envelope,
         demo.ids["inspection:1"],
-        published_on=date(2017, 11, 15),
-        location="https://www.kk.dk/tilsynsrapporter/oesterbro-2017",
+        PublishReport(
+            published_on=date(2017, 11, 15),
+            location="https://www.kk.dk/tilsynsrapporter/oesterbro-2017",
+        ),
     )
     assert written.position > head
     assert lag(app, db)["inspections"]["behind"] == written.position - head

@@ -23,6 +23,7 @@ from frispor.demo.actors import INSPECTOR
 from frispor.demo.bulk import generate_bulk
 from frispor.demo.script import FRIKOMMUNELOV
 from frispor.domain.aggregate import Envelope
+from frispor.domain.commands import Correct, RecordMeasurement
 from frispor.domain.values import Period, Role
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.signer import Signer, write_key_pair
@@ -234,10 +235,23 @@ def test_the_event_page_finds_a_correction_past_the_first_hundred_events(
         for day in range(1, 121):  # the goal's history runs past one page of /history
             start = date(2019, 1, 1) + timedelta(days=day)
             app.record_measurement(
-                env, goal, period=Period(start=start, end=start), value=Decimal(day), source="test"
+                env,
+                goal,
+                RecordMeasurement(
+                    period=Period(start=start, end=start), value=Decimal(day), source="test"
+                ),
             )
         late = app.history(goal)[-1]
-        app.correct(env, goal, event_id=late.event_id, field="value", new_value="7", reason="Fejl")
+        app.correct(
+            env,
+            Correct(
+                aggregate_id=goal,
+                event_id=late.event_id,
+                field="value",
+                new_value="7",
+                reason="Fejl",
+            ),
+        )
     finally:
         app.close()
     token, entry = new_token(Role.AUDITOR, "Rigsrevisionen", "auditor")

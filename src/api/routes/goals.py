@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from frispor.api.decisions import Decision, decision
-from frispor.api.schemas.commands import GoalRevise, MeasurementCreate
+from frispor.api.schemas import commands as c
 from frispor.domain.application import Written
 
 router = APIRouter(prefix="/goals", tags=["goals"])
@@ -15,20 +15,12 @@ GOAL = "the goal"
 
 
 @decision(router, "/{goal_id}/revise", "Revise a goal", GOAL)
-def revise(do: Decision, goal_id: UUID, body: GoalRevise) -> Written:
+def revise(do: Decision, goal_id: UUID, body: c.GoalRevise) -> Written:
     """Revise a goal; the earlier terms stay in the record."""
-    return do.app.revise_goal(do.env, goal_id, body.terms, do.expected_version)
+    return do.app.revise_goal(do.env, goal_id, body, do.expected_version)
 
 
 @decision(router, "/{goal_id}/measurements", "Record a measurement", GOAL)
-def record_measurement(do: Decision, goal_id: UUID, body: MeasurementCreate) -> Written:
+def record_measurement(do: Decision, goal_id: UUID, body: c.MeasurementCreate) -> Written:
     """Record a measurement of the goal's indicator over a period."""
-    return do.app.record_measurement(
-        do.env,
-        goal_id,
-        period=body.period,
-        value=body.value,
-        source=body.source,
-        quality=body.quality,
-        expected_version=do.expected_version,
-    )
+    return do.app.record_measurement(do.env, goal_id, body, do.expected_version)

@@ -7,14 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from frispor.api.decisions import Decision, decision
-from frispor.api.schemas.commands import (
-    InspectionCreate,
-    InspectionPerform,
-    OrderComply,
-    OrderCreate,
-    OrderEscalate,
-    ReportCreate,
-)
+from frispor.api.schemas import commands as c
 from frispor.domain.application import Written
 
 router = APIRouter(tags=["inspections"])
@@ -22,65 +15,36 @@ INSPECTION, ORDER = "the inspection", "the order"
 
 
 @decision(router, "/inspections", "Plan an inspection")
-def plan(do: Decision, body: InspectionCreate) -> Written:
+def plan(do: Decision, body: c.InspectionCreate) -> Written:
     """Plan or announce an inspection; the inspecting authority is the caller's organisation."""
-    return do.app.plan_inspection(
-        do.env,
-        body.institution_id,
-        authority=do.principal.organisation,
-        kind=body.kind,
-        announced=body.announced,
-        planned_on=body.planned_on,
-        notice_date=body.notice_date,
-    )
+    return do.app.plan_inspection(do.env, body, do.principal.organisation)
 
 
 @decision(router, "/inspections/{inspection_id}/perform", "Perform an inspection", INSPECTION)
-def perform(do: Decision, inspection_id: UUID, body: InspectionPerform) -> Written:
+def perform(do: Decision, inspection_id: UUID, body: c.InspectionPerform) -> Written:
     """Record the inspection as performed, with findings per point and an assessment."""
-    return do.app.perform_inspection(
-        do.env,
-        inspection_id,
-        performed_on=body.performed_on,
-        findings=tuple(body.findings),
-        assessment=body.assessment,
-        expected_version=do.expected_version,
-    )
+    return do.app.perform_inspection(do.env, inspection_id, body, do.expected_version)
 
 
 @decision(router, "/inspections/{inspection_id}/report", "Publish an inspection report", INSPECTION)
-def report(do: Decision, inspection_id: UUID, body: ReportCreate) -> Written:
+def report(do: Decision, inspection_id: UUID, body: c.ReportCreate) -> Written:
     """Record that the inspection report was published."""
-    return do.app.publish_report(
-        do.env,
-        inspection_id,
-        published_on=body.published_on,
-        location=body.location,
-        expected_version=do.expected_version,
-    )
+    return do.app.publish_report(do.env, inspection_id, body, do.expected_version)
 
 
 @decision(router, "/inspections/{inspection_id}/orders", "Issue an order (påbud)", INSPECTION)
-def issue_order(do: Decision, inspection_id: UUID, body: OrderCreate) -> Written:
+def issue_order(do: Decision, inspection_id: UUID, body: c.OrderCreate) -> Written:
     """Issue an order (påbud) with a deadline after a performed inspection."""
-    return do.app.issue_order(
-        do.env,
-        inspection_id,
-        requirement=body.requirement,
-        deadline=body.deadline,
-        expected_version=do.expected_version,
-    )
+    return do.app.issue_order(do.env, inspection_id, body, do.expected_version)
 
 
 @decision(router, "/orders/{order_id}/comply", "Record that an order was complied with", ORDER)
-def comply(do: Decision, order_id: UUID, body: OrderComply) -> Written:
+def comply(do: Decision, order_id: UUID, body: c.OrderComply) -> Written:
     """Record that the order was complied with."""
-    return do.app.comply_order(do.env, order_id, body.complied_on, do.expected_version)
+    return do.app.comply_order(do.env, order_id, body, do.expected_version)
 
 
 @decision(router, "/orders/{order_id}/escalate", "Escalate an order", ORDER)
-def escalate(do: Decision, order_id: UUID, body: OrderEscalate) -> Written:
+def escalate(do: Decision, order_id: UUID, body: c.OrderEscalate) -> Written:
     """Escalate an order that was not complied with."""
-    return do.app.escalate_order(
-        do.env, order_id, body.escalated_on, body.escalated_to, do.expected_version
-    )
+    return do.app.escalate_order(do.env, order_id, body, do.expected_version)

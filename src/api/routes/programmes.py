@@ -7,38 +7,19 @@ from uuid import UUID
 from fastapi import APIRouter
 
 from frispor.api.decisions import Decision, decision
-from frispor.api.schemas.commands import NetworkCreate, ProgrammeCreate
+from frispor.api.schemas import commands as c
 from frispor.domain.application import Written
 
 router = APIRouter(prefix="/programmes", tags=["programmes"])
 
 
 @decision(router, "", "Establish a trial programme")
-def establish_programme(do: Decision, body: ProgrammeCreate) -> Written:
+def establish_programme(do: Decision, body: c.ProgrammeCreate) -> Written:
     """Establish a trial programme with its protected rule categories and limits."""
-    return do.app.establish_programme(
-        do.env,
-        name=body.name,
-        kind=body.kind,
-        enabling_act=body.enabling_act.to_domain(),
-        period=body.period,
-        ministry=body.ministry,
-        protected_categories=tuple(body.protected_categories),
-        max_institutions_per_municipality=body.max_institutions_per_municipality,
-    )
+    return do.app.establish_programme(do.env, body.command())
 
 
 @decision(router, "/{programme_id}/networks", "Designate a network", "the programme")
-def designate_network(do: Decision, programme_id: UUID, body: NetworkCreate) -> Written:
+def designate_network(do: Decision, programme_id: UUID, body: c.NetworkCreate) -> Written:
     """Designate a network or partnership of municipalities in a programme."""
-    return do.app.designate_network(
-        do.env,
-        programme_id,
-        name=body.name,
-        kind=body.kind,
-        area=body.area,
-        municipalities=tuple(body.municipalities),
-        coordinator=body.coordinator,
-        ministry=body.ministry,
-        expected_version=do.expected_version,
-    )
+    return do.app.designate_network(do.env, programme_id, body, do.expected_version)

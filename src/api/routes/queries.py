@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
+from inspect import signature
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -106,6 +107,43 @@ def _one(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **found})
 
 
+def _get_one(kind: str, summary: str, model: type[Any], doc: str) -> Callable[..., Response]:
+    """Declare GET /{kind}s/{{kind}_id}: one record of a kind, read as `_one` reads it."""
+
+    def get(
+        record_id: UUID,
+        request: Request,
+        services: ServicesDep,
+        principal: ReaderDep,
+        as_of: AsOf = None,
+        known_at: KnownAt = None,
+        min_position: MinPosition = None,
+    ) -> Response:
+        read = getattr(services.read, kind)
+        return _one(
+            request, services, principal, kind, record_id, read, as_of, known_at, min_position
+        )
+
+    def endpoint(**given: Any) -> Response:
+        return get(given.pop(f"{kind}_id"), **given)
+
+    # FastAPI reads the path parameter's name from the signature: `trial_id`, `goal_id`, ...
+    first, *rest = signature(get).parameters.values()
+    named = first.replace(name=f"{kind}_id", annotation=UUID)
+    endpoint.__signature__ = signature(get).replace(parameters=[named, *rest])  # type: ignore[attr-defined]
+    router.add_api_route(
+        f"/{kind}s/{{{kind}_id}}",
+        endpoint,
+        methods=["GET"],
+        summary=summary,
+        response_model=model,
+        responses=CACHED,
+        description=doc,
+        name=f"get_{kind}",
+    )
+    return get
+
+
 def _scope(principal: Principal, services: Services, known_at: datetime | None = None) -> ReadScope:
     """What this caller may read (see `api.scope`): the one area rule of every read route."""
     return ReadScope(principal, services.db, _utc(known_at))
@@ -134,45 +172,15 @@ def list_trials(
     return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
-@router.get(
-    "/trials/{trial_id}", summary="Read a trial", response_model=TrialDetail, responses=CACHED
+get_trial = _get_one(
+    "trial", "Read a trial", TrialDetail, "One trial with its institutions, exemptions and goals."
 )
-def get_trial(
-    trial_id: UUID,
-    request: Request,
-    services: ServicesDep,
-    principal: ReaderDep,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    min_position: MinPosition = None,
-) -> Response:
-    """One trial with its institutions, exemptions and goals."""
-    read = services.read.trial
-    return _one(
-        request, services, principal, "trial", trial_id, read, as_of, known_at, min_position
-    )
-
-
-@router.get(
-    "/institutions/{institution_id}",
-    summary="Read an institution",
-    response_model=InstitutionDetail,
-    responses=CACHED,
+get_institution = _get_one(
+    "institution",
+    "Read an institution",
+    InstitutionDetail,
+    "One institution: its trial, exemptions in force, latest inspection, open orders.",
 )
-def get_institution(
-    institution_id: UUID,
-    request: Request,
-    services: ServicesDep,
-    principal: ReaderDep,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    min_position: MinPosition = None,
-) -> Response:
-    """One institution: its trial, exemptions in force, latest inspection, open orders."""
-    read, kind = services.read.institution, "institution"
-    return _one(
-        request, services, principal, kind, institution_id, read, as_of, known_at, min_position
-    )
 
 
 @router.get(
@@ -219,19 +227,9 @@ def list_exemptions(
     return _answer(request, body)
 
 
-@router.get("/goals/{goal_id}", summary="Read a goal", response_model=GoalDetail, responses=CACHED)
-def get_goal(
-    goal_id: UUID,
-    request: Request,
-    services: ServicesDep,
-    principal: ReaderDep,
-    as_of: AsOf = None,
-    known_at: KnownAt = None,
-    min_position: MinPosition = None,
-) -> Response:
-    """A goal with its measurements against baseline and target."""
-    read = services.read.goal
-    return _one(request, services, principal, "goal", goal_id, read, as_of, known_at, min_position)
+get_goal = _get_one(
+    "goal", "Read a goal", GoalDetail, "A goal with its measurements against baseline and target."
+)
 
 
 @router.get(

@@ -1,39 +1,24 @@
-"""Command bodies, one per route."""
+"""Command bodies, one per route: the domain's command with the decision's envelope beside it."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from pydantic import Field
 
 from frispor.api.schemas.common import DecisionIn, LegalReferenceIn
-from frispor.domain.goal import GoalTerms
-from frispor.domain.inspection import Finding
+from frispor.domain import commands as do
 from frispor.domain.values import (
-    Area,
-    Assessment,
-    ComplaintOutcome,
-    Cvr,
-    EvaluationKind,
-    InspectionKind,
-    InstitutionKind,
     MunicipalityCode,
     Name,
-    NetworkKind,
-    Ownership,
     Period,
-    PNumber,
     ProgrammeKind,
-    Quality,
     RuleCategory,
     RuleLevel,
     Text,
 )
 
-Municipalities = list[MunicipalityCode]
+# The envelope's fields come first in a body (DecisionIn stands last among the bases).
 
 
 class ProgrammeCreate(DecisionIn):
@@ -45,56 +30,38 @@ class ProgrammeCreate(DecisionIn):
     protected_categories: list[RuleCategory] = Field(default_factory=list, max_length=20)
     max_institutions_per_municipality: int | None = Field(default=None, ge=1, le=1000)
 
-
-class NetworkCreate(DecisionIn):
-    name: Name
-    kind: NetworkKind
-    area: Area
-    municipalities: Municipalities = Field(min_length=1, max_length=98)
-    coordinator: MunicipalityCode | None = None
-    ministry: Name | None = None
+    def command(self) -> do.EstablishProgramme:
+        """The command, with the enabling act as the domain's legal reference."""
+        enabling_act = self.enabling_act.to_domain()
+        return do.EstablishProgramme(**{**self.own(), "enabling_act": enabling_act})
 
 
-class TrialCreate(DecisionIn):
-    network_id: UUID
-    title: Name
-    purpose: Text
-    period: Period
-    municipalities: Municipalities = Field(min_length=1, max_length=98)
-    areas: list[Area] = Field(
-        default=[],
-        max_length=len(Area),
-        description="areas the trial is about beyond its network's theme (authorities read it)",
-    )
+class NetworkCreate(do.DesignateNetwork, DecisionIn):
+    pass
 
 
-class InstitutionCreate(DecisionIn):
-    name: Name
-    kind: InstitutionKind
-    municipality: MunicipalityCode
-    ownership: Ownership
-    cvr: Cvr | None = None
-    p_number: PNumber | None = None
+class TrialCreate(do.ApproveTrial, DecisionIn):
+    pass
 
 
-class TrialExtend(DecisionIn):
-    new_end: date
+class InstitutionCreate(do.EnrolInstitution, DecisionIn):
+    pass
 
 
-class TrialEnd(DecisionIn):
-    ended_on: date
+class TrialExtend(do.ExtendTrial, DecisionIn):
+    pass
 
 
-class TrialPermanent(DecisionIn):
-    permanent_from: date
+class TrialEnd(do.EndTrial, DecisionIn):
+    pass
 
 
-class EvaluationCreate(DecisionIn):
-    kind: EvaluationKind
-    evaluator: Name
-    published_on: date
-    location: str = Field(min_length=1, max_length=2000)
-    summary: str = Field(default="", max_length=10_000)
+class TrialPermanent(do.MakeTrialPermanent, DecisionIn):
+    pass
+
+
+class EvaluationCreate(do.PublishEvaluation, DecisionIn):
+    pass
 
 
 class ExemptionCreate(DecisionIn):
@@ -105,88 +72,70 @@ class ExemptionCreate(DecisionIn):
     category: RuleCategory
     description: Text
 
-
-class ExemptionGrant(DecisionIn):
-    validity: Period
-    conditions: list[Text] = Field(default_factory=list, max_length=50)
-
-
-class ExemptionReject(DecisionIn):
-    reason: Text
+    def command(self) -> do.RequestExemption:
+        """The command, with the rule as the domain's legal reference."""
+        return do.RequestExemption(**{**self.own(), "rule": self.rule.to_domain()})
 
 
-class ExemptionAmend(DecisionIn):
-    validity: Period | None = None
-    conditions: list[Text] | None = Field(default=None, max_length=50)
+class ExemptionGrant(do.GrantExemption, DecisionIn):
+    pass
 
 
-class ExemptionRevoke(DecisionIn):
-    revoked_on: date
-    reason: Text
+class ExemptionReject(do.RejectExemption, DecisionIn):
+    pass
 
 
-class GoalCreate(DecisionIn):
-    institution_id: UUID | None = None
-    terms: GoalTerms
+class ExemptionAmend(do.AmendExemption, DecisionIn):
+    pass
 
 
-class GoalRevise(DecisionIn):
-    terms: GoalTerms
+class ExemptionRevoke(do.RevokeExemption, DecisionIn):
+    pass
 
 
-class MeasurementCreate(DecisionIn):
-    period: Period
-    value: Decimal = Field(max_digits=20, decimal_places=6)
-    source: Name
-    quality: Quality = Quality.FINAL
+class GoalCreate(do.SetGoal, DecisionIn):
+    pass
 
 
-class InspectionCreate(DecisionIn):
-    institution_id: UUID
-    kind: InspectionKind
-    announced: bool
-    planned_on: date
-    notice_date: date | None = None
+class GoalRevise(do.ReviseGoal, DecisionIn):
+    pass
 
 
-class InspectionPerform(DecisionIn):
-    performed_on: date
-    findings: list[Finding] = Field(default_factory=list, max_length=200)
-    assessment: Assessment
+class MeasurementCreate(do.RecordMeasurement, DecisionIn):
+    pass
 
 
-class ReportCreate(DecisionIn):
-    published_on: date
-    location: str = Field(min_length=1, max_length=2000)
+class InspectionCreate(do.PlanInspection, DecisionIn):
+    pass
 
 
-class OrderCreate(DecisionIn):
-    requirement: Text
-    deadline: date
+class InspectionPerform(do.PerformInspection, DecisionIn):
+    pass
 
 
-class OrderComply(DecisionIn):
-    complied_on: date
+class ReportCreate(do.PublishReport, DecisionIn):
+    pass
 
 
-class OrderEscalate(DecisionIn):
-    escalated_on: date
-    escalated_to: Name
+class OrderCreate(do.IssueOrder, DecisionIn):
+    pass
 
 
-class ComplaintCreate(DecisionIn):
-    institution_id: UUID | None = None
-    subject: Text
-    received_on: date
+class OrderComply(do.ComplyOrder, DecisionIn):
+    pass
 
 
-class ComplaintDecide(DecisionIn):
-    outcome: ComplaintOutcome
+class OrderEscalate(do.EscalateOrder, DecisionIn):
+    pass
 
 
-class CorrectionCreate(DecisionIn):
-    aggregate_id: UUID
-    event_id: UUID
-    field: str = Field(min_length=1, max_length=100)
-    new_value: Any
-    reason: Text
+class ComplaintCreate(do.ReceiveComplaint, DecisionIn):
+    pass
+
+
+class ComplaintDecide(do.DecideComplaint, DecisionIn):
+    pass
+
+
+class CorrectionCreate(do.Correct, DecisionIn):
+    pass

@@ -11,6 +11,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from frispor.domain.aggregate import Envelope
+from frispor.domain.commands import Command
 from frispor.domain.values import Actor, LegalReference
 
 # One example per command body (examples.json, by the body's class name), from the demo.
@@ -65,6 +66,16 @@ class DecisionIn(Strict):
     case_number: str | None = Field(default=None, max_length=100)
     decided_on: date = Field(description="valid time: the day the decision takes effect")
     causation_id: UUID | None = Field(default=None, description="the event this one follows from")
+
+    def command(self) -> Command:
+        """The domain's command this body carries: the body itself, where it is one."""
+        if not isinstance(self, Command):
+            raise TypeError(f"{type(self).__name__} names no command of its own")
+        return self
+
+    def own(self) -> dict[str, Any]:
+        """The body's own fields (its command's), without the envelope's."""
+        return {name: value for name, value in self if name not in DecisionIn.model_fields}
 
     def envelope(self, actor: Actor, correlation_id: UUID) -> Envelope:
         """The event envelope: the actor from the caller's credentials, the rest from the body."""
