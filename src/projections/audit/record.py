@@ -79,7 +79,10 @@ class Record:
 def _replay_all(events: list[Event]) -> Aggregate:
     agg: Aggregate | None = None
     for version, event in enumerate(events, start=1):
-        agg = event.model_copy(update={"originator_version": version}).mutate(agg)
+        # Renumbered only after a folded correction: a copy costs more than applying.
+        if event.originator_version != version:
+            event = event.model_copy(update={"originator_version": version})
+        agg = event.mutate(agg)
     assert agg is not None
     return agg
 
