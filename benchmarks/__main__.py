@@ -20,6 +20,7 @@ MODULES = [
     "http",
     "million",
     "review",
+    "diff",
     "imports",
     "web",
 ]

@@ -15,7 +15,7 @@ from frispor.cli.review import bar, err
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
 from frispor.projections.audit.diff import diff as diff_record
-from frispor.projections.audit.record import Record, load_record
+from frispor.projections.audit.record import Record, load_changed, load_record
 from frispor.projections.audit.status import (
     differences,
     institution_from_events,
@@ -39,11 +39,16 @@ def moment(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _load(app: Frispor, known_at: datetime | None) -> Record:
-    """The whole log read once (a progress bar on a terminal's standard error)."""
+def _load(app: Frispor, known_at: datetime | None, since: datetime | None = None) -> Record:
+    """The whole log read once (a progress bar on a terminal's standard error).
+
+    Given `since`, only the aggregates with events recorded after it are decoded.
+    """
     total = app.recorder.max_notification_id() or 0
     with bar(total) as progress:
         task = progress.add_task("reading the log", total=total)
+        if since is not None and known_at is not None:
+            return load_changed(app, since, known_at, lambda n: progress.advance(task, n))
         return load_record(app, known_at, lambda n: progress.advance(task, n))
 
 
@@ -99,7 +104,7 @@ def register(cli: typer.Typer) -> None:
             raise typer.Exit(2) from None
         app = open_app(Settings().eventsourcing_env())
         try:
-            changes = diff_record(_load(app, later), earlier, later)
+            changes = diff_record(_load(app, later, since=earlier), earlier, later)
         finally:
             app.close()
         if format == "json":
