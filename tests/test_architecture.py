@@ -25,13 +25,11 @@ LEDGER_CORE = {
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
 _ENTRY_POINTS = ("frispor.api", "frispor.cli")
-# The command line serves the app; besides, it still shares three modules with the HTTP side:
-# credentials (kept in the database, created by `frispor tokens` and the demo) and the import
-# kinds (rows checked by the HTTP command schemas, so that a file and a request agree).
+# The command line serves the app; besides, it still shares the import kinds with the HTTP
+# side (rows checked by the HTTP command schemas, so that a file and a request agree).
+# Credentials live in frispor.credentials, which both sides use.
 CLI_USES_OF_API = {
     "frispor.api.app",
-    "frispor.api.tokens",
-    "frispor.api.auth",
     "frispor.api.import_kinds",
 }
 

@@ -71,7 +71,7 @@ def _opened(settings: Settings) -> Iterator[tuple[Frispor, TreeStore]]:
 def known_authorities(settings: Settings) -> set[str]:
     """The supervisory authorities (inspecting and complaint bodies), and every organisation
     holding an authority's credential."""
-    from frispor.api.tokens import TokenStore
+    from frispor.credentials.tokens import TokenStore
 
     known = set(COMPLAINT_BODIES)
     known |= {t.organisation for t in settings.all_tokens() if t.role is Role.AUTHORITY}

@@ -248,7 +248,7 @@ def serve(
 
 def _any_credential(settings: Settings) -> bool:
     """Whether anyone can sign in: tokens in the settings or the database, or OIDC."""
-    from frispor.api.tokens import TokenStore
+    from frispor.credentials.tokens import TokenStore
 
     if settings.jwks or settings.all_tokens():
         return True

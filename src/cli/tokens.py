@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frispor.api.tokens import TokenStore
+from frispor.credentials.tokens import TokenStore
 from frispor.domain.values import Area, Role
 from frispor.imports.cells import read_cell
 from frispor.settings import Settings
