@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from benchmarks.common import Bench, Figure, Row
-from frispor.api.auth import token_sha256
+from frispor.credentials.tokens import token_sha256
 from frispor.domain.application import Frispor
 from frispor.store.env import store_env
 from frispor.store.open import open_app

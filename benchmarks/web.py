@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from benchmarks.bulk import generate_bulk
 from benchmarks.common import FAST, Bench, Figure, Row
 from frispor.api.app import create_app
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.demo import load_demo
 from frispor.domain.values import Role
 from frispor.ledger.follow import cut_checkpoint, sync

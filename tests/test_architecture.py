@@ -25,13 +25,11 @@ LEDGER_CORE = {
 }
 DRIVERS = {"psycopg", "psycopg_pool", "sqlite3"}
 _ENTRY_POINTS = ("frispor.api", "frispor.cli")
-# The command line serves the app; besides, it still shares three modules with the HTTP side:
-# credentials (kept in the database, created by `frispor tokens` and the demo) and the import
-# kinds (rows checked by the HTTP command schemas, so that a file and a request agree).
+# The command line serves the app; besides, it still shares the import kinds with the HTTP
+# side (rows checked by the HTTP command schemas, so that a file and a request agree).
+# Credentials live in frispor.credentials, which both sides use.
 CLI_USES_OF_API = {
     "frispor.api.app",
-    "frispor.api.tokens",
-    "frispor.api.auth",
     "frispor.api.import_kinds",
 }
 
@@ -95,9 +93,9 @@ def test_the_cli_imports_the_http_side_only_to_serve_it() -> None:
 
 
 def test_tests_of_lower_layers_import_no_entry_point() -> None:
-    # Not yet tests/ledger (its CLI and HTTP suites sit beside the core's) nor
-    # tests/imports (the import kinds are the HTTP command schemas).
-    for folder in ("domain", "projections", "integration"):
+    # Not yet tests/imports (the import kinds are the HTTP command schemas); the ledger's
+    # suites run the command line as a process and its followers without the HTTP app.
+    for folder in ("domain", "projections", "integration", "ledger"):
         for path in (SRC.parent / "tests" / folder).glob("*.py"):
             entry = {i for i in _imports_anywhere(path) if _package(i) in _ENTRY_POINTS}
             assert not entry, f"{path.name} imports {entry}"

@@ -26,9 +26,9 @@ from frispor.api.routes import (
     trials,
 )
 from frispor.api.services import Services
-from frispor.api.tokens import TokenStore
 from frispor.api.web import assets, oidc, signin
 from frispor.api.web.router import router as web_router
+from frispor.credentials.tokens import TokenStore
 from frispor.ledger.service import LedgerService
 from frispor.projections.catalog import ensure
 from frispor.projections.queries import ReadModels

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +12,7 @@ from typing import Any
 
 import jwt
 
+from frispor.credentials.tokens import token_sha256
 from frispor.domain.values import Actor, Area, Role
 from frispor.settings import Settings, TokenEntry
 
@@ -47,26 +46,6 @@ class Principal:
         if self.role not in roles:
             allowed = ", ".join(sorted(r.value for r in roles))
             raise ForbiddenError(f"role '{self.role}' may not do this; allowed: {allowed}")
-
-
-def token_sha256(token: str) -> str:
-    """How tokens are stored: their SHA-256 in hex."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def new_token(
-    role: Role, organisation: str, subject: str, area: str | None = None
-) -> tuple[str, TokenEntry]:
-    """A fresh random token and the hashed entry to store for it."""
-    token = secrets.token_urlsafe(32)
-    entry = TokenEntry(
-        sha256=token_sha256(token),
-        subject=subject,
-        role=role,
-        organisation=organisation,
-        area=area,
-    )
-    return token, entry
 
 
 class Authenticator:

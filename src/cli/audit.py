@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from frispor.cli.review import bar, err
+from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
 from frispor.projections.audit.diff import diff as diff_record
@@ -76,7 +77,7 @@ def register(cli: typer.Typer) -> None:
         known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
     ) -> None:
         """The history in order, or (with --as-of/--known-at) status rebuilt from events alone."""
-        settings = Settings()
+        settings = cli_settings()
         app = open_app(settings.eventsourcing_env())
         try:
             record = _load(app, moment(known_at))
@@ -102,7 +103,7 @@ def register(cli: typer.Typer) -> None:
         except ValueError as error:
             err.print(f"[red]--known-at: {error}[/]")
             raise typer.Exit(2) from None
-        app = open_app(Settings().eventsourcing_env())
+        app = open_app(cli_settings().eventsourcing_env())
         try:
             changes = diff_record(_load(app, later, since=earlier), earlier, later)
         finally:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.domain.application import Frispor
 from frispor.domain.values import Role
 from frispor.ledger.signer import write_key_pair

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from frispor.api.import_kinds import KINDS, envelope_of
+from frispor.cli.settings import settings as cli_settings
 from frispor.domain.values import Actor, Role
 from frispor.imports.engine import ImportJob, run_import
 from frispor.imports.kinds import lines_schema
 from frispor.imports.report import FileRefusedError, ImportReport
-from frispor.settings import Settings
 
 console = Console()
 err = Console(stderr=True)
@@ -39,7 +39,7 @@ def import_(
     if kind is not None and kind not in KINDS:
         err.print(f"[red]--kind {kind!r}: one of {', '.join(KINDS)}[/]", soft_wrap=True)
         raise typer.Exit(2)
-    settings = Settings()
+    settings = cli_settings()
     actor = Actor(id=subject, role=Role.RECORDER, organisation=organisation)
     app = app_for(settings)
     failed = False

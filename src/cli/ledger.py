@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from frispor.cli.settings import settings as cli_settings
 from frispor.cli.witness import register as register_witness
 from frispor.domain.application import Frispor
 from frispor.domain.competence import COMPLAINT_BODIES
@@ -71,7 +72,7 @@ def _opened(settings: Settings) -> Iterator[tuple[Frispor, TreeStore]]:
 def known_authorities(settings: Settings) -> set[str]:
     """The supervisory authorities (inspecting and complaint bodies), and every organisation
     holding an authority's credential."""
-    from frispor.api.tokens import TokenStore
+    from frispor.credentials.tokens import TokenStore
 
     known = set(COMPLAINT_BODIES)
     known |= {t.organisation for t in settings.all_tokens() if t.role is Role.AUTHORITY}
@@ -97,7 +98,7 @@ def keys_generate(
 ) -> None:
     """Write an Ed25519 signing key (PATH, mode 0600) and its public key (PATH.pub, PEM)."""
     try:
-        verifier_key = write_key_pair(out, Settings().ledger_origin, overwrite=force)
+        verifier_key = write_key_pair(out, cli_settings().ledger_origin, overwrite=force)
     except SigningError as error:
         raise _fail(str(error)) from None
     typer.echo(f"private key: {out}\npublic key:  {public_key_path(out)} (PEM, for openssl)")
@@ -118,7 +119,7 @@ def export(
     ] = None,
 ) -> None:
     """Write a signed BagIt export of DATABASE_URL's events; the key is FRISPOR_SIGNING_KEY."""
-    settings = Settings()
+    settings = cli_settings()
     authorities = known_authorities(settings) if authority is not None else set()
     if authority is not None and authority not in authorities:
         known = ", ".join(sorted(authorities))
@@ -222,7 +223,7 @@ def verify(
 
 def checkpoint() -> None:
     """Bring the ledger up to date with DATABASE_URL's events; cut and print a signed checkpoint."""
-    settings = Settings()
+    settings = cli_settings()
     signer = _signer(settings)
     try:
         with _opened(settings) as (app, store):

@@ -17,6 +17,8 @@ from frispor.cli import review as cli_review
 from frispor.cli import tokens as cli_tokens
 from frispor.cli.affinity import pin
 from frispor.cli.review import bar as progress_bar
+from frispor.cli.settings import forget as forget_settings
+from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.ledger.service import LedgerService
 from frispor.projections.catalog import VIEWS, ensure
@@ -64,7 +66,7 @@ def demo(
     from frispor.cli.summary import print_summary
     from frispor.demo import load_demo
 
-    settings = Settings()
+    settings = cli_settings()
     app = app_for(settings)
     if synthetic is not None:
         try:
@@ -108,7 +110,7 @@ def project(
     names: Annotated[list[str] | None, typer.Argument(help="read models (default: all)")] = None,
 ) -> None:
     """Run the projection runners (and, for all, the ledger) as their own process (Ctrl-C)."""
-    settings = Settings()
+    settings = cli_settings()
     place(settings)
     app, db = open_read_side(settings)
     unknown = [n for n in names or [] if n not in VIEWS]
@@ -168,7 +170,7 @@ def rebuild(
     if not chosen or any(n not in VIEWS for n in chosen):
         console.print(f"[red]name read models ({', '.join(VIEWS)}) or --all[/]")
         raise typer.Exit(2)
-    settings = Settings()
+    settings = cli_settings()
     app, db = open_read_side(settings)
     try:
         head = app.recorder.max_notification_id() or 0
@@ -190,7 +192,7 @@ def rebuild(
 @cli.command()
 def check() -> None:
     """Read models equal a fresh replay; the ledger matches the events; exit 1 on any difference."""
-    settings = Settings()
+    settings = cli_settings()
     app, db = open_read_side(settings)
     problems = cli_ledger.ledger_check(app, db, settings)
     for problem in problems:
@@ -228,7 +230,7 @@ def serve(
     from frispor.api.app import create_app
     from frispor.cli import demo as cli_demo
 
-    settings = Settings()
+    settings = cli_settings()
     place(settings)  # first, so that every thread it starts inherits the placement
     extra: list[TokenEntry] = []
     if demo:
@@ -248,7 +250,7 @@ def serve(
 
 def _any_credential(settings: Settings) -> bool:
     """Whether anyone can sign in: tokens in the settings or the database, or OIDC."""
-    from frispor.api.tokens import TokenStore
+    from frispor.credentials.tokens import TokenStore
 
     if settings.jwks or settings.all_tokens():
         return True
@@ -262,6 +264,7 @@ def _any_credential(settings: Settings) -> bool:
 @cli.callback()
 def _root() -> None:
     """frispor: the event-sourced audit trail of Denmark's rule-exemption trials."""
+    forget_settings()
 
 
 cli_audit.register(cli)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
 from frispor.projections.audit.finding import Finding
@@ -22,7 +23,6 @@ from frispor.projections.audit.record import load_record
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_query import ReviewQuery, review_all
 from frispor.projections.findings_runner import runner_for
-from frispor.settings import Settings
 from frispor.store.db import Database
 from frispor.store.open import open_app
 
@@ -88,7 +88,7 @@ def register(cli: typer.Typer) -> None:
             raise typer.Exit(2) from None
         if moment is not None and moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        settings = Settings()
+        settings = cli_settings()
         app = open_app(settings.eventsourcing_env())
         db = settings.database()
         try:

@@ -11,10 +11,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frispor.api.tokens import TokenStore
+from frispor.cli.settings import settings as cli_settings
+from frispor.credentials.tokens import TokenStore
 from frispor.domain.values import Area, Role
 from frispor.imports.cells import read_cell
-from frispor.settings import Settings
 from frispor.store.db import Database
 
 tokens = typer.Typer(help="Credentials: create (shown once, hash stored), list, revoke.")
@@ -23,7 +23,7 @@ err = Console(stderr=True)
 
 
 def _store() -> tuple[TokenStore, Database]:
-    db = Settings().database()
+    db = cli_settings().database()
     return TokenStore(db), db
 
 

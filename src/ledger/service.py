@@ -15,6 +15,7 @@ from frispor.ledger.timestamp_service import Timestamper
 from frispor.ledger.witness_service import WitnessSender
 from frispor.settings import Settings
 from frispor.store.db import Database
+from frispor.store.follower import Follower
 
 log = logging.getLogger("frispor.ledger")
 
@@ -32,14 +33,17 @@ class LedgerService:
     def __init__(self, app: Frispor, db: Database, settings: Settings) -> None:
         self.app, self.db, self.settings = app, db, settings
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="ledger", daemon=True)
+        self.follower = Follower("ledger", self._pass, self.stop_event, self._failed)
+        self.thread = self.follower.thread
+        self._last_cut, self._warned = 0.0, False
+        self._signer: Signer | None = None
         stop = self.stop_event
         self.timestamper = Timestamper(settings, db, stop) if settings.tsa_url else None
         self.witnesses = WitnessSender(settings, db, stop) if settings.witnesses else None
 
     def start(self) -> None:
         """Start following (and stamping checkpoints, with a TSA configured)."""
-        self.thread.start()
+        self.follower.start()
         if self.timestamper is not None:
             self.timestamper.start()
         if self.witnesses is not None:
@@ -64,30 +68,24 @@ class LedgerService:
             else "no witnesses configured (FRISPOR_WITNESSES)",
         }
 
-    def _run(self) -> None:
-        last_cut = 0.0
-        signer = None
-        warned = False
-        while not self.stop_event.is_set():
-            try:
-                # A pooled connection for each pass: nothing held while the thread waits.
-                with TreeStore.borrow(self.db, self.settings.checkpoint_file) as store:
-                    signer = signer or signer_of(self.settings)
-                    if not warned:
-                        warned = True
-                        warning = privilege_warning(store.db)
-                        if warning is not None:
-                            log.warning(warning)
-                    sync(store, self.app.recorder)
-                    latest = store.latest_checkpoint()
-                    grown = latest is None or latest.size < store.size()
-                    if (
-                        signer
-                        and grown
-                        and time.monotonic() - last_cut >= self.settings.checkpoint_every
-                    ):
-                        cut_checkpoint(store, signer)
-                        last_cut = time.monotonic()
-            except Exception:  # noqa: BLE001 - the follower outlives a database outage
-                log.exception("ledger follower failed; retrying")
-            self.stop_event.wait(1.0)
+    def _pass(self) -> float:
+        # A pooled connection for each pass: nothing held while the thread waits.
+        with TreeStore.borrow(self.db, self.settings.checkpoint_file) as store:
+            self._signer = self._signer or signer_of(self.settings)
+            if not self._warned:
+                self._warned = True
+                warning = privilege_warning(store.db)
+                if warning is not None:
+                    log.warning(warning)
+            sync(store, self.app.recorder)
+            latest = store.latest_checkpoint()
+            grown = latest is None or latest.size < store.size()
+            since = time.monotonic() - self._last_cut
+            if self._signer and grown and since >= self.settings.checkpoint_every:
+                cut_checkpoint(store, self._signer)
+                self._last_cut = time.monotonic()
+        return 1.0
+
+    def _failed(self, error: Exception) -> float:
+        log.error("ledger follower failed; retrying", exc_info=error)
+        return 1.0

@@ -16,6 +16,7 @@ from frispor.ledger.timestamp import TimestampError, TsaTrust
 from frispor.ledger.tsa_client import TsaUnavailableError, fetch_token
 from frispor.settings import Settings
 from frispor.store.db import Database
+from frispor.store.follower import Follower
 
 log = logging.getLogger("frispor.ledger")
 
@@ -29,7 +30,9 @@ class Timestamper:
     def __init__(self, settings: Settings, db: Database, stop: threading.Event) -> None:
         assert settings.tsa_url is not None and settings.tsa_cert is not None
         self.settings, self.db, self.url, self.stop_event = settings, db, settings.tsa_url, stop
-        self.thread = threading.Thread(target=self._run, name="timestamps", daemon=True)
+        self.follower = Follower("timestamps", self._step, stop, self._failed)
+        self.thread = self.follower.thread
+        self.backoff = 0.0
         self.waiting: int = 0
         self.oldest: str | None = None
         self.error: str | None = None
@@ -37,7 +40,7 @@ class Timestamper:
 
     def start(self) -> None:
         """Start stamping."""
-        self.thread.start()
+        self.follower.start()
 
     def status(self) -> dict[str, object]:
         """How far timestamping lags: checkpoints waiting, since when, the last failure."""
@@ -63,19 +66,20 @@ class Timestamper:
             self.stamped += 1
         self.waiting, self.oldest = stamp_lag(store)
 
-    def _run(self) -> None:
-        backoff = 0.0
-        assert self.settings.tsa_cert is not None
-        while not self.stop_event.is_set():
-            try:
-                with TreeStore.borrow(self.db) as store:
-                    backoff = self._pass_or_wait(store, backoff)
-            except Exception as error:  # noqa: BLE001 - outlives a database outage
-                log.warning("timestamping failed; retrying: %s", error)
-                self.error = f"{type(error).__name__}: {error}"
-                backoff = min(max(1.0, backoff * 2), _MAX_BACKOFF)
-            # Jitter, so that many servers do not retry an unavailable TSA in step.
-            self.stop_event.wait(backoff * random.uniform(0.5, 1.0) if backoff else _POLL)
+    def _step(self) -> float:
+        with TreeStore.borrow(self.db) as store:
+            self.backoff = self._pass_or_wait(store, self.backoff)
+        return self._wait()
+
+    def _failed(self, error: Exception) -> float:
+        log.warning("timestamping failed; retrying: %s", error)  # outlives a database outage
+        self.error = f"{type(error).__name__}: {error}"
+        self.backoff = min(max(1.0, self.backoff * 2), _MAX_BACKOFF)
+        return self._wait()
+
+    def _wait(self) -> float:
+        # Jitter, so that many servers do not retry an unavailable TSA in step.
+        return self.backoff * random.uniform(0.5, 1.0) if self.backoff else _POLL
 
     def _pass_or_wait(self, store: TreeStore, backoff: float) -> float:
         """One pass; the back-off to wait after it (0 when the TSA answered)."""

@@ -13,6 +13,7 @@ from frispor.ledger.store import TreeStore
 from frispor.ledger.witnessing import WitnessError, WitnessTarget, last_cosigned_size, send
 from frispor.settings import Settings
 from frispor.store.db import Database
+from frispor.store.follower import Follower
 
 log = logging.getLogger("frispor.ledger")
 
@@ -28,7 +29,8 @@ class WitnessSender:
         self.targets = [
             WitnessTarget(w.name, w.url, WitnessKey.parse(w.key)) for w in settings.witnesses
         ]
-        self.thread = threading.Thread(target=self._run, name="witnesses", daemon=True)
+        self.follower = Follower("witnesses", self._pass, stop, self._failed)
+        self.thread = self.follower.thread
         self.state: dict[str, dict[str, object]] = {
             t.name: {"cosigned_size": 0, "behind": None, "last_error": None} for t in self.targets
         }
@@ -37,7 +39,7 @@ class WitnessSender:
 
     def start(self) -> None:
         """Start sending."""
-        self.thread.start()
+        self.follower.start()
 
     def status(self) -> dict[str, object]:
         """Per witness: the size it cosigned last, how far behind the log, the last refusal."""
@@ -65,12 +67,12 @@ class WitnessSender:
         cosigned = last_cosigned_size(store, target.name)
         report["cosigned_size"], report["behind"] = cosigned, latest.size - cosigned
 
-    def _run(self) -> None:
-        while not self.stop_event.is_set():
-            try:
-                with TreeStore.borrow(self.db) as store:
-                    for target in self.targets:
-                        self._one(store, target)
-            except Exception as error:  # noqa: BLE001 - outlives a database outage
-                log.warning("witnessing failed; retrying: %s", error)
-            self.stop_event.wait(_POLL)
+    def _pass(self) -> float:
+        with TreeStore.borrow(self.db) as store:
+            for target in self.targets:
+                self._one(store, target)
+        return _POLL
+
+    def _failed(self, error: Exception) -> float:
+        log.warning("witnessing failed; retrying: %s", error)  # outlives a database outage
+        return _POLL

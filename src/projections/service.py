@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from frispor.domain.application import Frispor
@@ -14,6 +15,7 @@ from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
 from frispor.projections.view import View
 from frispor.store.db import Database
+from frispor.store.follower import Follower
 
 log = logging.getLogger("frispor.projections")
 
@@ -32,10 +34,14 @@ class ProjectionService:
         """Create missing tables and start one thread per read model."""
         ensure(self.db)
         for view in self.views:
-            thread = threading.Thread(target=self._run, args=(view,), name=f"proj-{view.name}")
-            thread.daemon = True
-            thread.start()
-            self.threads.append(thread)
+            follower = Follower(
+                f"proj-{view.name}",
+                partial(self._pass, view),
+                self.stop_event,
+                partial(self._failed, view),
+            )
+            follower.start()
+            self.threads.append(follower.thread)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every runner to stop and wait for them."""
@@ -43,18 +49,18 @@ class ProjectionService:
         for thread in self.threads:
             thread.join(timeout)
 
-    def _run(self, view: View) -> None:
-        while not self.stop_event.is_set():
-            try:
-                if self.db.is_postgres:
-                    self._run_postgres(view)
-                else:
-                    self.active.add(view.name)
-                    runner_for(self.app, self.db, view).follow(self.stop_event)
-            except Exception:  # noqa: BLE001 - a runner outlives a database outage
-                log.exception("projection %s failed; retrying in 1 s", view.name)
-                self.active.discard(view.name)
-                self.stop_event.wait(1.0)
+    def _pass(self, view: View) -> float:
+        if self.db.is_postgres:
+            self._run_postgres(view)
+        else:
+            self.active.add(view.name)
+            runner_for(self.app, self.db, view).follow(self.stop_event)
+        return 0.0
+
+    def _failed(self, view: View, error: Exception) -> float:
+        log.error("projection %s failed; retrying in 1 s", view.name, exc_info=error)
+        self.active.discard(view.name)
+        return 1.0
 
     def _run_postgres(self, view: View) -> None:
         with self.db.pg_connection() as conn:

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.domain.values import Role
 from frispor.settings import Settings, TokenEntry
 

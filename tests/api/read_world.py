@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.domain.values import Role
 from tests.api.conftest import CALLERS, Api
 from tests.api.scenario import build, created, decision

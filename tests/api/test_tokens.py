@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from frispor.api.tokens import TokenStore
+from frispor.credentials.tokens import TokenStore
 from frispor.domain.values import Role
 from frispor.store.db import Database
 from tests.api.conftest import Api

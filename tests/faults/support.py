@@ -34,7 +34,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.domain.aggregate import Context, Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.commands import RecordMeasurement, SetGoal

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -16,10 +22,13 @@ from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, 
 from frispor.ledger import bag
 from frispor.ledger.checkup import ledger_problems
 from frispor.ledger.keys import load_private_key
+from frispor.ledger.service import LedgerService
 from frispor.settings import Settings
 from frispor.store.open import open_app
 
 ORIGIN = "frispor.test/trail"
+# The command line as a user runs it, in a process of its own: the ledger's tests import no CLI.
+FRISPOR = [sys.executable, "-c", "from frispor.cli.main import main; main()"]
 MINISTRY = "Økonomi- og Indenrigsministeriet"
 BASIS = LegalReference.parse("eli/lta/2017/658", "§ 1", "lov om frikommunenetværk")
 
@@ -137,3 +146,35 @@ def add_programme(app: Frispor, name: str = "Ekstra") -> int:
         ),
     )
     return written.position
+
+
+def frispor(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `frispor` with these arguments; its stdout and stderr together, as a user sees them."""
+    return subprocess.run(
+        [*FRISPOR, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+@contextmanager
+def following(app: Frispor, settings: Settings) -> Iterator[LedgerService]:
+    """The ledger's followers running as a server runs them, stopped at the end."""
+    db = settings.database()
+    service = LedgerService(app, db, settings)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        db.close()
+
+
+def health(service: LedgerService, part: str) -> dict[str, Any]:
+    """One part of the ledger's section of /health, as its JSON reads."""
+    found: dict[str, Any] = json.loads(json.dumps(service.status()))[part]
+    return found

@@ -16,14 +16,13 @@ from ledger_testkit import (
     ORIGIN,
     add_programme,
     check,
+    frispor,
     raw_sql,
     stored_state,
     tamper_event_state,
     unguard,
 )
-from typer.testing import CliRunner
 
-from frispor.cli.main import cli
 from frispor.domain.application import Frispor
 from frispor.ledger.follow import cut_checkpoint, sync
 from frispor.ledger.schema import GUARDED
@@ -150,10 +149,10 @@ def test_last_event_deleted_and_ledger_rolled_back(filed: Path, database_url: st
 def test_frispor_check_exits_1_naming_the_problem(filed: Path, database_url: str) -> None:
     unguard(database_url, "ledger_checkpoints")
     raw_sql(database_url)("DELETE FROM ledger_checkpoints WHERE size = 57", ())
-    result = CliRunner().invoke(cli, ["check"])
-    assert result.exit_code == 1, result.output
-    assert "checkpoint of size 57" in result.output and "it was deleted" in result.output
-    assert "ledger: TAMPERED OR INCONSISTENT" in result.output
+    result = frispor("check")
+    assert result.returncode == 1, result.stdout
+    assert "checkpoint of size 57" in result.stdout and "it was deleted" in result.stdout
+    assert "ledger: TAMPERED OR INCONSISTENT" in result.stdout
 
 
 @pytest.mark.parametrize("table", GUARDED)

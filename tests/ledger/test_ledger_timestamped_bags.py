@@ -8,14 +8,19 @@ import time
 from pathlib import Path
 
 import pytest
-import typer
-from fastapi.testclient import TestClient
-from ledger_testkit import ORIGIN, add_programme, check, raw_sql, reseal, unguard
+from ledger_testkit import (
+    ORIGIN,
+    add_programme,
+    check,
+    following,
+    frispor,
+    health,
+    raw_sql,
+    reseal,
+    unguard,
+)
 from tsa_testkit import Tsa, running_tsa
-from typer.testing import CliRunner
 
-from frispor.api.app import create_app
-from frispor.cli.ledger import register
 from frispor.domain.application import Frispor
 from frispor.ledger import bag
 from frispor.ledger.bag import BagError, Scope
@@ -122,10 +127,10 @@ def test_tsa_down_then_up_stamps_later_and_health_shows_the_lag(
     cut = cut_checkpoint(store, signer)
     tsa.down = True
     settings = _settings(database_url, tsa)
-    with TestClient(create_app(settings.model_copy(update={"run_projections": True}))) as client:
+    with following(app, settings) as service:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            timestamps = client.get("/health").json()["ledger"]["timestamps"]
+            timestamps = health(service, "timestamps")
             if timestamps["last_error"]:
                 break
             time.sleep(0.1)
@@ -141,7 +146,7 @@ def test_tsa_down_then_up_stamps_later_and_health_shows_the_lag(
             time.sleep(0.2)
         assert token_of(store, cut.id) is not None, "the token was not fetched after the TSA rose"
         while time.monotonic() < deadline:
-            timestamps = client.get("/health").json()["ledger"]["timestamps"]
+            timestamps = health(service, "timestamps")
             if timestamps["last_error"] is None:
                 break
             time.sleep(0.1)
@@ -171,22 +176,15 @@ def test_the_timestamper_stamps_every_checkpoint(
 
 
 def test_verify_cli_says_when(stamped_bag: Path, signer: Signer, tsa: Tsa, tmp_path: Path) -> None:
-    cli = typer.Typer()
-
-    @cli.callback()
-    def _root() -> None:
-        """frispor (test)."""
-
-    register(cli)
     pub = tmp_path / "log.pub"
     pub.write_bytes(signer.public_pem())
     args = ["verify", str(stamped_bag), "--key", str(pub), "--require-timestamp"]
-    needs = CliRunner().invoke(cli, args, env={"FRISPOR_TSA_CERT": ""})
-    assert needs.exit_code == 2 and "--require-timestamp needs --tsa-cert" in needs.output
-    ok = CliRunner().invoke(cli, [*args, "--tsa-cert", str(tsa.trust)])
-    assert ok.exit_code == 0, ok.output
-    assert "timestamp: position 56 and every event before it existed no later than" in ok.output
-    assert ORIGIN in ok.output
+    needs = frispor(*args, env={"FRISPOR_TSA_CERT": ""})
+    assert needs.returncode == 2 and "--require-timestamp needs --tsa-cert" in needs.stdout
+    ok = frispor(*args, "--tsa-cert", str(tsa.trust))
+    assert ok.returncode == 0, ok.stdout
+    assert "timestamp: position 56 and every event before it existed no later than" in ok.stdout
+    assert ORIGIN in ok.stdout
 
 
 def test_check_names_a_token_swapped_in_the_database(

@@ -13,18 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from ledger_testkit import (
     ORIGIN,
     add_programme,
     check,
+    following,
+    health,
     raw_sql,
     stored_state,
     tamper_event_state,
     unguard,
 )
 
-from frispor.api.app import create_app
 from frispor.domain.application import Frispor
 from frispor.ledger.bag import BagError, Scope
 from frispor.ledger.checkpoint import generate_signer
@@ -189,11 +189,11 @@ def test_a_witness_down_blocks_nothing_and_shows_in_health(
             "witnesses": [{"name": up.name, "url": up.url, "key": vkey}, down],
         }
     )
-    with TestClient(create_app(settings)) as client:
+    with following(app, settings) as service:
         deadline = time.monotonic() + 15
         report: dict[str, dict[str, object]] = {}
         while time.monotonic() < deadline:
-            report = client.get("/health").json()["ledger"]["witnesses"]
+            report = health(service, "witnesses")
             if report[up.name]["cosigned_size"] and report["nede.test/w"]["last_error"]:
                 break
             time.sleep(0.2)

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
+from ledger_testkit import FRISPOR, ORIGIN
 
 from frispor.ledger.checkpoint import generate_signer, sign_checkpoint
 from frispor.ledger.cosign import WitnessKey, format_add_checkpoint, valid_cosigners
 from frispor.ledger.merkle import EMPTY_ROOT
 
-ORIGIN = "frispor.test/trail"
 LOG = generate_signer(ORIGIN)
-FRISPOR = [sys.executable, "-c", "from frispor.cli.main import main; main()"]
 
 
 def _port() -> int:

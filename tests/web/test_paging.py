@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frispor.api.app import create_app
-from frispor.api.auth import new_token
+from frispor.credentials.tokens import new_token
 from frispor.demo import load_demo
 from frispor.demo.actors import INSPECTOR
 from frispor.demo.bulk import generate_bulk

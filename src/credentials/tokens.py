@@ -86,7 +86,7 @@ class TokenStore:
         """A new token (returned once, never stored) and its listing."""
         token, token_id = secrets.token_urlsafe(32), uuid4().hex[:12]
         entry = TokenEntry(
-            sha256=_sha256(token),
+            sha256=token_sha256(token),
             subject=subject or f"{role.value}-{token_id}",
             role=role,
             organisation=organisation,
@@ -187,5 +187,21 @@ class TokenStore:
             )
 
 
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()  # as the settings' tokens are stored
+def token_sha256(token: str) -> str:
+    """How tokens are stored: their SHA-256 in hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token(
+    role: Role, organisation: str, subject: str, area: str | None = None
+) -> tuple[str, TokenEntry]:
+    """A fresh random token and the hashed entry to store for it."""
+    token = secrets.token_urlsafe(32)
+    entry = TokenEntry(
+        sha256=token_sha256(token),
+        subject=subject,
+        role=role,
+        organisation=organisation,
+        area=area,
+    )
+    return token, entry
