@@ -21,11 +21,18 @@ class Logged:
     event: Event
 
 
-def _select(db: Database, where: str, params: Sequence[Any], limit: int) -> list[Logged]:
+def _select(
+    db: Database, where: str, params: Sequence[Any], limit: int, one_aggregate: bool = False
+) -> list[Logged]:
     position = "notification_id" if db.is_postgres else "rowid"
+    # One aggregate's events come in version order, which is their position order too; asked
+    # so, its key serves the order as well as the filter. Ordered by position instead, the plan
+    # PostgreSQL keeps for a prepared statement walks the whole log's position index (~0.6 s
+    # at 1M events) looking for one aggregate's few events.
+    order = "originator_version" if one_aggregate else position
     sql = (
         f"SELECT {position}, originator_id, originator_version, topic, state "
-        f"FROM {db.events_table} WHERE {where} ORDER BY {position} LIMIT %s"
+        f"FROM {db.events_table} WHERE {where} ORDER BY {order} LIMIT %s"
     )
     with db.transaction() as cur:
         rows = cur.execute(sql, (*params, limit))
@@ -39,7 +46,7 @@ def history(db: Database, aggregate_id: UUID, limit: int = 10_000, after: int = 
     """The events of one aggregate after a position, oldest first."""
     position = "notification_id" if db.is_postgres else "rowid"
     where = f"originator_id = %s AND {position} > %s"
-    return _select(db, where, (_originator(db, aggregate_id), after), limit)
+    return _select(db, where, (_originator(db, aggregate_id), after), limit, one_aggregate=True)
 
 
 def _originator(db: Database, aggregate_id: UUID) -> Any:
@@ -50,13 +57,13 @@ def corrections(db: Database, aggregate_id: UUID) -> list[Logged]:
     """Every correction filed on one aggregate, found by topic (its other events stay unread)."""
     topic = f"{Corrected.__module__}:{Corrected.__qualname__}"
     where = "originator_id = %s AND topic = %s"
-    return _select(db, where, (_originator(db, aggregate_id), topic), 10_000)
+    return _select(db, where, (_originator(db, aggregate_id), topic), 10_000, one_aggregate=True)
 
 
 def event_at(db: Database, aggregate_id: UUID, version: int) -> Logged | None:
     """One aggregate's event at a version, if it has one."""
     where = "originator_id = %s AND originator_version = %s"
-    found = _select(db, where, (_originator(db, aggregate_id), version), 1)
+    found = _select(db, where, (_originator(db, aggregate_id), version), 1, one_aggregate=True)
     return found[0] if found else None
 
 
