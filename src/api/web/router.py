@@ -170,13 +170,7 @@ def event_view(request: Request, position: int) -> HTMLResponse:
     corrects = api.event_at(aggregate, int(version)) if version is not None else None
     proof = proof_of(api, position)
     return show(
-        request,
-        api,
-        "event.html",
-        event=event,
-        fixes=fixes,
-        corrects=corrects,
-        proof=proof,
+        request, api, "event.html", event=event, fixes=fixes, corrects=corrects, proof=proof
     )
 
 
@@ -185,13 +179,7 @@ def event_view(request: Request, position: int) -> HTMLResponse:
 def exports_page(request: Request) -> HTMLResponse:
     """Make an export for one's area and period, download it, and how to verify it."""
     api = api_of(request)
-    return show(
-        request,
-        api,
-        "exports.html",
-        made=None,
-        exports=api.exports(),
-    )
+    return show(request, api, "exports.html", made=None, exports=api.exports())
 
 
 @router.post("/web/exports")
@@ -208,14 +196,7 @@ def make_export(
         return refusal
     api = api_of(request)
     made = api.export(area or None, day_param(start), day_param(end))
-    return show(
-        request,
-        api,
-        "exports.html",
-        201,
-        made=made,
-        exports=api.exports(),
-    )
+    return show(request, api, "exports.html", 201, made=made, exports=api.exports())
 
 
 @router.get("/web/exports/{export_id}/download")
