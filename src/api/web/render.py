@@ -19,7 +19,14 @@ from frispor.api.errors import ApiError
 from frispor.api.services import Services
 from frispor.api.web import i18n
 from frispor.api.web.calls import Api
-from frispor.api.web.session import LANG_COOKIE, SignInNeeded, csrf_token, keep, principal_of
+from frispor.api.web.session import (
+    LANG_COOKIE,
+    SignInNeeded,
+    csrf_ok,
+    csrf_token,
+    keep,
+    principal_of,
+)
 from frispor.domain.errors import DomainError
 
 HERE = Path(__file__).parent
@@ -96,6 +103,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         as_of=request.query_params.get("as_of", ""),
         known_at=request.query_params.get("known_at", "").replace(" ", "+"),
         known_utc=_utc_text(request.query_params.get("known_at")),
+        host=str(request.base_url).rstrip("/"),  # the commands a page shows name this server
         **context,
     )
     response = HTMLResponse(html, status_code=status)
@@ -103,6 +111,18 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     if request.query_params.get("lang") in i18n.LANGUAGES:
         keep(response, LANG_COOKIE, request.query_params["lang"], max_age=365 * 86400)
     return response
+
+
+def show(request: Request, api: Api, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page for the signed-in caller (named in its header)."""
+    return render(request, name, status, principal=api.principal, **context)
+
+
+def refused(request: Request, csrf: str) -> HTMLResponse | None:
+    """The 403 page for a form posted without this session's CSRF token, else None."""
+    if csrf_ok(request, csrf):
+        return None
+    return render(request, "error.html", 403, title="403", message="CSRF")
 
 
 def page(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -17,9 +17,10 @@ from frispor.api.web.render import (
     lang_of,
     moment_param,
     page,
+    refused,
     render,
+    show,
 )
-from frispor.api.web.session import csrf_ok
 from frispor.api.web.trial_view import changes, trial_page
 from frispor.domain.errors import DomainError
 from frispor.projections import pages
@@ -51,15 +52,15 @@ def trials_page(request: Request) -> HTMLResponse:
         (number - 1) * PAGE_SIZE,
         PAGE_SIZE,
     )
-    return render(
+    return show(
         request,
+        api,
         "trials.html",
         items=items,
         total=total,
         number=number,
         more=total > number * PAGE_SIZE,
         choices=choices,
-        principal=api.principal,
     )
 
 
@@ -71,7 +72,7 @@ def trial_view(request: Request, trial_id: UUID) -> HTMLResponse:
     data = trial_page(
         api, trial_id, day_param(p.get("as_of")), moment_param(p.get("known_at")), lang_of(request)
     )
-    return render(request, "trial.html", principal=api.principal, **data)
+    return show(request, api, "trial.html", **data)
 
 
 @router.get("/web/trials/{trial_id}/changes")
@@ -102,8 +103,9 @@ def changes_view(request: Request, trial_id: UUID) -> HTMLResponse:
         return m.astimezone(UTC).isoformat(timespec="microseconds")
 
     positions = pages.positions_between(api.services.read, str(trial_id), iso(earlier), iso(later))
-    return render(
+    return show(
         request,
+        api,
         "changes.html",
         trial=after["trial"],
         rows=rows,
@@ -111,7 +113,6 @@ def changes_view(request: Request, trial_id: UUID) -> HTMLResponse:
         earlier=earlier,
         later=later,
         moments=moments,
-        principal=api.principal,
     )
 
 
@@ -139,14 +140,14 @@ def findings_page(request: Request) -> HTMLResponse:
         PAGE_SIZE,
     )
     titles = api.titles({f["trial_id"] for f in items if f["trial_id"]})
-    return render(
+    return show(
         request,
+        api,
         "findings.html",
         items=items,
         kinds=KINDS,
         titles=titles,
         next_cursor=next_cursor,
-        principal=api.principal,
     )
 
 
@@ -168,15 +169,8 @@ def event_view(request: Request, position: int) -> HTMLResponse:
     version = event["facts"].get("corrected_version")
     corrects = api.event_at(aggregate, int(version)) if version is not None else None
     proof = proof_of(api, position)
-    return render(
-        request,
-        "event.html",
-        event=event,
-        fixes=fixes,
-        corrects=corrects,
-        proof=proof,
-        principal=api.principal,
-        host=str(request.base_url).rstrip("/"),
+    return show(
+        request, api, "event.html", event=event, fixes=fixes, corrects=corrects, proof=proof
     )
 
 
@@ -185,14 +179,7 @@ def event_view(request: Request, position: int) -> HTMLResponse:
 def exports_page(request: Request) -> HTMLResponse:
     """Make an export for one's area and period, download it, and how to verify it."""
     api = api_of(request)
-    return render(
-        request,
-        "exports.html",
-        made=None,
-        exports=api.exports(),
-        principal=api.principal,
-        host=str(request.base_url).rstrip("/"),
-    )
+    return show(request, api, "exports.html", made=None, exports=api.exports())
 
 
 @router.post("/web/exports")
@@ -205,19 +192,11 @@ def make_export(
     end: str = Form(""),
 ) -> Response:
     """Cut a signed export through the API's own route (the export is audited there)."""
-    if not csrf_ok(request, csrf):
-        return render(request, "error.html", 403, title="403", message="CSRF")
+    if (refusal := refused(request, csrf)) is not None:
+        return refusal
     api = api_of(request)
     made = api.export(area or None, day_param(start), day_param(end))
-    return render(
-        request,
-        "exports.html",
-        201,
-        made=made,
-        exports=api.exports(),
-        principal=api.principal,
-        host=str(request.base_url).rstrip("/"),
-    )
+    return show(request, api, "exports.html", 201, made=made, exports=api.exports())
 
 
 @router.get("/web/exports/{export_id}/download")

@@ -11,8 +11,8 @@ from frispor.api.auth import AuthError
 from frispor.api.services import Services
 from frispor.api.web import i18n
 from frispor.api.web.oidc import enabled
-from frispor.api.web.render import render, safe
-from frispor.api.web.session import COOKIE, LANG_COOKIE, csrf_ok, keep
+from frispor.api.web.render import refused, render, safe
+from frispor.api.web.session import COOKIE, LANG_COOKIE, keep
 
 router = APIRouter(include_in_schema=False)
 
@@ -42,8 +42,8 @@ def signin(
     next: str = Form("/web/trials"),
 ) -> Response:
     """Check the token as the API would and keep it in the session cookie."""
-    if not csrf_ok(request, csrf):
-        return render(request, "error.html", 403, title="403", message="CSRF")
+    if (refusal := refused(request, csrf)) is not None:
+        return refusal
     services: Services = request.app.state.services
     try:
         services.auth.authenticate(f"Bearer {token.strip()}")
@@ -59,8 +59,8 @@ def signin(
 @router.post("/web/signout")
 def signout(request: Request, csrf: str = Form("")) -> Response:
     """End the session."""
-    if not csrf_ok(request, csrf):
-        return render(request, "error.html", 403, title="403", message="CSRF")
+    if (refusal := refused(request, csrf)) is not None:
+        return refusal
     response = RedirectResponse("/web/signin", status_code=303)
     response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="strict")
     return response
