@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from frispor.cli.options import InstitutionOption, TrialOption
 from frispor.cli.review import bar, err
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
@@ -68,8 +69,8 @@ def register(cli: typer.Typer) -> None:
     @cli.command()
     def replay(
         format: Annotated[str, typer.Option(help="table or jsonl")] = "table",
-        trial: Annotated[str | None, typer.Option(help="only this trial's events")] = None,
-        institution: Annotated[str | None, typer.Option(help="only this institution's")] = None,
+        trial: TrialOption = None,
+        institution: InstitutionOption = None,
         type: Annotated[str | None, typer.Option(help="event type, e.g. Exemption.Granted")] = None,
         from_: Annotated[str | None, typer.Option("--from", help="recorded on or after")] = None,
         to: Annotated[str | None, typer.Option(help="recorded on or before")] = None,

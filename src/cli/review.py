@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from frispor.cli.options import InstitutionOption, TrialOption
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
@@ -68,8 +69,8 @@ def register(cli: typer.Typer) -> None:
         format: Annotated[str, typer.Option(help="table, json, csv or html")] = "table",
         as_of: Annotated[str | None, typer.Option(help="review as of this day")] = None,
         known_at: Annotated[str | None, typer.Option(help="as recorded at this moment")] = None,
-        trial: Annotated[str | None, typer.Option(help="only this trial")] = None,
-        institution: Annotated[str | None, typer.Option(help="only this institution")] = None,
+        trial: TrialOption = None,
+        institution: InstitutionOption = None,
         municipality: Annotated[str | None, typer.Option(help="only this municipality")] = None,
         area: Annotated[str | None, typer.Option(help="only trials about this area")] = None,
         severity: Annotated[str | None, typer.Option(help="high, medium or low")] = None,
