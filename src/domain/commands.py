@@ -14,27 +14,24 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frispor.domain.exemption import RequestFacts
 from frispor.domain.goal import GoalTerms
 from frispor.domain.inspection import Finding
+from frispor.domain.institution import InstitutionFacts
 from frispor.domain.values import (
     Area,
     Assessment,
     ComplaintOutcome,
-    Cvr,
     EvaluationKind,
     InspectionKind,
-    InstitutionKind,
     LegalReference,
     MunicipalityCode,
     Name,
     NetworkKind,
-    Ownership,
     Period,
-    PNumber,
     ProgrammeKind,
     Quality,
     RuleCategory,
-    RuleLevel,
     Text,
 )
 
@@ -92,13 +89,8 @@ class ApproveTrial(Command):
     )
 
 
-class EnrolInstitution(Command):
-    name: Name
-    kind: InstitutionKind
-    municipality: MunicipalityCode
-    ownership: Ownership
-    cvr: Cvr | None = None
-    p_number: PNumber | None = None
+class EnrolInstitution(Command, InstitutionFacts):
+    """Enrol an institution in a trial; its facts are those the Enrolled event keeps."""
 
 
 class ExtendTrial(Command):
@@ -124,13 +116,8 @@ class PublishEvaluation(Command):
 # --- exemptions ---------------------------------------------------------------------------------
 
 
-class RequestExemption(Command):
-    municipality: MunicipalityCode
-    institution_id: UUID | None = None
-    rule: LegalReference
-    level: RuleLevel
-    category: RuleCategory
-    description: Text
+class RequestExemption(Command, RequestFacts):
+    """Request an exemption; its facts are those the Requested event keeps."""
 
 
 class GrantExemption(Command):

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
@@ -39,18 +39,25 @@ class ExemptionStatus(StrEnum):
 Conditions = tuple[Text, ...]
 
 
+class RequestFacts(BaseModel):
+    """What a request for an exemption says: asked by the command, kept by the event."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    municipality: MunicipalityCode
+    institution_id: UUID | None = None
+    rule: LegalReference
+    level: RuleLevel
+    category: RuleCategory
+    description: Text
+
+
 class Exemption(Aggregate):
     """An exemption from one rule, for a municipality or one of its enrolled institutions."""
 
-    class Requested(Created):
+    class Requested(RequestFacts, Created):
         trial_id: UUID
         programme_id: UUID
-        municipality: MunicipalityCode
-        institution_id: UUID | None = None
-        rule: LegalReference
-        level: RuleLevel
-        category: RuleCategory
-        description: Text
 
         def apply(self, exemption: Exemption) -> None:
             super().apply(exemption)
