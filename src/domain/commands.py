@@ -18,18 +18,16 @@ from frispor.domain.exemption import RequestFacts
 from frispor.domain.goal import GoalTerms
 from frispor.domain.inspection import Finding
 from frispor.domain.institution import InstitutionFacts
+from frispor.domain.programme import NetworkFacts, ProgrammeFacts
 from frispor.domain.values import (
     Area,
     Assessment,
     ComplaintOutcome,
     EvaluationKind,
     InspectionKind,
-    LegalReference,
     MunicipalityCode,
     Name,
-    NetworkKind,
     Period,
-    ProgrammeKind,
     Quality,
     RuleCategory,
     Text,
@@ -57,23 +55,17 @@ class Command(BaseModel):
 # --- programmes, networks, trials ---------------------------------------------------------------
 
 
-class EstablishProgramme(Command):
-    name: Name
-    kind: ProgrammeKind
-    enabling_act: LegalReference
-    period: Period
-    ministry: Name
+class EstablishProgramme(Command, ProgrammeFacts):
+    """Establish a programme: the Established event's facts, within what a caller may ask."""
+
     protected_categories: tuple[RuleCategory, ...] = Field(default_factory=tuple, max_length=20)
     max_institutions_per_municipality: int | None = Field(default=None, ge=1, le=1000)
 
 
-class DesignateNetwork(Command):
-    name: Name
-    kind: NetworkKind
-    area: Area
+class DesignateNetwork(Command, NetworkFacts):
+    """Designate a network: the Designated event's facts, within what a caller may ask."""
+
     municipalities: Municipalities = Field(min_length=1, max_length=98)
-    coordinator: MunicipalityCode | None = None
-    ministry: Name | None = None
 
 
 class ApproveTrial(Command):

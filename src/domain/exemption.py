@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from frispor.domain.aggregate import Aggregate, Context, Created, Event
 from frispor.domain.errors import IncompetentGrantorError, InvalidTransitionError, NotEnrolledError
@@ -21,6 +21,7 @@ from frispor.domain.values import (
     RuleCategory,
     RuleLevel,
     Text,
+    Value,
     municipality_organisation,
 )
 
@@ -39,10 +40,8 @@ class ExemptionStatus(StrEnum):
 Conditions = tuple[Text, ...]
 
 
-class RequestFacts(BaseModel):
+class RequestFacts(Value):
     """What a request for an exemption says: asked by the command, kept by the event."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     municipality: MunicipalityCode
     institution_id: UUID | None = None

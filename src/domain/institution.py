@@ -5,22 +5,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict
-
 from frispor.domain.aggregate import Aggregate, Context, Created
 from frispor.domain.errors import InvalidValueError
 from frispor.domain.programme import Network
 from frispor.domain.trial import Trial
-from frispor.domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
+from frispor.domain.values import (
+    Cvr,
+    InstitutionKind,
+    MunicipalityCode,
+    Name,
+    Ownership,
+    PNumber,
+    Value,
+)
 
 if TYPE_CHECKING:
     from frispor.domain.commands import EnrolInstitution
 
 
-class InstitutionFacts(BaseModel):
+class InstitutionFacts(Value):
     """What an enrolment says of the institution: asked by the command, kept by the event."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Name
     kind: InstitutionKind
