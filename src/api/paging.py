@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Query
 
 from frispor.api.errors import ApiError
+
+T = TypeVar("T")
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -49,3 +52,11 @@ def decode(cursor: str | None, shape: tuple[type, ...]) -> tuple[Any, ...] | Non
 def page(items: list[Any], cursor: tuple[Any, ...] | None) -> dict[str, Any]:
     """The list part of an answer: the items and where the next page starts (null: none)."""
     return {"items": items, "next_cursor": encode(cursor) if cursor is not None else None}
+
+
+def cut(
+    rows: Sequence[T], limit: int, position: Callable[[T], tuple[Any, ...]]
+) -> tuple[list[T], tuple[Any, ...] | None]:
+    """Rows read one past `limit`: the page, and where the next starts (None: the last page)."""
+    shown = list(rows[:limit])
+    return shown, position(shown[-1]) if len(rows) > limit else None

@@ -7,6 +7,7 @@ from decimal import Decimal
 from uuid import uuid5
 
 from frispor.demo.actors import NAMESPACE, PROTECTED
+from frispor.demo.builders import plejehjem
 from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script, actor
 from frispor.domain.commands import (
     ApproveTrial,
@@ -138,12 +139,8 @@ def script(s: Script) -> None:
                 return app.enrol_institution(
                     s.env(FREDERIKSBERG, D(2018, 9, 20), "Institutionen har søgt om at deltage"),
                     s["trial:fri-aeldre"],
-                    EnrolInstitution(
-                        name=name,
-                        kind=InstitutionKind.PLEJEHJEM,
-                        municipality="147",
-                        ownership=Ownership.KOMMUNAL if n < 3 else Ownership.SELVEJENDE,
-                        cvr=cvr,
+                    plejehjem(
+                        name, "147", cvr, Ownership.KOMMUNAL if n < 3 else Ownership.SELVEJENDE
                     ),
                 )
 

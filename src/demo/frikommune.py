@@ -8,13 +8,13 @@ from decimal import Decimal
 from frispor.demo import frikommune_inspections as inspections
 from frispor.demo import frikommune_trials as more_trials
 from frispor.demo.actors import CASEWORKER, COUNCIL, INSPECTOR, OIM, PROGRAMME_ID, PROTECTED
+from frispor.demo.builders import plejehjem
 from frispor.demo.script import FRIKOMMUNELOV, SERVICELOVEN, Script
 from frispor.domain.commands import (
     ApproveTrial,
     Correct,
     DesignateNetwork,
     EndTrial,
-    EnrolInstitution,
     EstablishProgramme,
     GrantExemption,
     PublishEvaluation,
@@ -27,10 +27,8 @@ from frispor.domain.values import (
     Direction,
     EvaluationKind,
     Frequency,
-    InstitutionKind,
     LegalReference,
     NetworkKind,
-    Ownership,
     Period,
     ProgrammeKind,
     RuleCategory,
@@ -125,13 +123,7 @@ def _plejehjemstilsyn(s: Script) -> None:
                 app.enrol_institution(
                     s.env(COUNCIL, D(2017, 8, 1), "Udvalgt til forsøget af forvaltningen"),
                     s["trial:plejehjemstilsyn"],
-                    EnrolInstitution(
-                        name=name,
-                        kind=InstitutionKind.PLEJEHJEM,
-                        municipality="101",
-                        ownership=Ownership.KOMMUNAL,
-                        cvr=cvr,
-                    ),
+                    plejehjem(name, "101", cvr),
                 ),
             )
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from frispor.demo.builders import plejehjem
 from frispor.domain.aggregate import Aggregate, Context, Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.commands import (
     ApproveTrial,
     DesignateNetwork,
-    EnrolInstitution,
     EstablishProgramme,
     GrantExemption,
     IssueOrder,
@@ -35,10 +35,8 @@ from frispor.domain.values import (
     Direction,
     Frequency,
     InspectionKind,
-    InstitutionKind,
     LegalReference,
     NetworkKind,
-    Ownership,
     Period,
     ProgrammeKind,
     Quality,
@@ -144,13 +142,7 @@ def trial(
             _ctx(kommune, day - timedelta(days=20)),
             trial,
             network,
-            EnrolInstitution(
-                name=f"Institution {t}-{i}",
-                kind=InstitutionKind.PLEJEHJEM,
-                municipality=code,
-                ownership=Ownership.KOMMUNAL,
-                cvr=cvr(t * 4 + i),
-            ),
+            plejehjem(f"Institution {t}-{i}", code, cvr(t * 4 + i)),
         )
         network.count_enrolment(
             _ctx(kommune, day - timedelta(days=20)), programme, home.id, trial.id, code

@@ -12,13 +12,12 @@ from frispor.domain.commands import (
     RequestExemption,
     RevokeExemption,
 )
-from frispor.domain.competence import ministries, require_grantor
+from frispor.domain.competence import require_grantor
 from frispor.domain.core import Core, Written, use_case
 from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.domain.values import municipality_organisation
 
 
 class ExemptionCases(Core):
@@ -36,16 +35,9 @@ class ExemptionCases(Core):
     ) -> Written:
         """Request an exemption from one rule in a trial (its ministries or that council)."""
         ctx = self._ctx(envelope)
-        municipality = command.municipality
-        trial = self.get(Trial, trial_id)
-        programme = self.get(Programme, trial.programme_id)
-        network = self.get(Network, trial.network_id)
-        self.allow(
-            envelope,
-            ministries(programme, network) | {municipality_organisation(municipality)},
-            f"request an exemption for municipality {municipality}",
-            trial,
-            expected_version,
+        doing = f"request an exemption for municipality {command.municipality}"
+        trial, programme, _ = self.trial_for_council(
+            envelope, trial_id, command.municipality, doing, expected_version
         )
         institution = self.get_optional(Institution, command.institution_id)
         exemption = Exemption.request(ctx, programme, trial, command, institution)

@@ -21,7 +21,6 @@ from frispor.domain.exemption import Exemption
 from frispor.domain.institution import Institution
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.domain.values import municipality_organisation
 
 
 class TrialCases(Core):
@@ -72,15 +71,9 @@ class TrialCases(Core):
         """Enrol an institution in a trial, within the programme's limit per municipality."""
         ctx = self._ctx(envelope)
         municipality = command.municipality
-        trial = self.get(Trial, trial_id)
-        network = self.get(Network, trial.network_id)
-        programme = self.get(Programme, trial.programme_id)
-        self.allow(
-            envelope,
-            ministries(programme, network) | {municipality_organisation(municipality)},
-            f"enrol an institution of municipality {municipality}",
-            trial,
-            expected_version,
+        doing = f"enrol an institution of municipality {municipality}"
+        trial, programme, network = self.trial_for_council(
+            envelope, trial_id, municipality, doing, expected_version
         )
         institution = Institution.enrol(ctx, trial, network, command)
         # Counted on the network in the same transaction: its version serialises enrolments.

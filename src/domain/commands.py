@@ -14,27 +14,22 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frispor.domain.exemption import RequestFacts
 from frispor.domain.goal import GoalTerms
 from frispor.domain.inspection import Finding
+from frispor.domain.institution import InstitutionFacts
+from frispor.domain.programme import NetworkFacts, ProgrammeFacts
 from frispor.domain.values import (
     Area,
     Assessment,
     ComplaintOutcome,
-    Cvr,
     EvaluationKind,
     InspectionKind,
-    InstitutionKind,
-    LegalReference,
     MunicipalityCode,
     Name,
-    NetworkKind,
-    Ownership,
     Period,
-    PNumber,
-    ProgrammeKind,
     Quality,
     RuleCategory,
-    RuleLevel,
     Text,
 )
 
@@ -60,23 +55,17 @@ class Command(BaseModel):
 # --- programmes, networks, trials ---------------------------------------------------------------
 
 
-class EstablishProgramme(Command):
-    name: Name
-    kind: ProgrammeKind
-    enabling_act: LegalReference
-    period: Period
-    ministry: Name
+class EstablishProgramme(Command, ProgrammeFacts):
+    """Establish a programme: the Established event's facts, within what a caller may ask."""
+
     protected_categories: tuple[RuleCategory, ...] = Field(default_factory=tuple, max_length=20)
     max_institutions_per_municipality: int | None = Field(default=None, ge=1, le=1000)
 
 
-class DesignateNetwork(Command):
-    name: Name
-    kind: NetworkKind
-    area: Area
+class DesignateNetwork(Command, NetworkFacts):
+    """Designate a network: the Designated event's facts, within what a caller may ask."""
+
     municipalities: Municipalities = Field(min_length=1, max_length=98)
-    coordinator: MunicipalityCode | None = None
-    ministry: Name | None = None
 
 
 class ApproveTrial(Command):
@@ -92,13 +81,8 @@ class ApproveTrial(Command):
     )
 
 
-class EnrolInstitution(Command):
-    name: Name
-    kind: InstitutionKind
-    municipality: MunicipalityCode
-    ownership: Ownership
-    cvr: Cvr | None = None
-    p_number: PNumber | None = None
+class EnrolInstitution(Command, InstitutionFacts):
+    """Enrol an institution in a trial; its facts are those the Enrolled event keeps."""
 
 
 class ExtendTrial(Command):
@@ -124,13 +108,8 @@ class PublishEvaluation(Command):
 # --- exemptions ---------------------------------------------------------------------------------
 
 
-class RequestExemption(Command):
-    municipality: MunicipalityCode
-    institution_id: UUID | None = None
-    rule: LegalReference
-    level: RuleLevel
-    category: RuleCategory
-    description: Text
+class RequestExemption(Command, RequestFacts):
+    """Request an exemption; its facts are those the Requested event keeps."""
 
 
 class GrantExemption(Command):

@@ -29,6 +29,7 @@ from frispor.domain.errors import (
 )
 from frispor.domain.programme import Network, Programme, responsible_ministries
 from frispor.domain.trial import Trial
+from frispor.domain.values import municipality_organisation
 
 A = TypeVar("A", bound=Aggregate)
 C = TypeVar("C", bound="Core")
@@ -185,6 +186,23 @@ class Core(Application[UUID]):
         """Whether an event is stored already at `event`'s aggregate and version."""
         version = event.originator_version
         return bool(self.recorder.select_events(event.originator_id, gt=version - 1, lte=version))
+
+    def trial_for_council(
+        self,
+        envelope: Envelope,
+        trial_id: UUID,
+        municipality: str,
+        doing: str,
+        expected_version: int | None,
+    ) -> tuple[Trial, Programme, Network]:
+        """A trial, for its ministries or the council of the municipality the decision is for."""
+        trial = self.get(Trial, trial_id)
+        programme = self.get(Programme, trial.programme_id)
+        network = self.get(Network, trial.network_id)
+        council = municipality_organisation(municipality)
+        competent = responsible_ministries(programme, network) | {council}
+        self.allow(envelope, competent, doing, trial, expected_version)
+        return trial, programme, network
 
     def trial_ministries(self, trial: Trial) -> set[str]:
         """The ministries responsible for a trial (those of its network and programme)."""

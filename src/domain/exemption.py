@@ -21,6 +21,7 @@ from frispor.domain.values import (
     RuleCategory,
     RuleLevel,
     Text,
+    Value,
     municipality_organisation,
 )
 
@@ -39,18 +40,23 @@ class ExemptionStatus(StrEnum):
 Conditions = tuple[Text, ...]
 
 
+class RequestFacts(Value):
+    """What a request for an exemption says: asked by the command, kept by the event."""
+
+    municipality: MunicipalityCode
+    institution_id: UUID | None = None
+    rule: LegalReference
+    level: RuleLevel
+    category: RuleCategory
+    description: Text
+
+
 class Exemption(Aggregate):
     """An exemption from one rule, for a municipality or one of its enrolled institutions."""
 
-    class Requested(Created):
+    class Requested(RequestFacts, Created):
         trial_id: UUID
         programme_id: UUID
-        municipality: MunicipalityCode
-        institution_id: UUID | None = None
-        rule: LegalReference
-        level: RuleLevel
-        category: RuleCategory
-        description: Text
 
         def apply(self, exemption: Exemption) -> None:
             super().apply(exemption)

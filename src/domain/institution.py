@@ -9,26 +9,39 @@ from frispor.domain.aggregate import Aggregate, Context, Created
 from frispor.domain.errors import InvalidValueError
 from frispor.domain.programme import Network
 from frispor.domain.trial import Trial
-from frispor.domain.values import Cvr, InstitutionKind, MunicipalityCode, Name, Ownership, PNumber
+from frispor.domain.values import (
+    Cvr,
+    InstitutionKind,
+    MunicipalityCode,
+    Name,
+    Ownership,
+    PNumber,
+    Value,
+)
 
 if TYPE_CHECKING:
     from frispor.domain.commands import EnrolInstitution
 
 
+class InstitutionFacts(Value):
+    """What an enrolment says of the institution: asked by the command, kept by the event."""
+
+    name: Name
+    kind: InstitutionKind
+    municipality: MunicipalityCode
+    ownership: Ownership
+    cvr: Cvr | None = None
+    p_number: PNumber | None = None
+
+
 class Institution(Aggregate):
     """An institution enrolled in one trial, identified by CVR and/or P-nummer."""
 
-    class Enrolled(Created):
+    class Enrolled(InstitutionFacts, Created):
         """Its facts become the institution's state, name for name (Created.apply)."""
 
         trial_id: UUID
         network_id: UUID
-        name: Name
-        kind: InstitutionKind
-        municipality: MunicipalityCode
-        cvr: Cvr | None = None
-        p_number: PNumber | None = None
-        ownership: Ownership
 
     trial_id: UUID
     network_id: UUID

@@ -18,24 +18,40 @@ from frispor.domain.values import (
     Period,
     ProgrammeKind,
     RuleCategory,
+    Value,
 )
 
 if TYPE_CHECKING:
     from frispor.domain.commands import DesignateNetwork, EstablishProgramme
 
 
+class ProgrammeFacts(Value):
+    """What establishing a programme says: asked by the command, kept by the event."""
+
+    name: Name
+    kind: ProgrammeKind
+    enabling_act: LegalReference
+    period: Period
+    ministry: Name
+    protected_categories: tuple[RuleCategory, ...]
+    max_institutions_per_municipality: int | None = Field(default=None, ge=1)
+
+
+class NetworkFacts(Value):
+    """What designating a network says: asked by the command, kept by the event."""
+
+    name: Name
+    kind: NetworkKind
+    area: Area
+    municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
+    coordinator: MunicipalityCode | None = None
+    ministry: Name | None = None
+
+
 class Programme(Aggregate):
     """A trial programme: enabling act, period, ministry, protected rules, enrolment limits."""
 
-    class Established(Created):
-        name: Name
-        kind: ProgrammeKind
-        enabling_act: LegalReference
-        period: Period
-        ministry: Name
-        protected_categories: tuple[RuleCategory, ...]
-        max_institutions_per_municipality: int | None = Field(default=None, ge=1)
-
+    class Established(ProgrammeFacts, Created):
         def apply(self, programme: Programme) -> None:
             programme.name = self.name
             programme.kind = self.kind
@@ -74,14 +90,8 @@ class Programme(Aggregate):
 class Network(Aggregate):
     """A network or partnership of municipalities around a theme, inside a programme."""
 
-    class Designated(Created):
+    class Designated(NetworkFacts, Created):
         programme_id: UUID
-        name: Name
-        kind: NetworkKind
-        area: Area
-        municipalities: tuple[MunicipalityCode, ...] = Field(min_length=1)
-        coordinator: MunicipalityCode | None = None
-        ministry: Name | None = None
 
         def apply(self, network: Network) -> None:
             super().apply(network)

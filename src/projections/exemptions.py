@@ -65,5 +65,5 @@ VIEW = View(
         ("in_force_to", "TEXT"),
     ),
     status_rows=status_rows,
-    indexes=("trial_id", "institution_id"),
+    indexes=("institution_id",),
 )

@@ -55,7 +55,7 @@ VIEW = FindingsView(
     aggregates=AGGREGATES,  # every aggregate: any may belong to a trial's group
     columns=COLUMNS,
     status_rows=_none,
-    indexes=("trial_id", "institution_id", "municipality", "area"),
+    indexes=("institution_id", "municipality", "area"),
     orders=("recorded_to, severity_rank, first_position, kind, row_key, valid_from",),
     time_index=True,
 )

@@ -76,7 +76,6 @@ VIEW = View(
     aggregates=(Goal,),
     columns=(("kind", "TEXT"), ("trial_id", "TEXT"), ("institution_id", "TEXT")),
     status_rows=status_rows,
-    indexes=("trial_id",),
     fact_events=(Goal.MeasurementRecorded,),
     new_facts=new_measurement,
     time_index=False,  # goals are asked for by goal or by trial, never all as of a day

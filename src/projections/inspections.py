@@ -47,5 +47,5 @@ VIEW = View(
         ("inspection_id", "TEXT"),
     ),
     status_rows=status_rows,
-    indexes=("trial_id", "institution_id"),
+    indexes=("institution_id",),
 )

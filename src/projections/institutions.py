@@ -23,5 +23,4 @@ VIEW = View(
     aggregates=(Institution,),
     columns=(("trial_id", "TEXT"), ("municipality", "TEXT"), ("kind", "TEXT")),
     status_rows=status_rows,
-    indexes=("trial_id",),
 )

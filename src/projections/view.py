@@ -87,6 +87,8 @@ class View:
     columns: tuple[tuple[str, str], ...]
     status_rows: Callable[[Any], list[StatusRow]]
     fact_rows: Callable[[Any], list[FactRow]] | None = None
+    # Columns indexed beside trial_id, which is indexed wherever a view has it: every read is
+    # scoped to the trials its caller may read.
     indexes: tuple[str, ...] = field(default=())
     # Events that only add facts (a measurement): `new_facts` makes their rows from the event
     # itself, keyed by its own version, they change no status row, and the view's copy of a
@@ -106,6 +108,12 @@ class View:
     def shown(self) -> list[str]:
         """The typed columns a row shows (all but the hidden ones)."""
         return [name for name, _ in self.columns if name not in self.hidden]
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        """The columns with an index of their own: trial_id where it is one, then `indexes`."""
+        by_trial = ("trial_id",) if any(name == "trial_id" for name, _ in self.columns) else ()
+        return (*by_trial, *self.indexes)
 
     def topics(self) -> tuple[str, ...]:
         """Topic prefixes of the events of its aggregates."""
@@ -138,7 +146,7 @@ class View:
             )
         statements += [
             f"CREATE INDEX IF NOT EXISTS {table}_{col} ON {table} ({col}, recorded_to)"
-            for col in self.indexes
+            for col in self.indexed
         ]
         statements += [
             f"CREATE INDEX IF NOT EXISTS {table}_order{i} ON {table} ({columns})"

@@ -13,7 +13,7 @@ from pydantic import ConfigDict, Field
 from frispor.api.auth import Principal
 from frispor.api.deps import AuthorityDep, ReaderDep, ServicesDep, allowed
 from frispor.api.errors import ApiError
-from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
+from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, cut, decode, page
 from frispor.api.params import Position
 from frispor.api.schemas.common import Strict
 from frispor.api.schemas.ledger import (
@@ -179,8 +179,7 @@ def list_exports(
     seen = [
         e for e in found if (after is None or e.id > after[0]) and sees_export(principal, e.scope)
     ]
-    shown = seen[:limit]
-    next_at = (shown[-1].id,) if len(seen) > limit else None
+    shown, next_at = cut(seen, limit, lambda e: (e.id,))
     return JSONResponse(jsonable_encoder(page([e.public() for e in shown], next_at)))
 
 

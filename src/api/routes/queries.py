@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from frispor.api.auth import Principal
 from frispor.api.deps import ReaderDep, ReviewerDep, ServicesDep
 from frispor.api.errors import ApiError, UnavailableError
-from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, decode, page
+from frispor.api.paging import DEFAULT_LIMIT, CursorParam, Limit, cut, decode, page
 from frispor.api.params import Day, Instant, PositionOrZero, jsonable
 from frispor.api.schemas.events import EventFeed, HistoryPage, ReviewPage
 from frispor.api.schemas.reads import (
@@ -166,9 +166,7 @@ def list_trials(
     after = decode(cursor, (str, str))
     within = scope.readable_trials()  # paged in the database: the caller's reach as a filter
     found = services.read.trials(as_of, known_at, within, after, limit + 1)
-    items, next_at = found[:limit], None
-    if len(found) > limit:
-        next_at = (items[-1]["period_start"], items[-1]["aggregate_id"])
+    items, next_at = cut(found, limit, lambda t: (t["period_start"], t["aggregate_id"]))
     return _answer(request, {"as_of": as_of, "known_at": known_at, **page(items, next_at)})
 
 
@@ -220,9 +218,7 @@ def list_exemptions(
         after,
         limit + 1,
     )
-    items, next_at = rows[:limit], None
-    if len(rows) > limit:
-        next_at = (items[-1]["in_force_from"] or "", items[-1]["aggregate_id"])
+    items, next_at = cut(rows, limit, lambda x: (x["in_force_from"] or "", x["aggregate_id"]))
     body = {"in_force_on": in_force_on, "known_at": known_at, **page(items, next_at)}
     return _answer(request, body)
 
@@ -253,8 +249,7 @@ def get_history(
     events = history(services.db, aggregate_id, limit + 1, start)
     if not events and not start:
         raise NotFoundError(f"no aggregate with id {aggregate_id}", field="aggregate_id")
-    shown = events[:limit]
-    next_at = (shown[-1].position,) if len(events) > limit else None
+    shown, next_at = cut(events, limit, lambda e: (e.position,))
     items = [describe(e) for e in shown]
     return _answer(request, {"aggregate_id": aggregate_id, **page(items, next_at)})
 
