@@ -8,7 +8,6 @@ every group of theirs, so a network's enrolment count does not touch its hundred
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -19,9 +18,10 @@ from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
-from frispor.projections.audit.record import OF_TYPE, Record, _replay_all
+from frispor.projections.audit.record import Record
 from frispor.projections.audit.spans import Span, event_spans, state_spans
 from frispor.projections.findings import VIEW, version_of
+from frispor.projections.findings_groups import Group, moved, touched
 from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.runner import CORRECTED_TOPIC, Runner
@@ -32,39 +32,6 @@ from frispor.store.db import Cursor, Database
 Rows = dict[tuple[str, str], Version]
 Delta = dict[tuple[str, str], Version | None]
 PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
-# The kinds whose states make findings; an event of one changes its own findings only (an
-# exemption's, those of its trial's inspections too), any other event those of its whole group.
-SUBJECTS = ("Inspection", "Exemption", "Goal", "Order")
-
-
-@dataclass
-class Group:
-    """A group's events so far (as a record), its states, and its aggregates' state findings."""
-
-    record: Record = field(default_factory=lambda: Record(None))
-    parents: tuple[UUID, ...] = ()  # a trial's network and programme
-    # Each inspection's, exemption's, goal's and order's rows, by the span that made each: an
-    # event recomputes those of the aggregates it can change, and a span that comes again
-    # keeps its row as made.
-    rows: dict[UUID, dict[tuple[Any, ...], Version]] = field(default_factory=dict)
-    # States computed so far, by aggregate, kept from one event to the next: an event changes
-    # only its own aggregate's (and every list of a kind), so the others are not replayed again.
-    memo: dict[object, dict[Any, Any]] = field(default_factory=dict)
-
-    def changed(self, agg: UUID, event: Event) -> None:
-        """Forget what an event of `agg` may have changed; its latest state takes the event."""
-        self.memo.pop(OF_TYPE, None)
-        states = self.memo.pop(agg, None)
-        latest = states.get(None) if states else None
-        if latest is not None and not isinstance(event, Corrected):
-            self.memo[agg] = {None: _moved(latest, event)}
-
-    def subjects(self, *kinds: str) -> list[UUID]:
-        """The group's aggregates with state findings (of the given kinds only)."""
-        wanted = kinds or SUBJECTS
-        return [
-            a for a, events in self.record.events.items() if events and _kind(events[0]) in wanted
-        ]
 
 
 class FindingsRunner(Runner):
@@ -119,7 +86,7 @@ class FindingsRunner(Runner):
             record.positions[event.event_id] = n.id
             latest = self._latest.pop(agg, None)
             if latest is not None and not isinstance(event, Corrected):
-                self._latest[agg] = _moved(latest, event)
+                self._latest[agg] = moved(latest, event)
             if event.originator_version == 1:
                 self._join(agg, agg)
             delta: Delta = {v.identity: v for v in _versions(event_spans(record, event))}
@@ -142,7 +109,7 @@ class FindingsRunner(Runner):
                 self._join(parent, agg)
         delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
         if group.parents:
-            delta |= self._state(group, _touched(group, agg))
+            delta |= self._state(group, touched(group, agg))
         changes.setdefault(home, []).append((recorded, n.id, 2, delta))
 
     def _state(self, group: Group, subjects: list[UUID]) -> Delta:
@@ -197,7 +164,7 @@ class FindingsRunner(Runner):
             events = self._parent_record(agg, None).events.get(agg)
             if not events:
                 return None
-            self._latest[agg] = _replay_all(corrected(events))
+            self._latest[agg] = Aggregate.replay(corrected(events))
         return self._latest[agg]
 
     def _home_of(self, agg: UUID, event: Event) -> UUID:
@@ -268,28 +235,6 @@ class FindingsRunner(Runner):
             group.parents = (first[0].network_id, first[0].programme_id)
             self._state(group, group.subjects())
         return group
-
-
-def _touched(group: Group, agg: UUID) -> list[UUID]:
-    """The aggregates of a group whose state findings an event of `agg` can change."""
-    kind = _kind(group.record.events[agg][0])
-    if kind == "Exemption":  # an inspection's finding asks for an exemption in force
-        return [agg, *group.subjects("Inspection")]
-    return [agg] if kind in SUBJECTS else group.subjects()
-
-
-def _kind(created: Event) -> str:
-    """The kind of aggregate an event (its first) belongs to."""
-    return type(created).__qualname__.partition(".")[0]
-
-
-def _moved(state: Aggregate, event: Event) -> Aggregate:
-    """The state after one more event, as a replay makes it (numbering a corrected log anew)."""
-    if event.originator_version != state.version + 1:
-        event = event.model_copy(update={"originator_version": state.version + 1})
-    moved = event.mutate(state)
-    assert moved is not None
-    return moved
 
 
 def _key(span: Span) -> tuple[Any, ...]:

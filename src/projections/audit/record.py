@@ -50,7 +50,7 @@ class Record:
         if not events:
             return None
         if as_of is None:
-            return _replay_all(corrected(events))
+            return Aggregate.replay(corrected(events))
         return state_on(events, as_of)
 
     def of_type(self, kind: type[A], as_of: date | None = None) -> list[A]:
@@ -74,10 +74,6 @@ class Record:
     def all_events(self) -> Iterator[Event]:
         """Every event, in recorded order."""
         return iter(sorted((e for es in self.events.values() for e in es), key=self.position))
-
-
-# The domain's own replay; the findings runner imports it under this name.
-_replay_all = Aggregate.replay
 
 
 def load_record(
