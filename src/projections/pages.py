@@ -48,6 +48,11 @@ def measurements(
         "kind = 'measurement' AND aggregate_id = %s AND recorded_from <= %s AND valid_to <= %s",
         [goal_id, moment, day],
     )
+    return with_replaced(rows, moment)
+
+
+def with_replaced(rows: list[dict[str, Any]], moment: str) -> list[dict[str, Any]]:
+    """A goal's measurement rows current at the moment, each with the rows it replaced, by day."""
     current = [r for r in rows if r["recorded_to"] > moment or r["recorded_to"] == END_TIME]
     for row in current:
         row["replaced"] = [
