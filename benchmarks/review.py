@@ -16,13 +16,12 @@ from frispor.demo.bulk import generate_bulk
 from frispor.domain.application import Frispor
 from frispor.projections.audit.diff import diff
 from frispor.projections.audit.finding import Finding
-from frispor.projections.audit.html import render
+from frispor.projections.audit.html import report
 from frispor.projections.audit.record import load_changed
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_query import ReviewQuery, review_all, review_page
 from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
-from frispor.projections.trial_rows import trial_rows
 from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -111,7 +110,7 @@ def html_report(db: Database, as_of: date) -> str:
     """The HTML report as `frispor review --format html` writes it: findings, then read models."""
     query = ReviewQuery(as_of=as_of)
     found = [Finding.from_dict(f) for f in review_all(db, query)]
-    return render(trial_rows(db, query), found, as_of, None, "Retssikkerhedsmæssig gennemgang")
+    return report(db, query, found, "Retssikkerhedsmæssig gennemgang")
 
 
 def rows(r: Review) -> list[Row]:

@@ -20,11 +20,10 @@ from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
 from frispor.projections.audit.finding import Finding
-from frispor.projections.audit.html import render
+from frispor.projections.audit.html import report
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_query import ReviewQuery, review_all
 from frispor.projections.findings_runner import runner_for
-from frispor.projections.trial_rows import trial_rows
 from frispor.store.db import Database
 from frispor.store.open import open_app
 
@@ -147,7 +146,5 @@ def _text(
     if format == "html":
         # The timelines and charts from the read models: one query each for every trial.
         found = [Finding.from_dict(f) for f in findings]
-        day = query.as_of or datetime.now(UTC).date()
-        trials = trial_rows(db, query)
-        return render(trials, found, day, query.known_at, "Retssikkerhedsmæssig gennemgang")
+        return report(db, query, found, "Retssikkerhedsmæssig gennemgang")
     return None

@@ -15,7 +15,7 @@ from frispor.domain.goal import Goal
 from frispor.domain.inspection import Inspection
 from frispor.domain.trial import Trial
 from frispor.projections.audit.finding import Finding
-from frispor.projections.audit.html import render
+from frispor.projections.audit.html import report
 from frispor.projections.audit.record import load_record
 from frispor.projections.catalog import VIEWS
 from frispor.projections.exemptions import in_force
@@ -36,11 +36,9 @@ def demo(demo_store: tuple[Frispor, Database]) -> tuple[Frispor, Database]:
     return app, db
 
 
-def report(db: Database, q: ReviewQuery) -> str:
+def page_of(db: Database, q: ReviewQuery) -> str:
     """The page `frispor review --format html` writes for the query."""
-    assert q.as_of is not None
-    found = [Finding.from_dict(f) for f in review_all(db, q)]
-    return render(trial_rows(db, q), found, q.as_of, q.known_at, "Gennemgang")
+    return report(db, q, [Finding.from_dict(f) for f in review_all(db, q)], "Gennemgang")
 
 
 def charts_by_trial(page: str) -> dict[str, list[dict[str, Any]]]:
@@ -60,7 +58,7 @@ def test_each_trials_charts_say_what_a_replay_of_the_log_says(
     demo: tuple[Frispor, Database], known_at: datetime | None
 ) -> None:
     app, db = demo
-    page = report(db, ReviewQuery(as_of=AS_OF, known_at=known_at))
+    page = page_of(db, ReviewQuery(as_of=AS_OF, known_at=known_at))
     shown = charts_by_trial(page)
     record = load_record(app, known_at)
     trials = [t for t in record.of_type(Trial, AS_OF)]
@@ -93,15 +91,15 @@ def test_the_report_is_self_contained_and_covers_what_the_filters_name(
     demo: tuple[Frispor, Database],
 ) -> None:
     _, db = demo
-    page = report(db, ReviewQuery(as_of=AS_OF))
+    page = page_of(db, ReviewQuery(as_of=AS_OF))
     assert page.startswith("<!doctype html>") and "announced-without-exemption" in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # nothing fetched
     assert page.count("<script>") == 2 and "sourceMappingURL" not in page
     assert page.count("<figure") == len(json.loads(page.split('"chart-data">')[1].split("<")[0]))
     [only] = [t for t in trial_rows(db, ReviewQuery(as_of=AS_OF)) if t.goals and t.orders]
-    one = report(db, ReviewQuery(as_of=AS_OF, trial=only.trial["aggregate_id"]))
+    one = page_of(db, ReviewQuery(as_of=AS_OF, trial=only.trial["aggregate_id"]))
     assert list(charts_by_trial(one)) == [only.trial["data"]["title"]]
     by_institution = ReviewQuery(as_of=AS_OF, institution=only.institutions[0]["aggregate_id"])
-    assert list(charts_by_trial(report(db, by_institution))) == [only.trial["data"]["title"]]
-    nowhere = report(db, ReviewQuery(as_of=AS_OF, municipality="9999"))
+    assert list(charts_by_trial(page_of(db, by_institution))) == [only.trial["data"]["title"]]
+    nowhere = page_of(db, ReviewQuery(as_of=AS_OF, municipality="9999"))
     assert charts_by_trial(nowhere) == {}

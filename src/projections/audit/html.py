@@ -6,15 +6,18 @@ into view: a million-event log's 27,000 charts would take minutes to draw here a
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from html import escape
 from typing import Any
 
 from frispor.charts.browser import data_element, drawing_script, figure, goal_data, timeline_data
 from frispor.projections.audit.finding import Finding
+from frispor.projections.findings_query import ReviewQuery
 from frispor.projections.trial_charts import goal_chart, timeline_chart
-from frispor.projections.trial_rows import TrialRows
+from frispor.projections.trial_rows import TrialRows, trial_rows
+from frispor.store.db import Database
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
@@ -73,6 +76,18 @@ def trial_charts(parts: TrialRows) -> list[dict[str, Any]]:
         word,
     )
     return [timeline_data(timeline), *(goal_data(goal_chart(g, word)) for g in parts.goals)]
+
+
+def report(db: Database, q: ReviewQuery, findings: list[Finding], title: str) -> str:
+    """The review's report: every trial in its scope read from the read models, then rendered."""
+    # Half a million small rows and nothing cyclic among them: the collector's passes over
+    # them, as they are made, took half the time of a million-event report.
+    gc.disable()
+    try:
+        day = q.as_of or datetime.now(UTC).date()
+        return render(trial_rows(db, q), findings, day, q.known_at, title)
+    finally:
+        gc.enable()
 
 
 def render(
