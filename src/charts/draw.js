@@ -151,8 +151,28 @@
     figure.setAttribute("data-drawn", "true");
   }
 
+  /* A chart drawn only to be printed becomes a picture and its canvas is let go: a canvas
+     holds megabytes, and a report of a large log has tens of thousands of charts. */
+  function still(figure) {
+    var n = figure.getAttribute("data-chart");
+    if (drawn[n]) { return; }
+    draw(figure);
+    var chart = drawn[n], canvas = chart.canvas;
+    var picture = document.createElement("img");
+    picture.src = chart.toBase64Image();
+    picture.alt = canvas.getAttribute("aria-label");
+    picture.style.width = canvas.style.width;
+    picture.style.height = canvas.style.height;
+    var facts = canvas.querySelector("table");
+    facts.className = "facts";
+    canvas.parentNode.replaceChild(picture, canvas);
+    picture.parentNode.appendChild(facts);
+    chart.destroy();
+    drawn[n] = picture;
+  }
+
   var figures = Array.prototype.slice.call(document.querySelectorAll("figure[data-chart]"));
-  function drawAll() { figures.forEach(draw); }
+  function drawAll() { figures.forEach(still); }
   if ("IntersectionObserver" in window) {
     var seen = new IntersectionObserver(function (entries) {
       entries.forEach(function (e) {

@@ -25,6 +25,7 @@ table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3
 vertical-align:top;text-align:left}th{background:#f3f3f3}.high{color:#a00}.medium{color:#a60}
 .low{color:#555}figure.chart{margin:.5em 0;max-width:900px;border:1px solid #ddd}
 .plot{position:relative}canvas{max-width:100%}
+.facts{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 @media print{h2{page-break-before:always}figure.chart{page-break-inside:avoid}}
 """
 # The report's words (Danish): the keys the chart builders ask for.
