@@ -12,6 +12,7 @@ import pytest
 
 from tests.integration.test_cli_demo import frispor
 from tests.web.conftest import shot
+from tests.web.test_pages import serious
 
 TRIAL = "Forsøg med anmeldte plejehjemstilsyn"
 # Pixels a drawn canvas has painted (a blank one has none: Chart.js leaves the rest clear).
@@ -90,6 +91,7 @@ def test_charts_are_drawn_as_they_scroll_into_view(
     assert [v for _, v in goal["measured"]] == ["55", "68"] and goal["replaced"] == [
         ["2018-03-31", "70"]
     ]
+    assert serious(page) == []  # axe-core, run in the page
     assert problems == []
     assert asked == [report.as_uri()]  # the page alone: no script, font or map from elsewhere
 
