@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -13,6 +12,8 @@ from typing import Any
 
 import pygal
 from pygal.style import Style
+
+from frispor.charts.model import GoalChart, Mark, Span, TimelineChart
 
 # pygal appends an old-style import hook for its map plugins (not used here), which makes
 # Python warn on every import that reaches it (an ImportWarning): take it out again.
@@ -38,26 +39,6 @@ STYLE = Style(
     stroke_opacity="1",
     stroke_opacity_hover="1",
 )
-
-
-@dataclass(frozen=True)
-class Span:
-    """A bar on a row of the timeline: from the first to the last day, in a named series."""
-
-    row: str
-    start: date
-    end: date
-    series: str
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A mark on a row of the timeline on one day, in a named series."""
-
-    row: str
-    day: date
-    series: str
-    note: str = ""
 
 
 def _options(title: str, day_format: str, **extra: Any) -> dict[str, Any]:
@@ -91,6 +72,31 @@ def _attr(text: str) -> str:
 def _x_labels(first: date, last: date, count: int = 6) -> list[date]:
     step = max((last - first).days // (count - 1), 1)
     return [first + timedelta(days=step * n) for n in range(count)]
+
+
+__all__ = ["Mark", "Span", "draw_goal", "draw_timeline", "goal", "timeline"]
+
+
+def draw_timeline(chart: TimelineChart, day_format: str = "%d.%m.%Y") -> str:
+    """A timeline as an SVG."""
+    return timeline(chart.title, chart.rows, chart.spans, chart.marks, day_format, chart.x_title)
+
+
+def draw_goal(chart: GoalChart, day_format: str = "%d.%m.%Y") -> str:
+    """A goal chart as an SVG."""
+    c = chart
+    names = dict(c.names)
+    return goal(
+        c.title,
+        c.y_title,
+        c.measured,
+        c.replaced,
+        c.baseline,
+        c.target,
+        names,
+        day_format,
+        c.x_title,
+    )
 
 
 def timeline(

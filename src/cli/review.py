@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,8 +20,7 @@ from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.projections.areas import trial_areas
 from frispor.projections.audit.finding import Finding
-from frispor.projections.audit.html import render
-from frispor.projections.audit.record import load_record
+from frispor.projections.audit.html import report
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_query import ReviewQuery, review_all
 from frispor.projections.findings_runner import runner_for
@@ -39,15 +39,14 @@ def bar(total: int) -> Progress:
     return Progress(console=err, transient=True, disable=not err.is_terminal or total == 0)
 
 
-def catch_up_findings(app: Frispor, db: Database) -> None:
-    """Bring the findings read model to the head of the log (a server may be doing it too)."""
+def catch_up(app: Frispor, db: Database, names: list[str]) -> None:
+    """Bring these read models to the head of the log (a server may be doing it too)."""
     ensure(db)
     head = app.recorder.max_notification_id() or 0
     with bar(head) as progress:
-        task = progress.add_task("findings read model", total=head)
-        runner_for(app, db, VIEWS["findings"]).catch_up(
-            progress=lambda n: progress.advance(task, n)
-        )
+        for name in names:
+            task = progress.add_task(f"{name} read model", total=head)
+            runner_for(app, db, VIEWS[name]).catch_up(progress=partial(progress.advance, task))
 
 
 def as_csv(findings: list[dict[str, Any]]) -> str:
@@ -93,7 +92,8 @@ def register(cli: typer.Typer) -> None:
         app = open_app(settings.eventsourcing_env())
         db = settings.database()
         try:
-            catch_up_findings(app, db)
+            # The report draws every trial's parts from the other read models too.
+            catch_up(app, db, list(VIEWS) if format == "html" else ["findings"])
             within = None
             if area is not None:  # a trial's areas: its network's theme and its institutions'
                 areas = trial_areas(db, moment)
@@ -110,7 +110,7 @@ def register(cli: typer.Typer) -> None:
                 late_after_days=settings.late_recording_days,
             )
             findings = review_all(db, query)
-            text = _text(app, findings, format, day, moment)
+            text = _text(db, query, findings, format)
         finally:
             db.close()
             app.close()
@@ -136,7 +136,7 @@ def register(cli: typer.Typer) -> None:
 
 
 def _text(
-    app: Frispor, findings: list[dict[str, Any]], format: str, day: date, moment: datetime | None
+    db: Database, query: ReviewQuery, findings: list[dict[str, Any]], format: str
 ) -> str | None:
     """The review in a format other than the table (None: the table)."""
     if format == "json":
@@ -144,11 +144,7 @@ def _text(
     if format == "csv":
         return as_csv(findings)
     if format == "html":
-        # The timelines and charts: every aggregate replayed once, grouped by trial.
-        total = app.recorder.max_notification_id() or 0
-        with bar(total) as progress:
-            task = progress.add_task("reading the log", total=total)
-            record = load_record(app, moment, lambda n: progress.advance(task, n))
+        # The timelines and charts from the read models: one query each for every trial.
         found = [Finding.from_dict(f) for f in findings]
-        return render(record, found, day, "Retssikkerhedsmæssig gennemgang")
+        return report(db, query, found, "Retssikkerhedsmæssig gennemgang")
     return None

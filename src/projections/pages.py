@@ -48,15 +48,28 @@ def measurements(
         "kind = 'measurement' AND aggregate_id = %s AND recorded_from <= %s AND valid_to <= %s",
         [goal_id, moment, day],
     )
-    current = [r for r in rows if r["recorded_to"] > moment or r["recorded_to"] == END_TIME]
+    return with_replaced(rows, moment)
+
+
+def with_replaced(rows: list[dict[str, Any]], moment: str) -> list[dict[str, Any]]:
+    """A goal's measurement rows current at the moment, each with the rows it replaced, by day.
+
+    One pass (a goal of a long trial has hundreds of rows): a replaced row is one closed
+    before the moment, for the same period, closed by the time the current one was recorded.
+    """
+    current: list[dict[str, Any]] = []
+    closed: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows:
+        if r["recorded_to"] > moment or r["recorded_to"] == END_TIME:
+            current.append(r)
+        else:
+            closed.setdefault((r["valid_from"], r["valid_to"]), []).append(r)
     for row in current:
-        row["replaced"] = [
-            r
-            for r in rows
-            if r["recorded_to"] <= row["recorded_from"]
-            and r["recorded_to"] != END_TIME
-            and (r["valid_from"], r["valid_to"]) == (row["valid_from"], row["valid_to"])
-        ]
+        earlier = closed.get((row["valid_from"], row["valid_to"]), [])
+        row["replaced"] = sorted(
+            (r for r in earlier if r["recorded_to"] <= row["recorded_from"]),
+            key=lambda r: r["recorded_from"],
+        )
     return sorted(current, key=lambda r: r["valid_to"])
 
 

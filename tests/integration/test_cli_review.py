@@ -36,7 +36,10 @@ def test_review_formats_on_a_pipe(database_url: str, tmp_path: Path) -> None:
     assert [(r["severity"], r["code"], r["day"]) for r in rows] == README
     page = run("--format", "html", "--out", "r.html")
     assert page.returncode == 0 and page.stdout == ""
-    assert "announced-without-exemption" in (tmp_path / "r.html").read_text()
+    written = (tmp_path / "r.html").read_text()
+    assert "announced-without-exemption" in written
+    # Every trial's charts as data, read from the read models the command brought up to date.
+    assert written.count('"kind":"timeline"') == 6 and written.count('"kind":"goal"') == 2
     wrong = run("--format", "xml")
     assert wrong.returncode == 2 and len(wrong.stderr.strip().splitlines()) == 1
 

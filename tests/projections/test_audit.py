@@ -49,7 +49,6 @@ from frispor.domain.values import (
     RuleLevel,
 )
 from frispor.projections.audit.diff import diff
-from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record, recorded_at
 from frispor.projections.audit.review import review
 from frispor.projections.audit.status import (
@@ -399,14 +398,6 @@ def test_diff_names_the_correction(demo: tuple[Frispor, Database]) -> None:
     assert [e["type"] for e in corrected[0].events] == ["Corrected"]
     assert corrected[0].details == [("measurements[1].value", "70", "68")]
     assert corrected[0].as_dict()["before"] == corrected[0].before  # whole, not cut short
-
-
-def test_html_report_is_self_contained(demo: tuple[Frispor, Database]) -> None:
-    app, _ = demo
-    record = load_record(app)
-    page = render(record, review(record, date(2019, 12, 31)), date(2019, 12, 31), "Gennemgang")
-    assert page.startswith("<!doctype html>") and page.count("<svg") >= 8
-    assert "announced-without-exemption" in page and "http" not in page.split("<body>")[0]
 
 
 def test_the_feed_can_be_followed_and_resumed_exactly(demo: tuple[Frispor, Database]) -> None:

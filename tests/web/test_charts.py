@@ -1,4 +1,4 @@
-"""The charts (pygal) in the HTML review report: a real date axis, every mark inside the plot."""
+"""The web view's charts (pygal): a real date axis, every mark inside the plot."""
 
 from __future__ import annotations
 
@@ -8,12 +8,6 @@ from datetime import date
 from decimal import Decimal
 
 from frispor.charts.svg import Mark, Span, goal, timeline
-from frispor.demo import load_demo
-from frispor.projections.audit.html import render
-from frispor.projections.audit.record import load_record
-from frispor.projections.audit.review import review
-from frispor.store.env import store_env
-from frispor.store.open import open_app
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -59,16 +53,3 @@ def test_a_goal_chart_has_axes_units_and_the_replaced_value() -> None:
     assert "% (bedre er højere)" in svg and ">dag<" in svg
     assert inside(svg, "31.03.2018: 70") and inside(svg, "31.03.2018: 68")
     assert 'role="img"' in svg
-
-
-def test_the_review_report_draws_the_oesterbro_inspection_inside_its_chart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = open_app(store_env(f"sqlite:///{tmp_path / 'r.sqlite'}"))
-    try:
-        load_demo(app)
-        record = load_record(app)
-    finally:
-        app.close()
-    html = render(record, review(record, date(2026, 1, 1)), date(2026, 1, 1), "Gennemgang")
-    charts = re.findall(r"<svg .*?</svg>", html, flags=re.S)
-    timeline_svg = next(c for c in charts if "plejehjemstilsyn" in c and "tilsyn (anmeldt)" in c)
-    assert inside(timeline_svg, "12.06.2018")

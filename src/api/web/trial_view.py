@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from frispor.api.web import i18n
 from frispor.api.web.calls import Api
-from frispor.charts.svg import Mark, Span, goal, timeline
+from frispor.charts.svg import draw_goal, draw_timeline
 from frispor.projections import pages
-
-
-def _d(text: str | None) -> date | None:
-    return None if not text or text.startswith("9999") else date.fromisoformat(text[:10])
+from frispor.projections.trial_charts import goal_chart, timeline_chart
 
 
 def trial_page(
@@ -47,75 +43,23 @@ def trial_page(
 
 
 def _timeline(trial: dict[str, Any], acts: dict[str, Any], goals: list[Any], lang: str) -> str:
-    def t(key: str) -> str:
-        return i18n.label(key, lang)
-
-    period = t("period")
-    rows, spans, marks = [period], [], []
-    start, end = _d(trial["period_start"]), _d(trial["period_end"])
-    if start and end:
-        spans.append(Span(period, start, end, f"{t('trial')} ({t('period').lower()})"))
-    for x in trial["exemptions"]:
-        row = x["data"]["rule"]["text"]
-        rows.append(row)
-        validity = x["data"].get("validity") or {}
-        first, last = _d(x.get("in_force_from")), _d(x.get("in_force_to"))
-        asked, until = _d(validity.get("start")), _d(validity.get("end"))
-        if first and last:
-            spans.append(Span(row, first, last, t("exemptions")))
-        elif asked and until and x["status"] == "requested":
-            spans.append(Span(row, asked, until, t("requested")))
-    insp = t("inspections")
-    if acts["inspections"] or acts["orders"]:
-        rows.append(insp)
-    for i in acts["inspections"]:
-        form = "announced" if i["data"]["announced"] else "unannounced"
-        day = _d(i["day"])
-        if day:
-            marks.append(Mark(insp, day, f"{t('inspections')}: {t(form)}", i["institution"]))
-    for o in acts["orders"]:
-        day = _d(o["data"]["deadline"])
-        if day:
-            marks.append(
-                Mark(insp, day, f"{t('deadline')}: {t(o['status'])}", o["data"]["requirement"])
-            )
-    fixes = [(g, m) for g in goals for m in g["measurements"] if m["replaced"]]
-    if fixes:
-        rows.append(t("corrected").capitalize())
-    for g, m in fixes:
-        day = _d(m["valid_to"])
-        if day:
-            marks.append(
-                Mark(t("corrected").capitalize(), day, t("corrected"), g["terms"]["indicator"])
-            )
-    title = f"{t('timeline')}: {trial['data']['title']}"
-    return timeline(title, rows, spans, marks, "%d.%m.%Y", t("day"))
+    rows = [{**g["row"], "measurements": g["measurements"]} for g in goals]
+    names = {i["aggregate_id"]: i["data"]["name"] for i in trial["institutions"]}
+    chart = timeline_chart(
+        trial,
+        trial["exemptions"],
+        acts["inspections"],
+        acts["orders"],
+        rows,
+        names,
+        lambda key: i18n.label(key, lang),
+    )
+    return draw_timeline(chart)
 
 
 def _goal_chart(g: dict[str, Any], lang: str) -> str:
-    def t(key: str) -> str:
-        return i18n.label(key, lang)
-
-    terms = g["terms"]
-    measured = [(_d(m["valid_to"]), Decimal(m["data"]["value"])) for m in g["measurements"]]
-    replaced = [
-        (_d(r["valid_to"]), Decimal(r["data"]["value"]))
-        for m in g["measurements"]
-        for r in m["replaced"]
-    ]
-    names = {k: t(k) for k in ("baseline", "target", "measured", "replaced")}
-    y_title = f"{terms['unit']} ({t('better')} {t(terms['direction'])})"
-    return goal(
-        terms["indicator"],
-        y_title,
-        [(d, v) for d, v in measured if d],
-        [(d, v) for d, v in replaced if d],
-        (date.fromisoformat(terms["baseline"]["on"]), Decimal(terms["baseline"]["value"])),
-        (date.fromisoformat(terms["target"]["on"]), Decimal(terms["target"]["value"])),
-        names,
-        "%d.%m.%Y",
-        t("day"),
-    )
+    goal = {**g["row"], "measurements": g["measurements"]}
+    return draw_goal(goal_chart(goal, lambda key: i18n.label(key, lang)))
 
 
 def flatten(page: dict[str, Any]) -> dict[tuple[str, str], Any]:
