@@ -75,20 +75,21 @@ class Tail:
         removed = [was[1]] if was is not None else []
         added = [k[1] for k in (outside, closed, now, following) if k is not None]
         # Where two rows have one identity, the later in the generic order wins: not here.
-        for v in {*removed, *added}:
-            i = v.identity
-            after = self.counts.get(i, 0)
-            after += sum(a.identity == i for a in added) - sum(r.identity == i for r in removed)
-            if self.counts.get(i, 0) > 1 or after > 1:
+        change: dict[tuple[str, str], int] = {}
+        for v in added:
+            change[v.identity] = change.get(v.identity, 0) + 1
+        for v in removed:
+            change[v.identity] = change.get(v.identity, 0) - 1
+        for identity, more in change.items():
+            held = self.counts.get(identity, 0)
+            if held > 1 or held + more > 1:
                 return None
         delta: Delta = {v.identity: None for v in removed}
         delta |= {v.identity: v for v in added}
         if was is not None and now is not None and was[1] == now[1]:
             del delta[was[1].identity]
-        for v in removed:
-            self.counts[v.identity] -= 1
-        for v in added:
-            self.counts[v.identity] += 1
+        for identity, more in change.items():
+            self.counts[identity] += more
         if outside is not None:
             self.outside.append(outside)
         if closed is not None:
@@ -127,8 +128,8 @@ class Tail:
             self.positions,
         )
         if open_until is None:
-            return self._keyed(Span(finding, valid_from))
-        return self._keyed(Span(finding, valid_from, *open_until))
+            return self._keyed(finding, valid_from)
+        return self._keyed(finding, valid_from, *open_until)
 
     def _outside(self, m: Measurement, position: int) -> Keyed:
         finding = Finding(
@@ -141,12 +142,14 @@ class Tail:
             m.period.start.isoformat(),
             [position],
         )
-        return self._keyed(Span(finding, m.period.start))
+        return self._keyed(finding, m.period.start)
 
-    def _keyed(self, span: Span) -> Keyed:
-        s = span
-        placed = Span(s.finding, s.valid_from, s.valid_to, s.cap, 0, self.municipality, self.area)
-        return key_of(placed), version_of(placed)
+    def _keyed(
+        self, finding: Finding, valid_from: date, valid_to: date = date.max, cap: date | None = None
+    ) -> Keyed:
+        """A finding's row, placed in its institution's municipality and its trial's area."""
+        span = Span(finding, valid_from, valid_to, cap, 0, self.municipality, self.area)
+        return key_of(span), version_of(span)
 
 
 def tail_of(record: Record, goal_id: UUID, rows: dict[tuple[Any, ...], Version]) -> Tail | None:
