@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from frispor.domain.aggregate import Aggregate, Corrected, Event
 from frispor.domain.application import Frispor
@@ -31,6 +32,7 @@ from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
 from frispor.store.db import Cursor, Database
 
+MEASURED = get_topic(Goal.MeasurementRecorded)
 PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
 
 
@@ -69,16 +71,16 @@ class FindingsRunner(Runner):
 
     def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
         if self._joined:
-            cur.executemany(
-                f"INSERT INTO {table}_members (aggregate_id, group_id) VALUES (%s, %s)",
-                self._joined,
-            )
+            cur.insert_rows(f"{table}_members", ("aggregate_id", "group_id"), self._joined)
             self._joined = []
         write_batch(cur, table, self.view, changes)
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = UUID(str(n.originator_id))
-        event = decode_event(n.topic, agg, n.originator_version, n.state)
+        # A measurement's findings need none of its envelope (its day is its period's end):
+        # left unread, as for the goals read model; any other event's day is its decision's.
+        facts_only = n.topic == MEASURED
+        event = decode_event(n.topic, agg, n.originator_version, n.state, facts_only=facts_only)
         recorded = iso_time(event.timestamp)
         if self._is_parent(agg, n.topic):
             record = self._parent_record(agg, n.id)
