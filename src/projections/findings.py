@@ -96,4 +96,5 @@ def version_of(span: Span) -> Version:
         span.delay,
     )
     valid_to = END_DAY if span.valid_to == date.max else span.valid_to.isoformat()
-    return Version(f.id, span.valid_from.isoformat(), valid_to, columns, _json(f.as_dict()))
+    data = f.as_dict()  # its id hashed once, for the row's key too
+    return Version(data["id"], span.valid_from.isoformat(), valid_to, columns, _json(data))
