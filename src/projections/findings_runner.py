@@ -27,7 +27,7 @@ from frispor.projections.findings_groups import Group, moved, touched
 from frispor.projections.findings_tail import tail_of
 from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
-from frispor.projections.runner import CORRECTED_TOPIC, Runner
+from frispor.projections.runner import CORRECTED_TOPIC, Runner, uuid_of
 from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
 from frispor.store.db import Cursor, Database
@@ -76,7 +76,7 @@ class FindingsRunner(Runner):
         write_batch(cur, table, self.view, changes)
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
-        agg = UUID(str(n.originator_id))
+        agg = uuid_of(n.originator_id)
         # A measurement's findings need none of its envelope (its day is its period's end):
         # left unread, as for the goals read model; any other event's day is its decision's.
         facts_only = n.topic == MEASURED
@@ -129,7 +129,7 @@ class FindingsRunner(Runner):
         if not isinstance(state, Goal) or len(state.measurements) != len(tail.ends) + 1:
             return None
         m = state.measurements[-1]
-        if m.period != event.period:
+        if m.period is not event.period and m.period != event.period:  # moved: the same
             return None
         return tail.measured(m, record.position(record.events[goal][m.recorded_version - 1]))
 
