@@ -20,8 +20,8 @@ from benchmarks.common import FAST, Bench, Figure, Row, measure
 from benchmarks.generate import generate
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import VIEWS, create_table, ensure
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
-from frispor.projections.runner import Runner
 from frispor.store.db import Database, split_schema
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -79,7 +79,7 @@ def run(bench: Bench) -> list[Row]:
             table = f"bench_{name}_{next(runs)}"
             with db.transaction() as cur:
                 create_table(cur, VIEWS[name], table)
-            Runner(app, db, VIEWS[name], table=table).catch_up()
+            runner_for(app, db, VIEWS[name], table=table).catch_up()
             return head
 
         candidates: dict[str, Callable[[], int]] = {n: partial(ours, n) for n in VIEWS}
@@ -87,7 +87,7 @@ def run(bench: Bench) -> list[Row]:
         library_events = 2_000 if bench.quick else 6_000
         library = measure({"library": lambda: _library(url, library_events)}, runs=bench.runs)
         for view in VIEWS.values():
-            Runner(app, db, view).catch_up()
+            runner_for(app, db, view).catch_up()
         query_rows = _queries(ReadModels(db), app, bench)
     finally:
         db.close()

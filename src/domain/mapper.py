@@ -26,8 +26,8 @@ def decode_event(
 ) -> Event:
     """Rebuild an event from its stored JSON, upcasting from the version it was written in.
 
-    With `facts_only`, an event written in the current version comes without its envelope and
-    event id, unread: for a reader that uses nothing else of it (a measurement's row), and
+    With `facts_only`, an event written in the current version comes without its envelope,
+    unread: for a reader that uses nothing else of it (a measurement's row or findings), and
     never to be stored again.
     """
     cls: type[Event] = resolve_topic(topic)
@@ -49,19 +49,18 @@ def decode_event(
 
 @cache
 def _without_envelope(cls: type[Event]) -> type[Event]:
-    """A subclass of an event class that leaves the envelope and event id in the JSON unread.
+    """A subclass of an event class that leaves the envelope in the JSON unread.
 
     The envelope is most of the work of decoding a small event (models within models: the
-    actor, each legal reference). Unknown keys are skipped, and the two fields are read from
-    keys no stored event has.
+    actor, each legal reference). Unknown keys are skipped, and the envelope is read from a
+    key no stored event has. The event id is read: a record keys positions by it.
     """
     namespace = {
         "__module__": cls.__module__,
         "__qualname__": cls.__qualname__,
-        "__annotations__": {"envelope": Envelope | None, "event_id": UUID | None},
+        "__annotations__": {"envelope": Envelope | None},
         "model_config": ConfigDict(extra="ignore"),
         "envelope": Field(default=None, validation_alias="envelope (unread)"),
-        "event_id": Field(default=None, validation_alias="event_id (unread)"),
     }
     made: type[Event] = type(cls)(cls.__name__, (cls,), namespace)  # type: ignore[misc]
     return made

@@ -61,6 +61,22 @@ VIEW = FindingsView(
 )
 
 
+# A row as the findings runner keeps it: all that its span is made of, and its version.
+Keyed = tuple[tuple[Any, ...], Version]
+# What one event changes: each row (by identity) with its new version, or None if it ends.
+Delta = dict[tuple[str, str], Version | None]
+
+
+def key_of(span: Span) -> tuple[Any, ...]:
+    """All that a span's row is made of."""
+    f = span.finding
+    return (
+        *(f.code, f.severity, f.title, f.explanation, f.trial_id, f.institution_id, f.day),
+        tuple(f.positions),
+        *(span.valid_from, span.valid_to, span.cap, span.delay, span.municipality, span.area),
+    )
+
+
 def version_of(span: Span) -> Version:
     """The row of a span."""
     f = span.finding
@@ -80,4 +96,5 @@ def version_of(span: Span) -> Version:
         span.delay,
     )
     valid_to = END_DAY if span.valid_to == date.max else span.valid_to.isoformat()
-    return Version(f.id, span.valid_from.isoformat(), valid_to, columns, _json(f.as_dict()))
+    data = f.as_dict()  # its id hashed once, for the row's key too
+    return Version(data["id"], span.valid_from.isoformat(), valid_to, columns, _json(data))

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from frispor.domain.aggregate import Aggregate, Corrected, Event
 from frispor.projections.audit.record import OF_TYPE, Record
+from frispor.projections.findings_tail import Tail
 from frispor.projections.view import Version
 
 # The kinds whose states make findings; an event of one changes its own findings only (an
@@ -28,6 +29,22 @@ class Group:
     # States computed so far, by aggregate, kept from one event to the next: an event changes
     # only its own aggregate's (and every list of a kind), so the others are not replayed again.
     memo: dict[object, dict[Any, Any]] = field(default_factory=dict)
+    # Goals whose rows a later measurement extends (their `rows` then stale), and goals whose
+    # rows the tail could not make again: those stay with the generic path.
+    tails: dict[UUID, Tail] = field(default_factory=dict)
+    untailed: set[UUID] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # Its record's states come from the memo: kept current by `changed`, but for the
+        # network's and programme's, which `FindingsRunner._state` sets before it asks.
+        self.record.cache = self.memo
+
+    def rows_of(self, agg: UUID) -> dict[tuple[Any, ...], Version]:
+        """An aggregate's rows by span; a goal's tail, if it has one, gives way."""
+        tail = self.tails.pop(agg, None)
+        if tail is not None:
+            self.rows[agg] = tail.rows()
+        return self.rows.get(agg, {})
 
     def changed(self, agg: UUID, event: Event) -> None:
         """Forget what an event of `agg` may have changed; its latest state takes the event."""

@@ -12,25 +12,27 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
 
 from frispor.domain.aggregate import Aggregate, Corrected, Event
 from frispor.domain.application import Frispor
+from frispor.domain.goal import Goal
 from frispor.domain.mapper import decode_event
 from frispor.domain.programme import Network, Programme
 from frispor.domain.trial import Trial
 from frispor.projections.audit.record import Record
-from frispor.projections.audit.spans import Span, event_spans, state_spans
-from frispor.projections.findings import VIEW, version_of
+from frispor.projections.audit.spans import event_spans, state_spans
+from frispor.projections.findings import VIEW, Delta, key_of, version_of
 from frispor.projections.findings_groups import Group, moved, touched
+from frispor.projections.findings_tail import tail_of
 from frispor.projections.history import Logged
 from frispor.projections.rows import Change, write_batch
-from frispor.projections.runner import CORRECTED_TOPIC, Runner
+from frispor.projections.runner import CORRECTED_TOPIC, Runner, uuid_of
 from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
 from frispor.store.db import Cursor, Database
 
-Rows = dict[tuple[str, str], Version]
-Delta = dict[tuple[str, str], Version | None]
+MEASURED = get_topic(Goal.MeasurementRecorded)
 PARENTS = tuple(f"{a.__module__}:{a.__qualname__}." for a in (Programme, Network))
 
 
@@ -69,16 +71,16 @@ class FindingsRunner(Runner):
 
     def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
         if self._joined:
-            cur.executemany(
-                f"INSERT INTO {table}_members (aggregate_id, group_id) VALUES (%s, %s)",
-                self._joined,
-            )
+            cur.insert_rows(f"{table}_members", ("aggregate_id", "group_id"), self._joined)
             self._joined = []
         write_batch(cur, table, self.view, changes)
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
-        agg = UUID(str(n.originator_id))
-        event = decode_event(n.topic, agg, n.originator_version, n.state)
+        agg = uuid_of(n.originator_id)
+        # A measurement's findings need none of its envelope (its day is its period's end):
+        # left unread, as for the goals read model; any other event's day is its decision's.
+        facts_only = n.topic == MEASURED
+        event = decode_event(n.topic, agg, n.originator_version, n.state, facts_only=facts_only)
         recorded = iso_time(event.timestamp)
         if self._is_parent(agg, n.topic):
             record = self._parent_record(agg, n.id)
@@ -109,8 +111,37 @@ class FindingsRunner(Runner):
                 self._join(parent, agg)
         delta = {v.identity: v for v in _versions(event_spans(group.record, event))}
         if group.parents:
-            delta |= self._state(group, touched(group, agg))
+            measured = self._measured(group, agg, event)
+            if measured is None:
+                measured = self._state(group, touched(group, agg))
+                if isinstance(event, Goal.MeasurementRecorded):
+                    self._tail(group, agg)
+            delta |= measured
         changes.setdefault(home, []).append((recorded, n.id, 2, delta))
+
+    def _measured(self, group: Group, goal: UUID, event: Event) -> Delta | None:
+        """A goal's changed rows after a measurement, from its tail; None if it has none."""
+        tail = group.tails.get(goal)
+        if tail is None or not isinstance(event, Goal.MeasurementRecorded):
+            return None
+        record = group.record
+        state = record.state(goal)
+        if not isinstance(state, Goal) or len(state.measurements) != len(tail.ends) + 1:
+            return None
+        m = state.measurements[-1]
+        if m.period is not event.period and m.period != event.period:  # moved: the same
+            return None
+        return tail.measured(m, record.position(record.events[goal][m.recorded_version - 1]))
+
+    def _tail(self, group: Group, goal: UUID) -> None:
+        """Give a goal, its rows just recomputed, a tail for its next measurements."""
+        if goal in group.untailed or goal not in group.rows:
+            return
+        tail = tail_of(group.record, goal, group.rows[goal])
+        if tail is None:
+            group.untailed.add(goal)
+        else:
+            group.tails[goal] = tail
 
     def _state(self, group: Group, subjects: list[UUID]) -> Delta:
         """Recompute the state findings of some of a trial's aggregates; what changed."""
@@ -118,26 +149,21 @@ class FindingsRunner(Runner):
         for parent in group.parents:
             record.events[parent] = self._parent_record(parent, None).events.get(parent, [])
             group.memo[parent] = {None: self._parent_state(parent)}
-        # Within one computation every state is asked for many times: computed once.
-        record.cache = group.memo
         delta: Delta = {}
-        try:
-            trial = next(iter(record.events))  # the group's id: the trial, first in
-            for subject in subjects:
-                old = group.rows.get(subject, {})
-                new = {}
-                for span in state_spans(record, trial, subject):
-                    key = _key(span)
-                    new[key] = old.get(key) or version_of(span)
-                group.rows[subject] = new
-                if new.keys() != old.keys():
-                    was = {v.identity: v for v in old.values()}
-                    now = {v.identity: v for v in new.values()}
-                    delta |= {
-                        i: now.get(i) for i in was.keys() | now.keys() if was.get(i) != now.get(i)
-                    }
-        finally:
-            record.cache = None
+        trial = next(iter(record.events))  # the group's id: the trial, first in
+        for subject in subjects:
+            old = group.rows_of(subject)
+            new = {}
+            for span in state_spans(record, trial, subject):
+                key = key_of(span)
+                new[key] = old.get(key) or version_of(span)
+            group.rows[subject] = new
+            if new.keys() != old.keys():
+                was = {v.identity: v for v in old.values()}
+                now = {v.identity: v for v in new.values()}
+                delta |= {
+                    i: now.get(i) for i in was.keys() | now.keys() if was.get(i) != now.get(i)
+                }
         return delta
 
     def _is_parent(self, agg: UUID, topic: str) -> bool:
@@ -235,16 +261,6 @@ class FindingsRunner(Runner):
             group.parents = (first[0].network_id, first[0].programme_id)
             self._state(group, group.subjects())
         return group
-
-
-def _key(span: Span) -> tuple[Any, ...]:
-    """All that a span's row is made of."""
-    f = span.finding
-    return (
-        *(f.code, f.severity, f.title, f.explanation, f.trial_id, f.institution_id, f.day),
-        tuple(f.positions),
-        *(span.valid_from, span.valid_to, span.cap, span.delay, span.municipality, span.area),
-    )
 
 
 def _versions(spans: Any) -> list[Version]:

@@ -166,9 +166,11 @@ class Runner:
         self, until: int | None = None, progress: Callable[[int], None] | None = None
     ) -> None:
         """Run batches until the head (or `until`) is reached."""
-        while done := self.run_once(until):
-            if progress:
-                progress(done)
+        with _frozen_between_batches() as freeze:
+            while done := self.run_once(until):
+                freeze()
+                if progress:
+                    progress(done)
 
     def follow(self, stop: threading.Event, wake: Callable[[float], None] | None = None) -> None:
         """Catch up, then keep up until `stop` is set; `wake` waits for new events."""
@@ -185,7 +187,7 @@ class Runner:
         if n.topic != CORRECTED_TOPIC:
             return False
         # A correction belongs to whatever aggregate it corrects: ours, if its first event is.
-        agg = _uuid(n.originator_id)
+        agg = uuid_of(n.originator_id)
         if agg in self._tracked:
             return True
         if agg not in self._kinds:
@@ -213,7 +215,7 @@ class Runner:
         return tracked
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
-        agg = _uuid(n.originator_id)
+        agg = uuid_of(n.originator_id)
         # A fact event's row needs none of its envelope: left unread (a replay reads it whole).
         facts_only = n.topic in self.fact_topics
         event = decode_event(n.topic, agg, n.originator_version, n.state, facts_only=facts_only)
@@ -261,6 +263,28 @@ def _fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_gc_saved)
 
 
+# Objects that outlive a batch (the cache: states, records, rows) are frozen after it, so that
+# the collector's full collections do not traverse them again and again: at 100,000 events the
+# findings runner's two full collections took a tenth of its catch-up. Unfrozen at the end of
+# the catch-up, as the collector found them (the permanent generation would keep cycles).
+_frozen_users = 0
+
+
+@contextmanager
+def _frozen_between_batches() -> Iterator[Callable[[], None]]:
+    """Yield a function that freezes every object the collector tracks, until the block ends."""
+    global _frozen_users
+    with _gc_lock:
+        _frozen_users += 1
+    try:
+        yield gc.freeze
+    finally:
+        with _gc_lock:
+            _frozen_users -= 1
+            if _frozen_users == 0:
+                gc.unfreeze()
+
+
 def _in_thread(read: Callable[[], Fetched]) -> Future[Fetched]:
     """Start `read` in a thread of its own; its outcome, when asked for."""
     future: Future[Fetched] = Future()
@@ -279,5 +303,6 @@ def _decode_log(agg: UUID, log: list[tuple[str, int, bytes]]) -> list[Event]:
     return [decode_event(topic, agg, version, state) for topic, version, state in log]
 
 
-def _uuid(value: object) -> UUID:
+def uuid_of(value: object) -> UUID:
+    """An originator id as a UUID, parsed only if it is not one already."""
     return value if isinstance(value, UUID) else UUID(str(value))

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -28,6 +29,7 @@ StatusRow = tuple[str, tuple[Any, ...], dict[str, Any]]
 FactRow = tuple[str, date, date, tuple[Any, ...], dict[str, Any]]
 
 
+@lru_cache(maxsize=1024)  # the events one command records share its moment
 def iso_time(moment: datetime) -> str:
     """The one text form of a recorded time in the views (UTC, microseconds)."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds")

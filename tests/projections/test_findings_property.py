@@ -1,7 +1,8 @@
 """Property: for random histories, the findings read model answers what a fresh review computes.
 
 Histories mix decisions, late recordings, corrections of earlier events, orders complied with
-late (or never), goals measured irregularly, exemptions revoked and trials ended or extended.
+late (or never), goals measured irregularly (out of period order, over periods of one to four
+months) and revised between measurements, exemptions revoked and trials ended or extended.
 Each example is a new trial in the same store, so the runner also follows one history after
 another incrementally; the answers are compared for random (as_of, known_at) pairs.
 """
@@ -27,11 +28,12 @@ from frispor.domain.commands import (
     EscalateOrder,
     ExtendTrial,
     RecordMeasurement,
+    ReviseGoal,
     RevokeExemption,
 )
 from frispor.domain.errors import DomainError
-from frispor.domain.goal import Goal
-from frispor.domain.values import Period, Quality
+from frispor.domain.goal import Goal, Measure
+from frispor.domain.values import Frequency, Period, Quality
 from frispor.projections.audit.record import load_record
 from frispor.projections.audit.review import review
 from frispor.projections.catalog import VIEWS, ensure
@@ -46,7 +48,9 @@ START = date(2017, 10, 1)
 day = st.integers(0, 640).map(lambda n: START + timedelta(days=n))
 delay = st.sampled_from([0, 0, 0, 45, 130])
 action = st.one_of(
-    st.tuples(st.just("measure"), st.integers(0, 19), delay),
+    st.tuples(st.just("measure"), st.integers(0, 19), delay, st.integers(1, 4)),
+    # Revised between measurements: the goal's gaps are counted anew from its new terms.
+    st.tuples(st.just("revise"), st.sampled_from(list(Frequency)), st.integers(0, 300)),
     st.tuples(
         st.just("inspect"),
         day,
@@ -97,7 +101,7 @@ def _apply(story: Story, store: Store, step: tuple[Any, ...]) -> None:
     kind = step[0]
     if kind == "measure":
         end = _month_end(2017, 11 + step[1])
-        start = _month_end(end.year, end.month - 2) + timedelta(days=1)
+        start = _month_end(end.year, end.month - step[3]) + timedelta(days=1)
         story.at(end + timedelta(days=step[2]))
         app.record_measurement(
             env("kommune:101", end),
@@ -108,6 +112,15 @@ def _apply(story: Story, store: Store, step: tuple[Any, ...]) -> None:
                 source="s",
                 quality=Quality.FINAL,
             ),
+        )
+    elif kind == "revise":
+        story.at(story.clock.now.date() + timedelta(days=1))
+        terms = app.repository.get(story.goal).terms
+        baseline = Measure(value=terms.baseline.value, on=START + timedelta(days=step[2]))
+        app.revise_goal(
+            env("kommune:101", story.clock.now.date()),
+            story.goal,
+            ReviseGoal(terms=terms.model_copy(update={"frequency": step[1], "baseline": baseline})),
         )
     elif kind == "inspect":
         _, on, announced, deadline, comply, late = step

@@ -41,8 +41,17 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         """The finding as JSON-able data."""
-        return {"id": self.id, **{k: getattr(self, k) for k in FIELDS}} | {
-            "positions": list(self.positions)
+        # Field by field, not by `fields()`: made for every row the findings runner writes.
+        return {
+            "id": self.id,
+            "code": self.code,
+            "severity": self.severity,
+            "title": self.title,
+            "explanation": self.explanation,
+            "trial_id": self.trial_id,
+            "institution_id": self.institution_id,
+            "day": self.day,
+            "positions": list(self.positions),
         }
 
     @classmethod

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
-from frispor.domain.aggregate import Event
+from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.goal import Goal
 from frispor.domain.inspection import Order, OrderStatus
 from frispor.domain.institution import Institution
@@ -30,6 +30,8 @@ DAY = "\u27e8day\u27e9"
 # The smallest late-recording setting: rows keep every delay above it, the query filters.
 LEAST_LATE = 1
 ONE_DAY = timedelta(days=1)
+# The kinds with state findings, each only from its own checks.
+KINDS = ("Inspection", "Exemption", "Goal", "Order")
 
 
 @dataclass(frozen=True)
@@ -60,14 +62,23 @@ class Spanner(Reviewer):
         state = self.record.state(self.only)
         return [state] if isinstance(state, kind) else []
 
-    def state_spans(self) -> list[Span]:
-        """The findings of the aggregates' states (not of single events), with their days."""
-        self.announced_inspections()
-        self.exemptions_beyond_trial_and_grantors()
-        self.measurements_outside()
+    def state_spans(self, kind: str | None = None) -> list[Span]:
+        """The findings of the aggregates' states (not of single events), with their days.
+
+        With `kind` (that of the one aggregate asked for), only the checks of that kind run:
+        the others find nothing in it.
+        """
+        if kind in (None, "Inspection"):
+            self.announced_inspections()
+        if kind in (None, "Exemption"):
+            self.exemptions_beyond_trial_and_grantors()
+        if kind in (None, "Goal"):
+            self.measurements_outside()
         self._fixed()
-        self.open_gaps()
-        self.overdue_orders_spans()
+        if kind in (None, "Goal"):
+            self.open_gaps()
+        if kind in (None, "Order"):
+            self.overdue_orders_spans()
         return [self._placed(s) for s in self.spans]
 
     def event_spans(self, event: Event) -> list[Span]:
@@ -182,10 +193,17 @@ def state_spans(record: Record, trial: UUID, only: UUID | None = None) -> list[S
     With `only`, those of that one aggregate of the group (an inspection, exemption, goal or
     order): the group's findings are the union of theirs.
     """
-    spans = Spanner(record, only).state_spans()
+    kind = None
+    if only is not None and (events := record.events.get(only)):
+        kind = type(events[0]).__qualname__.partition(".")[0]
+    spans = Spanner(record, only).state_spans(kind if kind in KINDS else None)
     return [s for s in spans if s.finding.trial_id == str(trial)]
 
 
 def event_spans(record: Record, event: Event) -> list[Span]:
     """The findings one event of the record makes by itself."""
+    if not isinstance(event, Corrected) and (
+        event.bookkeeping or (event.timestamp.date() - event.effective_on).days <= LEAST_LATE
+    ):
+        return []  # recorded in time (most events): not late at any setting the query takes
     return Spanner(record).event_spans(event)
