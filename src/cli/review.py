@@ -39,15 +39,18 @@ def bar(total: int) -> Progress:
     return Progress(console=err, transient=True, disable=not err.is_terminal or total == 0)
 
 
-def catch_up_findings(app: Frispor, db: Database) -> None:
-    """Bring the findings read model to the head of the log (a server may be doing it too)."""
+def catch_up(app: Frispor, db: Database, name: str) -> None:
+    """Bring a read model to the head of the log (a server may be doing it too)."""
     ensure(db)
     head = app.recorder.max_notification_id() or 0
     with bar(head) as progress:
-        task = progress.add_task("findings read model", total=head)
-        runner_for(app, db, VIEWS["findings"]).catch_up(
-            progress=lambda n: progress.advance(task, n)
-        )
+        task = progress.add_task(f"{name} read model", total=head)
+        runner_for(app, db, VIEWS[name]).catch_up(progress=lambda n: progress.advance(task, n))
+
+
+def catch_up_findings(app: Frispor, db: Database) -> None:
+    """Bring the findings read model to the head of the log."""
+    catch_up(app, db, "findings")
 
 
 def as_csv(findings: list[dict[str, Any]]) -> str:

@@ -1,0 +1,132 @@
+"""The stored events of the aggregates that changed between two moments, found by recorded time.
+
+The recorded-times read model names the aggregates with events recorded in the span and, for
+each, the last version recorded by its end; what it has not applied yet is read from the log.
+Only those aggregates' events up to that version are read, by aggregate (the events table's
+key). Recorded time need not rise with version (a correction may be recorded with an earlier
+time than events before it), so it is the last version recorded by then, not the last one in
+the span, and the reader still keeps only the events recorded by then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from frispor.domain.application import Frispor
+from frispor.projections.audit.record import recorded_at
+from frispor.projections.catalog import active_table, position_of
+from frispor.projections.recorded import VIEW
+from frispor.projections.view import iso_time
+from frispor.store.db import Database
+
+# Aggregates per query of the read model; rows per page of the events read.
+CHUNK = 500
+PAGE = 5_000
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One stored event, undecoded."""
+
+    position: int
+    version: int
+    topic: str
+    state: bytes
+
+
+def changed_between(
+    app: Frispor,
+    db: Database,
+    earlier: datetime,
+    later: datetime,
+    progress: Callable[[int], None] | None = None,
+) -> dict[UUID, int]:
+    """Each aggregate with events recorded after `earlier` and by `later`: the last version of it
+    recorded by `later`."""
+    since, until = iso_time(earlier), iso_time(later)
+    with db.read() as cur:
+        table = active_table(cur, VIEW.name)
+        # The position first: every row up to it is committed with it; later rows are left
+        # out and their events read from the log below (the runner may apply more meanwhile).
+        applied = position_of(cur, table)
+        rows = cur.execute(
+            f"SELECT DISTINCT aggregate_id FROM {table} "
+            "WHERE recorded_from > %s AND recorded_from <= %s AND position <= %s",
+            (since, until, applied),
+        )
+    changed = {UUID(str(r[0])) for r in rows}
+    # The tail the read model has not applied yet (nothing once it is caught up).
+    tail: dict[UUID, int] = {}
+    start = applied + 1
+    while notifications := app.recorder.select_notifications(start=start, limit=2_000):
+        for n in notifications:
+            at = recorded_at(n.state)
+            if at <= later:
+                agg = UUID(str(n.originator_id))
+                tail[agg] = max(tail.get(agg, 0), n.originator_version)
+                if at > earlier:
+                    changed.add(agg)
+        start = notifications[-1].id + 1
+        if progress:
+            progress(len(notifications))
+    last = {agg: tail.get(agg, 0) for agg in changed}
+    aggregates = sorted(changed)
+    for i in range(0, len(aggregates), CHUNK):
+        chunk = [str(a) for a in aggregates[i : i + CHUNK]]
+        params: list[Any]
+        with db.read() as cur:
+            if cur.takes_arrays:
+                where, params = "aggregate_id = ANY(%s)", [chunk]
+            else:
+                where, params = f"aggregate_id IN ({', '.join(['%s'] * len(chunk))})", chunk
+            rows = cur.execute(
+                f"SELECT aggregate_id, MAX(version) FROM {table} WHERE {where} "
+                "AND recorded_from <= %s AND position <= %s GROUP BY aggregate_id",
+                (*params, until, applied),
+            )
+        for aggregate_id, version in rows:
+            agg = UUID(str(aggregate_id))
+            last[agg] = max(last[agg], int(version))
+    return last
+
+
+def stored_events(db: Database, last: dict[UUID, int]) -> dict[UUID, list[Stored]]:
+    """The events of each aggregate up to its given version, in version order."""
+    found: dict[UUID, list[Stored]] = {agg: [] for agg in last}
+    for agg, position, version, topic, state in _rows(db, last):
+        key = agg if isinstance(agg, UUID) else UUID(agg)
+        if version <= last[key]:
+            found[key].append(Stored(position, version, topic, bytes(state)))
+    for events in found.values():
+        events.sort(key=lambda s: s.version)
+    return found
+
+
+def _rows(db: Database, last: dict[UUID, int]) -> Iterator[tuple[Any, int, int, str, bytes]]:
+    """The stored events of these aggregates (some beyond the versions asked for)."""
+    if not db.is_postgres:
+        with db.read() as cur:
+            for agg, version in last.items():
+                yield from cur.execute(
+                    "SELECT originator_id, rowid, originator_version, topic, state "
+                    f"FROM {db.events_table} "
+                    "WHERE originator_id = %s AND originator_version <= %s",
+                    (agg.hex, version),
+                )
+        return
+    # One statement for them all: the server reads them by key when they are few, and scans
+    # the table when they are much of it (an index lookup per event costs more then). Not
+    # ordered by position: that would walk the whole log's index. Read in pages, so that
+    # what is beyond the versions asked for is dropped as it comes.
+    with db.pg_connection() as conn, conn.transaction(), conn.cursor("stored") as cursor:
+        cursor.execute(
+            "SELECT originator_id, notification_id, originator_version, topic, state "
+            f"FROM {db.events_table} WHERE originator_id = ANY(%s)",
+            (list(last),),
+        )
+        while rows := cursor.fetchmany(PAGE):
+            yield from rows
