@@ -11,7 +11,8 @@ from benchmarks.common import FAST, Bench, Figure, Row
 from benchmarks.review import EARLIER, LATER
 from frispor.demo.bulk import generate_bulk
 from frispor.domain.application import Frispor
-from frispor.projections.audit.diff import diff, diff_between
+from frispor.projections.audit.between import diff_between
+from frispor.projections.audit.diff import diff
 from frispor.projections.audit.record import load_changed
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_runner import runner_for

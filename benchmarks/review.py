@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from benchmarks.common import FAST, Bench, Figure, Row
 from frispor.demo.bulk import generate_bulk
 from frispor.domain.application import Frispor
-from frispor.projections.audit.diff import diff_between
+from frispor.projections.audit.between import diff_between
 from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.html import render
 from frispor.projections.audit.record import load_record

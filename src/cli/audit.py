@@ -16,7 +16,7 @@ from frispor.cli.review import bar, catch_up, err
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
-from frispor.projections.audit.diff import diff_between
+from frispor.projections.audit.between import diff_between
 from frispor.projections.audit.record import Record, load_record
 from frispor.projections.audit.status import (
     differences,

@@ -14,8 +14,9 @@ from frispor.domain.application import Frispor
 from frispor.domain.commands import Correct, EstablishProgramme
 from frispor.domain.mapper import decode_event
 from frispor.domain.values import Actor, LegalReference, Period, ProgrammeKind, Role
+from frispor.projections.audit.between import READS_ENVELOPE, diff_between
 from frispor.projections.audit.changed import changed_between, stored_events
-from frispor.projections.audit.diff import READS_ENVELOPE, Change, _fields, diff, diff_between
+from frispor.projections.audit.diff import Change, diff, fields
 from frispor.projections.audit.record import load_changed, load_record, recorded_at
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_runner import runner_for
@@ -73,7 +74,7 @@ def test_events_decoded_without_their_envelope_replay_to_the_same_state(
     for agg, log in logs.items():
         whole = [decode_event(t, agg, v, s) for t, v, s in log]
         facts = [decode_event(t, agg, v, s, facts_only=t not in READS_ENVELOPE) for t, v, s in log]
-        assert _fields(Aggregate.replay(corrected(facts))) == _fields(
+        assert fields(Aggregate.replay(corrected(facts))) == fields(
             Aggregate.replay(corrected(whole))
         )
 
@@ -96,6 +97,9 @@ def test_fast_diff_equals_the_whole_log_diff_on_a_synthetic_history(
     catch_up(app, db)
     # Twenty template trials start until early 2017; some record corrections then.
     changes = both(app, db, moment(2017, 1), moment(2017, 4))
+    # The same when the aggregates are split between this process and a second one.
+    split = diff_between(app, db, moment(2017, 1), moment(2017, 4), processes=2)
+    assert [c.as_dict() for c in split] == [c.as_dict() for c in changes]
     assert any(c.field == "(record)" and c.after == "created" for c in changes)
     assert any(e["type"].endswith("Corrected") for c in changes for e in c.events)
     assert len({c.aggregate_id for c in changes}) < len(load_record(app).events)

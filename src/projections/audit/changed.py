@@ -11,9 +11,8 @@ the span, and the reader still keeps only the events recorded by then.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from frispor.domain.application import Frispor
@@ -23,14 +22,13 @@ from frispor.projections.recorded import VIEW
 from frispor.projections.view import iso_time
 from frispor.store.db import Database
 
-# Aggregates per query of the read model; rows per page of the events read.
+# Aggregates per query of the read model, and per read of the events table.
 CHUNK = 500
-PAGE = 5_000
+BATCH = 5_000
 
 
-@dataclass(frozen=True)
-class Stored:
-    """One stored event, undecoded."""
+class Stored(NamedTuple):
+    """One stored event, undecoded (a named tuple: made for every event read, and cheaply)."""
 
     position: int
     version: int
@@ -54,11 +52,13 @@ def changed_between(
         # out and their events read from the log below (the runner may apply more meanwhile).
         applied = position_of(cur, table)
         rows = cur.execute(
-            f"SELECT DISTINCT aggregate_id FROM {table} "
-            "WHERE recorded_from > %s AND recorded_from <= %s AND position <= %s",
-            (since, until, applied),
+            f"SELECT aggregate_id, MAX(version) FROM {table} WHERE aggregate_id IN ("
+            f"SELECT aggregate_id FROM {table} "
+            "WHERE recorded_from > %s AND recorded_from <= %s AND position <= %s) "
+            "AND recorded_from <= %s AND position <= %s GROUP BY aggregate_id",
+            (since, until, applied, until, applied),
         )
-    changed = {UUID(str(r[0])) for r in rows}
+    last = {UUID(str(agg)): int(version) for agg, version in rows}
     # The tail the read model has not applied yet (nothing once it is caught up).
     tail: dict[UUID, int] = {}
     start = applied + 1
@@ -69,12 +69,22 @@ def changed_between(
                 agg = UUID(str(n.originator_id))
                 tail[agg] = max(tail.get(agg, 0), n.originator_version)
                 if at > earlier:
-                    changed.add(agg)
+                    last.setdefault(agg, 0)
         start = notifications[-1].id + 1
         if progress:
             progress(len(notifications))
-    last = {agg: tail.get(agg, 0) for agg in changed}
-    aggregates = sorted(changed)
+    # Changed in the tail alone: how far the read model knows them.
+    known = _last_versions(db, table, [a for a, v in last.items() if v == 0], until, applied)
+    for agg in last:
+        last[agg] = max(last[agg], known.get(agg, 0), tail.get(agg, 0))
+    return last
+
+
+def _last_versions(
+    db: Database, table: str, aggregates: list[UUID], until: str, applied: int
+) -> dict[UUID, int]:
+    """The last version of each aggregate recorded by `until`, as far as the read model knows."""
+    last: dict[UUID, int] = {}
     for i in range(0, len(aggregates), CHUNK):
         chunk = [str(a) for a in aggregates[i : i + CHUNK]]
         params: list[Any]
@@ -88,9 +98,7 @@ def changed_between(
                 "AND recorded_from <= %s AND position <= %s GROUP BY aggregate_id",
                 (*params, until, applied),
             )
-        for aggregate_id, version in rows:
-            agg = UUID(str(aggregate_id))
-            last[agg] = max(last[agg], int(version))
+        last |= {UUID(str(agg)): int(version) for agg, version in rows}
     return last
 
 
@@ -99,15 +107,14 @@ def stored_events(db: Database, last: dict[UUID, int]) -> dict[UUID, list[Stored
     found: dict[UUID, list[Stored]] = {agg: [] for agg in last}
     for agg, position, version, topic, state in _rows(db, last):
         key = agg if isinstance(agg, UUID) else UUID(agg)
-        if version <= last[key]:
-            found[key].append(Stored(position, version, topic, bytes(state)))
+        found[key].append(Stored(position, version, topic, state))
     for events in found.values():
         events.sort(key=lambda s: s.version)
     return found
 
 
 def _rows(db: Database, last: dict[UUID, int]) -> Iterator[tuple[Any, int, int, str, bytes]]:
-    """The stored events of these aggregates (some beyond the versions asked for)."""
+    """The stored events of these aggregates up to the versions given, in no order."""
     if not db.is_postgres:
         with db.read() as cur:
             for agg, version in last.items():
@@ -118,15 +125,18 @@ def _rows(db: Database, last: dict[UUID, int]) -> Iterator[tuple[Any, int, int, 
                     (agg.hex, version),
                 )
         return
-    # One statement for them all: the server reads them by key when they are few, and scans
-    # the table when they are much of it (an index lookup per event costs more then). Not
-    # ordered by position: that would walk the whole log's index. Read in pages, so that
-    # what is beyond the versions asked for is dropped as it comes.
-    with db.pg_connection() as conn, conn.transaction(), conn.cursor("stored") as cursor:
-        cursor.execute(
-            "SELECT originator_id, notification_id, originator_version, topic, state "
-            f"FROM {db.events_table} WHERE originator_id = ANY(%s)",
-            (list(last),),
-        )
-        while rows := cursor.fetchmany(PAGE):
-            yield from rows
+    aggregates = list(last)
+    # Binary: in text form the bytes of every event come as hex, and decoding that is most
+    # of the read. Not ordered by position, which would walk the whole log's index once the
+    # statement is prepared: by aggregate, the key, it reads just these.
+    with db.pg_connection() as conn, conn.cursor(binary=True) as cur:
+        for i in range(0, len(aggregates), BATCH):
+            chunk = aggregates[i : i + BATCH]
+            cur.execute(
+                "SELECT e.originator_id, e.notification_id, e.originator_version, e.topic, "
+                f"e.state FROM {db.events_table} e "
+                "JOIN unnest(%s::uuid[], %s::bigint[]) AS b (id, last) ON e.originator_id = b.id "
+                "WHERE e.originator_version <= b.last",
+                (chunk, [last[a] for a in chunk]),
+            )
+            yield from cur.fetchall()

@@ -8,20 +8,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
-from frispor.domain.aggregate import Aggregate, Corrected, Event
-from frispor.domain.application import Frispor
-from frispor.domain.inspection import Inspection
-from frispor.domain.mapper import decode_event
-from frispor.projections.audit.changed import Stored, changed_between, stored_events
-from frispor.projections.audit.record import Record, jsonable, recorded_at
-from frispor.projections.findings_groups import moved
-from frispor.projections.timeline import corrected
-from frispor.store.db import Database
-
-# Events whose `apply` reads the envelope (who planned an inspection): decoded whole always.
-READS_ENVELOPE = frozenset({get_topic(Inspection.Planned)})
+from frispor.domain.aggregate import Event
+from frispor.projections.audit.record import Record, jsonable
 
 
 @dataclass(frozen=True)
@@ -73,10 +61,15 @@ def _leaves(path: str, old: Any, new: Any) -> Iterator[tuple[str, Any, Any]]:
         yield path, None if old is _ABSENT else old, None if new is _ABSENT else new
 
 
-def _fields(state: object | None) -> dict[str, Any]:
+def fields(state: object | None, memo: dict[int, tuple[Any, Any]] | None = None) -> dict[str, Any]:
+    """An aggregate's public fields as JSON-able data (a copy: later events leave it as it is).
+
+    With `memo`, a frozen value met again (in a later state of the same aggregate) is not
+    serialised again; the data is shared, so it must not be changed.
+    """
     if state is None:
         return {}
-    return {k: jsonable(v) for k, v in vars(state).items() if not k.startswith("_")}
+    return {k: jsonable(v, memo) for k, v in vars(state).items() if not k.startswith("_")}
 
 
 def diff(record: Record, earlier: datetime, later: datetime) -> list[Change]:
@@ -92,14 +85,15 @@ def diff(record: Record, earlier: datetime, later: datetime) -> list[Change]:
         responsible = [e for e in events if earlier < e.timestamp <= later]
         if not responsible:
             continue
-        old, new = _fields(before.state(aggregate_id)), _fields(record.state(aggregate_id))
+        old, new = fields(before.state(aggregate_id)), fields(record.state(aggregate_id))
         kind = type(events[0]).__qualname__.split(".")[0]
-        cited = [_cited(record.position(e), e) for e in responsible]
-        changes += _changes(aggregate_id, kind, old, new, cited)
+        cited = [citation(record.position(e), e) for e in responsible]
+        changes += changes_of(aggregate_id, kind, old, new, cited)
     return changes
 
 
-def _cited(position: int, event: Event) -> dict[str, Any]:
+def citation(position: int, event: Event) -> dict[str, Any]:
+    """How a change cites an event responsible for it."""
     return {
         "position": position,
         "type": type(event).__qualname__,
@@ -108,13 +102,14 @@ def _cited(position: int, event: Event) -> dict[str, Any]:
     }
 
 
-def _changes(
+def changes_of(
     aggregate_id: UUID,
     kind: str,
     old: dict[str, Any],
     new: dict[str, Any],
     cited: list[dict[str, Any]],
 ) -> list[Change]:
+    """The fields of one aggregate that differ between two of its states (`fields`)."""
     if not old:  # new since the earlier moment: one line, not one per field
         old, new = {"(record)": None}, {"(record)": "created"}
     return [
@@ -122,53 +117,3 @@ def _changes(
         for name in sorted(set(old) | set(new))
         if old.get(name) != new.get(name)
     ]
-
-
-def diff_stored(logs: dict[UUID, list[Stored]], earlier: datetime, later: datetime) -> list[Change]:
-    """`diff` from the stored events of the changed aggregates (`changed.stored_events`).
-
-    Each aggregate is replayed once: to `earlier`, its fields taken, then on to `later`.
-    The events before the span are decoded without their envelope (their apply steps do not
-    read it); those in the span whole, as they are cited with the day they take effect.
-    """
-    spans = []
-    for aggregate_id, log in logs.items():
-        kept = [(recorded_at(s.state), s) for s in log]
-        kept = [(at, s) for at, s in kept if at <= later]
-        if kept and any(at > earlier for at, _ in kept):
-            spans.append((kept[0][1].position, aggregate_id, kept))
-    changes: list[Change] = []
-    for _, aggregate_id, kept in sorted(spans, key=lambda t: t[0]):  # first recorded first
-        events = [
-            decode_event(
-                s.topic,
-                aggregate_id,
-                s.version,
-                s.state,
-                facts_only=at <= earlier and s.topic not in READS_ENVELOPE,
-            )
-            for at, s in kept
-        ]
-        within = [i for i, (at, _) in enumerate(kept) if at > earlier]
-        before = [e for (at, _), e in zip(kept, events, strict=True) if at <= earlier]
-        state = Aggregate.replay(corrected(before)) if before else None
-        old = _fields(state)
-        after = [events[i] for i in within]
-        if state is not None and within[0] == len(before) and not _corrects(after):
-            for event in after:  # the span follows what was known: replayed on from there
-                state = moved(state, event)
-        else:  # a correction folds into an earlier event: the whole story again
-            state = Aggregate.replay(corrected(events))
-        kind = type(events[0]).__qualname__.split(".")[0]
-        cited = [_cited(kept[i][1].position, events[i]) for i in within]
-        changes += _changes(aggregate_id, kind, old, _fields(state), cited)
-    return changes
-
-
-def _corrects(events: list[Event]) -> bool:
-    return any(isinstance(e, Corrected) for e in events)
-
-
-def diff_between(app: Frispor, db: Database, earlier: datetime, later: datetime) -> list[Change]:
-    """`diff` of the record at two moments, reading only the aggregates that changed."""
-    return diff_stored(stored_events(db, changed_between(app, db, earlier, later)), earlier, later)
