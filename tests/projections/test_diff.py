@@ -20,6 +20,7 @@ from frispor.projections.audit.diff import Change, diff, fields
 from frispor.projections.audit.record import load_changed, load_record, recorded_at
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.findings_runner import runner_for
+from frispor.projections.maintenance import check, rebuild
 from frispor.projections.timeline import corrected
 from frispor.store.db import Database
 from frispor.store.env import store_env
@@ -165,3 +166,15 @@ def test_events_recorded_after_the_later_moment_are_left_out(database_url: str) 
     finally:
         db.close()
         app.close()
+
+
+def test_the_read_model_is_rebuilt_and_checked_like_the_others(
+    demo_store: tuple[Frispor, Database],
+) -> None:
+    app, db = demo_store
+    catch_up(app, db, until=20)
+    assert rebuild(app, db, "recorded") == "view_recorded_2"
+    result = check(app, db, "recorded")
+    head = app.recorder.max_notification_id()
+    assert result.differences == [] and result.rows == result.position == head
+    assert both(app, db, moment(2018, 9), moment(2018, 10))
