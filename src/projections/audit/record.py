@@ -18,6 +18,7 @@ from frispor.projections.timeline import corrected, state_on
 A = TypeVar("A", bound=Aggregate)
 TIMESTAMP = b'"timestamp":"'
 OF_TYPE = "of_type"  # the cache's key for the lists of every aggregate of a kind
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass
@@ -149,6 +150,8 @@ def recorded_at(state: bytes) -> datetime:
 
 def jsonable(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
     """A state value as JSON-able data; `memo` keeps what frozen models became, to reuse."""
+    if type(value) in _PLAIN:  # most values: returned as they are, without the lookups below
+        return value
     if hasattr(value, "model_dump"):
         if memo is None or not value.model_config.get("frozen"):
             return value.model_dump(mode="json")
