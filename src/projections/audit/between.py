@@ -42,7 +42,7 @@ def diff_between(
     """`diff` of the record at two moments, reading only the aggregates that changed."""
     last = changed_between(app, db, earlier, later)
     if processes is None:
-        processes = min(2, len(os.sched_getaffinity(0))) if len(last) >= SPLIT_AT else 1
+        processes = min(2, _cpus()) if len(last) >= SPLIT_AT else 1
     items = list(last.items())
     parts = [dict(items[i::processes]) for i in range(processes)]
     if processes == 1:
@@ -53,6 +53,13 @@ def diff_between(
             others = [pool.submit(_in_process, db.url, p, earlier, later) for p in parts[1:]]
             groups = [_diff_part(db, parts[0], earlier, later), *(f.result() for f in others)]
     return [c for _, changes in heapq.merge(*groups, key=lambda g: g[0]) for c in changes]
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (FRISPOR_CPUS may have narrowed them)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _in_process(url: str, last: dict[UUID, int], earlier: datetime, later: datetime) -> list[Group]:

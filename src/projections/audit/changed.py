@@ -43,8 +43,7 @@ def changed_between(
     later: datetime,
     progress: Callable[[int], None] | None = None,
 ) -> dict[UUID, int]:
-    """Each aggregate with events recorded after `earlier` and by `later`: the last version of it
-    recorded by `later`."""
+    """Aggregates with events recorded after `earlier`, by `later`: each one's last by `later`."""
     since, until = iso_time(earlier), iso_time(later)
     with db.read() as cur:
         table = active_table(cur, VIEW.name)
