@@ -23,8 +23,8 @@ from frispor.ledger.follow import sync
 from frispor.ledger.signer import Signer, write_key_pair
 from frispor.ledger.store import TreeStore
 from frispor.projections.catalog import VIEWS, ensure
+from frispor.projections.findings_runner import runner_for
 from frispor.projections.queries import ReadModels
-from frispor.projections.runner import Runner
 from frispor.store.db import Database
 from frispor.store.env import store_env
 from frispor.store.open import open_app
@@ -33,7 +33,7 @@ ORIGIN = "frispor.bench/million"
 
 
 # Longest first, so two processes finish together; "ledger" is the Merkle tree's append.
-JOBS = ["goals", "ledger", "inspections", "exemptions", "institutions", "trials"]
+JOBS = ["goals", "ledger", "inspections", "exemptions", "institutions", "trials", "recorded"]
 
 
 def _build(url: str, job: str) -> float:
@@ -47,7 +47,7 @@ def _build(url: str, job: str) -> float:
         else:
             db = Database(url)
             try:
-                Runner(app, db, VIEWS[job]).catch_up()
+                runner_for(app, db, VIEWS[job]).catch_up()
             finally:
                 db.close()
     finally:

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from frispor.cli.options import InstitutionOption, TrialOption
-from frispor.cli.review import bar, err
+from frispor.cli.review import bar, catch_up, err
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
-from frispor.projections.audit.diff import diff as diff_record
-from frispor.projections.audit.record import Record, load_changed, load_record
+from frispor.projections.audit.between import diff_between
+from frispor.projections.audit.record import Record, load_record
 from frispor.projections.audit.status import (
     differences,
     institution_from_events,
@@ -41,16 +41,11 @@ def moment(text: str | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _load(app: Frispor, known_at: datetime | None, since: datetime | None = None) -> Record:
-    """The whole log read once (a progress bar on a terminal's standard error).
-
-    Given `since`, only the aggregates with events recorded after it are decoded.
-    """
+def _load(app: Frispor, known_at: datetime | None) -> Record:
+    """The whole log read once (a progress bar on a terminal's standard error)."""
     total = app.recorder.max_notification_id() or 0
     with bar(total) as progress:
         task = progress.add_task("reading the log", total=total)
-        if since is not None and known_at is not None:
-            return load_changed(app, since, known_at, lambda n: progress.advance(task, n))
         return load_record(app, known_at, lambda n: progress.advance(task, n))
 
 
@@ -104,10 +99,16 @@ def register(cli: typer.Typer) -> None:
         except ValueError as error:
             err.print(f"[red]--known-at: {error}[/]")
             raise typer.Exit(2) from None
-        app = open_app(cli_settings().eventsourcing_env())
+        settings = cli_settings()
+        app = open_app(settings.eventsourcing_env())
+        db = settings.database()
         try:
-            changes = diff_record(_load(app, later, since=earlier), earlier, later)
+            # Which aggregates changed comes from the recorded-times read model: caught up
+            # first, so that little or nothing of the log is left to scan.
+            catch_up(app, db, ["recorded"])
+            changes = diff_between(app, db, earlier, later)
         finally:
+            db.close()
             app.close()
         if format == "json":
             typer.echo(json.dumps([c.as_dict() for c in changes], ensure_ascii=False, indent=2))

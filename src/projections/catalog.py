@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from frispor.projections import exemptions, findings, goals, inspections, institutions, trials
+from frispor.projections import (
+    exemptions,
+    findings,
+    goals,
+    inspections,
+    institutions,
+    recorded,
+    trials,
+)
 from frispor.projections.view import View
 from frispor.store.db import Cursor, Database
 
@@ -15,6 +23,7 @@ VIEWS: dict[str, View] = {
         goals.VIEW,
         inspections.VIEW,
         findings.VIEW,
+        recorded.VIEW,
     )
 }
 

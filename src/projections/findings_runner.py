@@ -26,6 +26,8 @@ from frispor.projections.findings import VIEW, Delta, key_of, version_of
 from frispor.projections.findings_groups import Group, moved, touched
 from frispor.projections.findings_tail import tail_of
 from frispor.projections.history import Logged
+from frispor.projections.recorded import VIEW as RECORDED
+from frispor.projections.recorded_runner import RecordedRunner
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.runner import CORRECTED_TOPIC, Runner, uuid_of
 from frispor.projections.timeline import corrected
@@ -284,7 +286,8 @@ def runner_for(
     cache_size: int | None = None,
 ) -> Runner:
     """The runner that keeps a read model (a cache of its own default size unless given)."""
-    kind = FindingsRunner if view.name == VIEW.name else Runner
+    kinds: dict[str, type[Runner]] = {VIEW.name: FindingsRunner, RECORDED.name: RecordedRunner}
+    kind = kinds.get(view.name, Runner)
     if cache_size is None:
         return kind(app, db, view, table, batch_size)
     return kind(app, db, view, table, batch_size, cache_size)

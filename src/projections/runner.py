@@ -156,11 +156,15 @@ class Runner:
         stop = min(last, start + self.window - 1)
         if start > stop:
             return stop, [], False
+        batch = self._select(start, stop)
+        return stop, batch, stop < last or len(batch) == self.batch_size
+
+    def _select(self, start: int, stop: int) -> Sequence[Notification]:
+        """Up to a batch of the view's events between two positions, in the log's order."""
         # Only this view's events (and corrections) cross the wire and get decoded.
-        batch = self.app.recorder.select_notifications(
+        return self.app.recorder.select_notifications(
             start=start, limit=self.batch_size, stop=stop, topics=self.wanted
         )
-        return stop, batch, stop < last or len(batch) == self.batch_size
 
     def catch_up(
         self, until: int | None = None, progress: Callable[[int], None] | None = None

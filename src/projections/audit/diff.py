@@ -6,7 +6,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+from frispor.domain.aggregate import Event
 from frispor.projections.audit.record import Record, jsonable
 
 
@@ -59,10 +61,15 @@ def _leaves(path: str, old: Any, new: Any) -> Iterator[tuple[str, Any, Any]]:
         yield path, None if old is _ABSENT else old, None if new is _ABSENT else new
 
 
-def _fields(state: object | None) -> dict[str, Any]:
+def fields(state: object | None, memo: dict[int, tuple[Any, Any]] | None = None) -> dict[str, Any]:
+    """An aggregate's public fields as JSON-able data (a copy: later events leave it as it is).
+
+    With `memo`, a frozen value met again (in a later state of the same aggregate) is not
+    serialised again; the data is shared, so it must not be changed.
+    """
     if state is None:
         return {}
-    return {k: jsonable(v) for k, v in vars(state).items() if not k.startswith("_")}
+    return {k: jsonable(v, memo) for k, v in vars(state).items() if not k.startswith("_")}
 
 
 def diff(record: Record, earlier: datetime, later: datetime) -> list[Change]:
@@ -73,27 +80,40 @@ def diff(record: Record, earlier: datetime, later: datetime) -> list[Change]:
         if kept:
             before.events[aggregate_id] = kept
     before.positions = record.positions
-    changes = []
+    changes: list[Change] = []
     for aggregate_id, events in record.events.items():
         responsible = [e for e in events if earlier < e.timestamp <= later]
         if not responsible:
             continue
-        old, new = _fields(before.state(aggregate_id)), _fields(record.state(aggregate_id))
+        old, new = fields(before.state(aggregate_id)), fields(record.state(aggregate_id))
         kind = type(events[0]).__qualname__.split(".")[0]
-        if not old:  # new since the earlier moment: one line, not one per field
-            old, new = {"(record)": None}, {"(record)": "created"}
-        cited = [
-            {
-                "position": record.position(e),
-                "type": type(e).__qualname__,
-                "recorded_at": e.timestamp.isoformat(),
-                "effective_on": e.effective_on.isoformat(),
-            }
-            for e in responsible
-        ]
-        for name in sorted(set(old) | set(new)):
-            if old.get(name) != new.get(name):
-                changes.append(
-                    Change(str(aggregate_id), kind, name, old.get(name), new.get(name), cited)
-                )
+        cited = [citation(record.position(e), e) for e in responsible]
+        changes += changes_of(aggregate_id, kind, old, new, cited)
     return changes
+
+
+def citation(position: int, event: Event) -> dict[str, Any]:
+    """How a change cites an event responsible for it."""
+    return {
+        "position": position,
+        "type": type(event).__qualname__,
+        "recorded_at": event.timestamp.isoformat(),
+        "effective_on": event.effective_on.isoformat(),
+    }
+
+
+def changes_of(
+    aggregate_id: UUID,
+    kind: str,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    cited: list[dict[str, Any]],
+) -> list[Change]:
+    """The fields of one aggregate that differ between two of its states (`fields`)."""
+    if not old:  # new since the earlier moment: one line, not one per field
+        old, new = {"(record)": None}, {"(record)": "created"}
+    return [
+        Change(str(aggregate_id), kind, name, old.get(name), new.get(name), cited)
+        for name in sorted(set(old) | set(new))
+        if old.get(name) != new.get(name)
+    ]

@@ -18,6 +18,7 @@ from frispor.projections.timeline import corrected, state_on
 A = TypeVar("A", bound=Aggregate)
 TIMESTAMP = b'"timestamp":"'
 OF_TYPE = "of_type"  # the cache's key for the lists of every aggregate of a kind
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 @dataclass
@@ -147,18 +148,25 @@ def recorded_at(state: bytes) -> datetime:
     return datetime.fromisoformat(state[start : state.index(b'"', start)].decode())
 
 
-def jsonable(value: Any) -> Any:
-    """A state value as JSON-able data."""
+def jsonable(value: Any, memo: dict[int, tuple[Any, Any]] | None = None) -> Any:
+    """A state value as JSON-able data; `memo` keeps what frozen models became, to reuse."""
+    if type(value) in _PLAIN:  # most values: returned as they are, without the lookups below
+        return value
     if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
+        if memo is None or not value.model_config.get("frozen"):
+            return value.model_dump(mode="json")
+        # The model is kept beside its data: alive, its id cannot name another object.
+        if (known := memo.get(id(value))) is None:
+            known = memo[id(value)] = value, value.model_dump(mode="json")
+        return known[1]
     if isinstance(value, (list, tuple, set, frozenset)):
         return (
-            [jsonable(v) for v in sorted(value, key=str)]
+            [jsonable(v, memo) for v in sorted(value, key=str)]
             if isinstance(value, (set, frozenset))
-            else [jsonable(v) for v in value]
+            else [jsonable(v, memo) for v in value]
         )
     if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v, memo) for k, v in value.items()}
     if isinstance(value, (date, datetime, UUID)):
         return str(value)
     return value.value if hasattr(value, "value") else value
