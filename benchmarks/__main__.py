@@ -1,10 +1,15 @@
-"""`python -m benchmarks [--runs N] [--quick] [--only MODULE ...]`: run, print, write RESULTS.md."""
+"""`python -m benchmarks [--runs N] [--quick] [--only MODULE ...]`: run, print, write RESULTS.md.
+
+A whole run replaces the generated part at the top of RESULTS.md; a run of some modules adds a
+dated section at its end. The dated sections (hand-written notes among them) are always kept.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.common import Row, cpu_reference, machine_facts, render, scratch_database
@@ -50,7 +55,21 @@ def main() -> None:
     print(report)
     print(f"({time.monotonic() - started:.0f} s)")
     if not args.quick:
-        args.out.write_text(report)
+        previous = args.out.read_text() if args.out.exists() else ""
+        args.out.write_text(written(previous, report, args.only, args.runs))
+
+
+def written(previous: str, report: str, only: list[str] | None, runs: int) -> str:
+    """The results file after a run: its generated part replaced, or a dated section added."""
+    at = previous.find("\n## ")
+    generated, sections = (previous, "") if at < 0 else (previous[: at + 1], previous[at + 1 :])
+    if not only:
+        return report + ("\n" + sections if sections else "")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    command = f"python -m benchmarks --only {' '.join(only)} --runs {runs}"
+    body = report.partition("\n")[2]  # without the file's title
+    section = f"## {', '.join(only)} ({when}, `{command}`)\n{body}"
+    return generated + sections + ("\n" if sections else "") + section
 
 
 if __name__ == "__main__":
