@@ -25,14 +25,8 @@ class RecordedView(View):
 
     def ddl(self, table: str) -> list[str]:
         """The statements that create its table and its one index."""
-        typed = "".join(f", {name} {sqltype}" for name, sqltype in self.columns)
         return [
-            f"CREATE TABLE IF NOT EXISTS {table} ("
-            "aggregate_id TEXT NOT NULL, row_key TEXT NOT NULL, "
-            "valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
-            "recorded_from TEXT NOT NULL, recorded_to TEXT NOT NULL, "
-            "position BIGINT NOT NULL, closed_position BIGINT"
-            f"{typed}, data TEXT NOT NULL)",
+            self.table_ddl(table),
             # A diff reads the events recorded in a span of time: a range of this index.
             f"CREATE INDEX IF NOT EXISTS {table}_recorded ON {table} (recorded_from)",
             # ... and then the last version of each of those aggregates recorded by its end.

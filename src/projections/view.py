@@ -130,16 +130,22 @@ class View:
             if isinstance(value, type) and issubclass(value, Event)
         ]
 
-    def ddl(self, table: str) -> list[str]:
-        """The statements that create its table and indexes."""
+    def table_ddl(self, table: str) -> str:
+        """The statement that creates its table: every read model's columns, then its own."""
         typed = "".join(f", {name} {sqltype}" for name, sqltype in self.columns)
-        statements = [
+        return (
             f"CREATE TABLE IF NOT EXISTS {table} ("
             "aggregate_id TEXT NOT NULL, row_key TEXT NOT NULL, "
             "valid_from TEXT NOT NULL, valid_to TEXT NOT NULL, "
             "recorded_from TEXT NOT NULL, recorded_to TEXT NOT NULL, "
             "position BIGINT NOT NULL, closed_position BIGINT"
-            f"{typed}, data TEXT NOT NULL)",
+            f"{typed}, data TEXT NOT NULL)"
+        )
+
+    def ddl(self, table: str) -> list[str]:
+        """The statements that create its table and indexes."""
+        statements = [
+            self.table_ddl(table),
             f"CREATE INDEX IF NOT EXISTS {table}_current ON {table} (aggregate_id, recorded_to)",
         ]
         if self.time_index:

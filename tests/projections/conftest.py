@@ -1,4 +1,4 @@
-"""What the projection tests share: the demo's history in a store with empty read models."""
+"""What the projection tests share: the demo's or a synthetic history, read models not projected."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from frispor.demo import load_demo
+from frispor.demo.bulk import generate_bulk
 from frispor.domain.application import Frispor
 from frispor.projections.catalog import ensure
 from frispor.store.db import Database
@@ -21,6 +22,18 @@ def demo_store(database_url: str) -> Iterator[tuple[Frispor, Database]]:
     db = Database(database_url)
     ensure(db)
     load_demo(app)
+    yield app, db
+    db.close()
+    app.close()
+
+
+@pytest.fixture
+def bulk(database_url: str) -> Iterator[tuple[Frispor, Database]]:
+    """About 6,000 events of synthetic histories (20 template trials), read models not projected."""
+    app = open_app(store_env(database_url))
+    db = Database(database_url)
+    ensure(db)
+    generate_bulk(app, 6_000, templates=20)
     yield app, db
     db.close()
     app.close()

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from uuid import UUID
 
-import pytest
-
-from frispor.demo.bulk import generate_bulk
 from frispor.domain.aggregate import Aggregate, Envelope
 from frispor.domain.application import Frispor
 from frispor.domain.commands import Correct, EstablishProgramme
@@ -78,17 +74,6 @@ def test_events_decoded_without_their_envelope_replay_to_the_same_state(
         assert fields(Aggregate.replay(corrected(facts))) == fields(
             Aggregate.replay(corrected(whole))
         )
-
-
-@pytest.fixture
-def bulk(database_url: str) -> Iterator[tuple[Frispor, Database]]:
-    app = open_app(store_env(database_url))
-    db = Database(database_url)
-    ensure(db)
-    generate_bulk(app, 6_000, templates=20)
-    yield app, db
-    db.close()
-    app.close()
 
 
 def test_fast_diff_equals_the_whole_log_diff_on_a_synthetic_history(

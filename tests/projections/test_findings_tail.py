@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from frispor.demo.bulk import generate_bulk
 from frispor.domain.application import Frispor
 from frispor.projections import findings_runner
-from frispor.projections.catalog import VIEWS, create_table, ensure
+from frispor.projections.catalog import VIEWS, create_table
 from frispor.projections.findings_runner import FindingsRunner
 from frispor.projections.findings_tail import Tail, tail_of
 from frispor.store.db import Database
-from frispor.store.env import store_env
-from frispor.store.open import open_app
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
-
-
-@pytest.fixture
-def bulk(database_url: str) -> Iterator[tuple[Frispor, Database]]:
-    app = open_app(store_env(database_url))
-    db = Database(database_url)
-    ensure(db)
-    generate_bulk(app, 6_000, templates=20)
-    yield app, db
-    db.close()
-    app.close()
 
 
 def _rows(app: Frispor, db: Database, table: str) -> list[tuple[Any, ...]]:
