@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from frispor.cli.options import InstitutionOption, TrialOption
-from frispor.cli.review import bar, catch_up, err
+from frispor.cli.review import catch_up, err
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.domain.trial import Trial
+from frispor.progress import shown
 from frispor.projections.audit.between import diff_between
 from frispor.projections.audit.record import Record, load_record
 from frispor.projections.audit.status import (
@@ -44,9 +45,8 @@ def moment(text: str | None) -> datetime | None:
 def _load(app: Frispor, known_at: datetime | None) -> Record:
     """The whole log read once (a progress bar on a terminal's standard error)."""
     total = app.recorder.max_notification_id() or 0
-    with bar(total) as progress:
-        task = progress.add_task("reading the log", total=total)
-        return load_record(app, known_at, lambda n: progress.advance(task, n))
+    with shown("reading the log", total) as bar:
+        return load_record(app, known_at, bar.advance)
 
 
 def _belongs(record: Record, aggregate_id: UUID, trial: str | None, inst: str | None) -> bool:

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import TaskID
 
 from frispor.cli import audit as cli_audit
 from frispor.cli import imports as cli_import
@@ -16,11 +15,11 @@ from frispor.cli import ledger as cli_ledger
 from frispor.cli import review as cli_review
 from frispor.cli import tokens as cli_tokens
 from frispor.cli.affinity import pin
-from frispor.cli.review import bar as progress_bar
 from frispor.cli.settings import forget as forget_settings
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
 from frispor.ledger.service import LedgerService
+from frispor.progress import shown
 from frispor.projections.catalog import VIEWS, ensure
 from frispor.projections.maintenance import check as check_view
 from frispor.projections.maintenance import rebuild as rebuild_view
@@ -147,11 +146,8 @@ def fill_synthetic(app: Frispor, events: int, url: str) -> None:
     from frispor.demo.bulk import generate_bulk
 
     started, first = time.monotonic(), (app.recorder.max_notification_id() or 0) + 1
-    with progress_bar(events) as progress:
-        task = progress.add_task("synthetic histories", total=events)
-        written = generate_bulk(
-            app, events, seed=None, progress=lambda n: progress.advance(task, n)
-        )
+    with shown("synthetic histories", events) as bar:
+        written = generate_bulk(app, events, seed=None, progress=bar.advance)
     seconds = time.monotonic() - started
     last = app.recorder.max_notification_id() or 0
     console.print(
@@ -174,15 +170,10 @@ def rebuild(
     app, db = open_read_side(settings)
     try:
         head = app.recorder.max_notification_id() or 0
-        with progress_bar(head) as bar:
+        with shown() as bar:
             for name in chosen:
-                task = bar.add_task(f"rebuild {name}", total=head or 1)
-
-                def advance(done: int, task: TaskID = task) -> None:
-                    bar.advance(task, done)
-
-                table = rebuild_view(app, db, name, advance)
-                bar.update(task, completed=head or 1)
+                bar.begin(f"rebuild {name}", head)
+                table = rebuild_view(app, db, name, bar.advance)
                 console.print(f"{name}: now served from {table}")
     finally:
         db.close()

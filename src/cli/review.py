@@ -6,18 +6,17 @@ import csv
 import io
 import json
 from datetime import UTC, date, datetime
-from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 from rich.table import Table
 
 from frispor.cli.options import InstitutionOption, TrialOption
 from frispor.cli.settings import settings as cli_settings
 from frispor.domain.application import Frispor
+from frispor.progress import shown
 from frispor.projections.areas import trial_areas
 from frispor.projections.audit.finding import Finding
 from frispor.projections.audit.html import report
@@ -34,19 +33,14 @@ FORMATS = ("table", "json", "csv", "html")
 CSV_COLUMNS = ("id", "severity", "code", "day", "trial_id", "institution_id", "title")
 
 
-def bar(total: int) -> Progress:
-    """A progress bar on standard error when it is a terminal; silent otherwise."""
-    return Progress(console=err, transient=True, disable=not err.is_terminal or total == 0)
-
-
 def catch_up(app: Frispor, db: Database, names: list[str]) -> None:
     """Bring these read models to the head of the log (a server may be doing it too)."""
     ensure(db)
     head = app.recorder.max_notification_id() or 0
-    with bar(head) as progress:
+    with shown() as bar:
         for name in names:
-            task = progress.add_task(f"{name} read model", total=head)
-            runner_for(app, db, VIEWS[name]).catch_up(progress=partial(progress.advance, task))
+            bar.begin(f"{name} read model", head)
+            runner_for(app, db, VIEWS[name]).catch_up(progress=bar.advance)
 
 
 def as_csv(findings: list[dict[str, Any]]) -> str:

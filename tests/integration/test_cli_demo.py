@@ -9,9 +9,10 @@ from pathlib import Path
 
 
 def frispor(
-    *args: str, cwd: Path, database_url: str | None = None
+    *args: str, cwd: Path, database_url: str | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {"COLUMNS": "200"}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "FORCE_COLOR")}
+    env |= {"COLUMNS": "200", **extra}
     if database_url:
         env["DATABASE_URL"] = database_url
     exe = Path(sys.executable).with_name("frispor")

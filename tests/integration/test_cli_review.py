@@ -71,3 +71,22 @@ def test_synthetic_histories_fill_the_store_and_are_reviewed(
     assert {f["code"] for f in json.loads(found.stdout)} >= {"measurement-outside-trial"}
     wrong = frispor("demo", "--synthetic", "0", cwd=tmp_path, database_url=database_url)
     assert wrong.returncode == 2
+
+
+def test_long_commands_show_progress_on_a_terminal_only(database_url: str, tmp_path: Path) -> None:
+    assert frispor("demo", cwd=tmp_path, database_url=database_url).returncode == 0
+    moments = ("--known-at", "2018-09-01", "--known-at", "2018-10-01")
+    commands = {
+        "rebuild findings": ("rebuild", "findings"),
+        "recorded read model": ("diff", *moments, "--format", "json"),
+        "findings read model": ("review", "--format", "json"),
+        "reading the log": ("replay", "--format", "jsonl"),
+    }
+    for label, args in commands.items():
+        piped = frispor(*args, cwd=tmp_path, database_url=database_url)
+        assert piped.returncode == 0 and piped.stderr == "", (args, piped.stderr)
+        # What rich takes for a terminal: the bar, on standard error; the output unchanged.
+        shown = frispor(*args, cwd=tmp_path, database_url=database_url, FORCE_COLOR="1")
+        assert shown.returncode == 0 and label in shown.stderr, (args, shown.stderr)
+        if args[0] != "rebuild":  # which rebuilds it was is in its output
+            assert shown.stdout == piped.stdout
