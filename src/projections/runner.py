@@ -64,6 +64,7 @@ class Runner:
         self._unanalyzed = 0  # positions applied since the table's statistics were taken
         self._overlap = False  # a batch's write may run while the next is computed
         self._writing: Future[bool] | None = None  # that write, in flight
+        self._analyzing: Future[None] | None = None  # statistics being taken meanwhile
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
@@ -77,8 +78,19 @@ class Runner:
         # Again each time a quarter more of the log is applied: a few times in a long catch-up.
         at = self._at
         if at and self.db.is_postgres and self._unanalyzed >= max(ANALYZE_AFTER, at[1] // 4):
-            self._analyze(at[0])
+            self._unanalyzed = 0
+            if self._overlap:  # the server samples while the next batches are computed
+                self._analyzed_now()
+                self._analyzing = in_thread(partial(self._analyze, at[0]))
+            else:
+                self._analyze(at[0])
         return done
+
+    def _analyzed_now(self) -> None:
+        """Wait for the statistics being taken, if they are."""
+        analyzing, self._analyzing = self._analyzing, None
+        if analyzing is not None:
+            analyzing.result()
 
     def _analyze(self, table: str) -> None:
         """Take the table's statistics now, as autovacuum would (some servers run it off).
@@ -88,7 +100,6 @@ class Runner:
         with self.db.transaction(durable=False) as cur:
             for name in self._analyzed(table):
                 cur.execute(f"ANALYZE {name}")
-        self._unanalyzed = 0
 
     def _analyzed(self, table: str) -> list[str]:
         """The tables a catch-up fills."""
@@ -231,6 +242,7 @@ class Runner:
             raise
         finally:
             self._overlap = False
+            self._analyzed_now()
 
     def follow(self, stop: threading.Event, wake: Callable[[float], None] | None = None) -> None:
         """Catch up, then keep up until `stop` is set; `wake` waits for new events."""
