@@ -141,7 +141,7 @@ class Runner:
             # computed (a thread of its own; psycopg lets go of the GIL while it waits). If
             # that write fails, the next batch learns it before its own, and the cache that ran
             # ahead is reset. At the head, batches are small: written at once.
-            if self._overlap and self.db.is_postgres and self._behind:
+            if self._overlap and self.db.is_postgres and self._behind and self._bound():
                 self._writing = in_thread(partial(self._commit, table, start, end, write))
                 self._at = table, end
                 return end - start + 1
@@ -173,6 +173,14 @@ class Runner:
         """Wait for the batch in flight, if any: whether it committed (else the table moved)."""
         writing, self._writing = self._writing, None
         return writing is None or writing.result()
+
+    def _bound(self) -> bool:
+        """Whether this runner's write takes all it needs when prepared, and may run later."""
+        # A subclass's `_write` may read what its `_apply` keeps, not the changes given: late,
+        # it would find the next batch's. Such a runner writes at once unless it binds its
+        # write in `_prepared`.
+        kind = type(self)
+        return kind._prepared is not Runner._prepared or kind._write is Runner._write
 
     def _prepared(self, changes: dict[UUID, list[Change]]) -> Write:
         """A batch's write, bound to what it needs now: it may run while the next is computed."""

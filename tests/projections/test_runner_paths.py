@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.utils import get_topic
@@ -13,7 +14,9 @@ from frispor.domain.mapper import decode_event
 from frispor.projections import findings_runner
 from frispor.projections.catalog import VIEWS, create_table
 from frispor.projections.findings_runner import runner_for
-from frispor.store.db import Database
+from frispor.projections.rows import Change
+from frispor.projections.runner import Runner
+from frispor.store.db import Cursor, Database
 
 COLUMNS = "aggregate_id, row_key, valid_from, valid_to, recorded_from, recorded_to, data"
 
@@ -100,3 +103,20 @@ def test_a_write_failing_behind_the_next_batch_is_applied_again(
         assert sorted(cur.execute(members[0])) == sorted(cur.execute(members[1]))
     # On PostgreSQL a catch-up's batches are written by a thread while the next is computed.
     assert (threading.current_thread().name not in threads) == db.is_postgres
+
+
+def test_a_runner_whose_write_reads_its_own_state_writes_each_batch_at_once(
+    demo_store: tuple[Frispor, Database],
+) -> None:
+    app, db = demo_store
+    threads = set()
+
+    class Keeping(Runner):
+        def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
+            threads.add(threading.current_thread().name)
+            super()._write(cur, table, changes)
+
+    with db.transaction() as cur:
+        create_table(cur, VIEWS["goals"], "t_goals_kept")
+    Keeping(app, db, VIEWS["goals"], table="t_goals_kept", batch_size=3).catch_up()
+    assert threads == {threading.current_thread().name}
