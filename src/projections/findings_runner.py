@@ -29,7 +29,7 @@ from frispor.projections.history import Logged
 from frispor.projections.recorded import VIEW as RECORDED
 from frispor.projections.recorded_runner import RecordedRunner
 from frispor.projections.rows import Change, write_batch
-from frispor.projections.runner import CORRECTED_TOPIC, Runner, uuid_of
+from frispor.projections.runner import CORRECTED_TOPIC, Runner, Write, uuid_of
 from frispor.projections.timeline import corrected
 from frispor.projections.view import Version, View, iso_time
 from frispor.store.db import Cursor, Database
@@ -55,6 +55,7 @@ class FindingsRunner(Runner):
         self._groups: OrderedDict[UUID, Group] = OrderedDict()
         self._home: dict[UUID, UUID] = {}  # aggregate → its group
         self._joined: list[tuple[str, str]] = []  # (aggregate, group) found in this batch
+        self._sent: list[tuple[str, str]] = []  # those of the batch last handed to be written
         self._parent: dict[UUID, bool] = {}  # whether an aggregate is a programme or network
         self._shared: dict[UUID, Record] = {}  # a programme's or network's events
         self._latest: dict[UUID, Aggregate] = {}  # its state after them
@@ -63,7 +64,7 @@ class FindingsRunner(Runner):
         super()._reset()
         for cache in (self._groups, self._home, self._parent, self._shared, self._latest):
             cache.clear()
-        self._joined.clear()
+        self._joined, self._sent = [], []
 
     def _concerns(self, n: Notification) -> bool:
         return True
@@ -71,11 +72,22 @@ class FindingsRunner(Runner):
     def _analyzed(self, table: str) -> list[str]:
         return [table, f"{table}_members"]
 
-    def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
-        if self._joined:
-            cur.insert_rows(f"{table}_members", ("aggregate_id", "group_id"), self._joined)
-            self._joined = []
-        write_batch(cur, table, self.view, changes)
+    def _prepared(self, changes: dict[UUID, list[Change]]) -> Write:
+        # Until it commits (while the next batch is computed), its members are not in the
+        # table: they are looked up here meanwhile.
+        joined = self._sent = self._joined
+        self._joined = []
+
+        def write(cur: Cursor, table: str) -> None:
+            if joined:
+                cur.insert_rows(f"{table}_members", ("aggregate_id", "group_id"), joined)
+            write_batch(cur, table, self.view, changes)
+
+        return write
+
+    def _unwritten(self) -> list[tuple[str, str]]:
+        """The (aggregate, group) pairs the members table may not hold yet."""
+        return [*self._sent, *self._joined]
 
     def _apply(self, n: Notification, changes: dict[UUID, list[Change]]) -> None:
         agg = uuid_of(n.originator_id)
@@ -230,7 +242,8 @@ class FindingsRunner(Runner):
 
     def _trials_of(self, parent: UUID) -> list[UUID]:
         rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
-        stored = {UUID(r) for r in rows} | {UUID(g) for a, g in self._joined if a == str(parent)}
+        unwritten = {UUID(g) for a, g in self._unwritten() if a == str(parent)}
+        stored = {UUID(r) for r in rows} | unwritten
         return sorted(stored - {parent})
 
     def _read(self, sql: str, value: UUID) -> list[str]:
@@ -251,7 +264,8 @@ class FindingsRunner(Runner):
 
     def _load(self, group_id: UUID, position: int) -> Group:
         rows = self._read("SELECT aggregate_id FROM {}_members WHERE group_id = %s", group_id)
-        members = {UUID(a) for a in rows} | {UUID(a) for a, g in self._joined if g == str(group_id)}
+        unwritten = self._unwritten()
+        members = {UUID(a) for a in rows} | {UUID(a) for a, g in unwritten if g == str(group_id)}
         members = {m for m in members if not self._is_parent(m, "")}
         group = Group()
         group.record.events[group_id] = []  # first: the group's id leads its record

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
@@ -17,6 +16,12 @@ from eventsourcing.utils import get_topic
 from frispor.domain.aggregate import Corrected, Event
 from frispor.domain.application import Frispor
 from frispor.domain.mapper import decode_event
+from frispor.projections.batching import (
+    fewer_collections,
+    frozen_between_batches,
+    in_thread,
+    quicker_switches,
+)
 from frispor.projections.catalog import active_table, position_of
 from frispor.projections.rows import Change, write_batch
 from frispor.projections.view import Tracked, View, iso_time
@@ -25,6 +30,8 @@ from frispor.store.db import Cursor, Database
 CORRECTED_TOPIC = f"{Corrected.__module__}:{Corrected.__qualname__}"
 # The last position a read covered, its events, and whether more lay beyond when it was read.
 Fetched = tuple[int, Sequence[Notification], bool]
+# A batch's rows written into a table, in the transaction given.
+Write = Callable[[Cursor, str], None]
 # Positions applied, at the least, between two ANALYZEs of a read model's table (PostgreSQL).
 ANALYZE_AFTER = 20_000
 
@@ -55,11 +62,14 @@ class Runner:
         self._ahead: tuple[int, int | None, Future[Fetched]] | None = None  # a read begun
         self._behind = False  # the last batch read stopped short of the head
         self._unanalyzed = 0  # positions applied since the table's statistics were taken
+        self._overlap = False  # a batch's write may run while the next is computed
+        self._writing: Future[bool] | None = None  # that write, in flight
+        self._analyzing: Future[None] | None = None  # statistics being taken meanwhile
 
     def run_once(self, until: int | None = None) -> int:
         """Apply the next batch of events; return how many notifications it consumed."""
         try:
-            with _fewer_collections():
+            with fewer_collections():
                 done = self._run_once(until)
         except BaseException:
             self._reset()  # the cache ran ahead of a batch that was rolled back
@@ -68,8 +78,19 @@ class Runner:
         # Again each time a quarter more of the log is applied: a few times in a long catch-up.
         at = self._at
         if at and self.db.is_postgres and self._unanalyzed >= max(ANALYZE_AFTER, at[1] // 4):
-            self._analyze(at[0])
+            self._unanalyzed = 0
+            if self._overlap:  # the server samples while the next batches are computed
+                self._analyzed_now()
+                self._analyzing = in_thread(partial(self._analyze, at[0]))
+            else:
+                self._analyze(at[0])
         return done
+
+    def _analyzed_now(self) -> None:
+        """Wait for the statistics being taken, if they are."""
+        analyzing, self._analyzing = self._analyzing, None
+        if analyzing is not None:
+            analyzing.result()
 
     def _analyze(self, table: str) -> None:
         """Take the table's statistics now, as autovacuum would (some servers run it off).
@@ -79,7 +100,6 @@ class Runner:
         with self.db.transaction(durable=False) as cur:
             for name in self._analyzed(table):
                 cur.execute(f"ANALYZE {name}")
-        self._unanalyzed = 0
 
     def _analyzed(self, table: str) -> list[str]:
         """The tables a catch-up fills."""
@@ -98,34 +118,73 @@ class Runner:
             table, start = self._at[0], self._at[1] + 1
             stop, batch, self._behind = self._fetched(start, until)
             if start > stop:
-                return 0
+                if self._settle():  # nothing more: done once the last batch has committed
+                    return 0
+                self._reset()
+                continue
             end = batch[-1].id if len(batch) == self.batch_size else stop
             # The next batch is read while this one is applied, when there is one: at the head
             # a thread and two round trips per batch would find little or nothing.
             if self.db.is_postgres and self._behind:
                 following = partial(self._fetch, end + 1, until)
-                self._ahead = end + 1, until, _in_thread(following)
+                self._ahead = end + 1, until, in_thread(following)
             changes: dict[UUID, list[Change]] = {}
             for n in batch:
                 if self._concerns(n):
                     self._apply(n, changes)
-            # Not durable: the rows are a function of the durable log, so a batch whose commit
-            # a server crash loses (with its tracking row) is applied again, to the same rows.
-            # Not waiting for the disk is a tenth of a catch-up.
-            with self.db.transaction(durable=False) as cur:
-                # Another runner may have applied this batch meanwhile, or a rebuild switched
-                # tables: then start again. The tracking row moves first, only from where this
-                # batch starts; on PostgreSQL a second runner on the table waits on that row.
-                serving = self.fixed_table or active_table(cur, self.view.name)
-                if serving == table and cur.execute(
-                    "UPDATE projection_tracking SET position = %s "
-                    "WHERE table_name = %s AND position = %s RETURNING position",
-                    (end, table, start - 1),
-                ):
-                    self._write(cur, table, changes)
-                    self._at = table, end
-                    return end - start + 1
+            # The batch before this one may still be in flight: it commits first, in order.
+            if not self._settle():
+                self._reset()
+                continue
+            write = self._prepared(changes)
+            # Catching up on PostgreSQL, the server writes this batch while the next is
+            # computed (a thread of its own; psycopg lets go of the GIL while it waits). If
+            # that write fails, the next batch learns it before its own, and the cache that ran
+            # ahead is reset. At the head, batches are small: written at once.
+            if self._overlap and self.db.is_postgres and self._behind and self._bound():
+                self._writing = in_thread(partial(self._commit, table, start, end, write))
+                self._at = table, end
+                return end - start + 1
+            if self._commit(table, start, end, write):
+                self._at = table, end
+                return end - start + 1
             self._reset()
+
+    def _commit(self, table: str, start: int, end: int, write: Write) -> bool:
+        """Write a batch and move the tracking row past it, in one transaction, if still ours."""
+        # Not durable: the rows are a function of the durable log, so a batch whose commit
+        # a server crash loses (with its tracking row) is applied again, to the same rows.
+        # Not waiting for the disk is a tenth of a catch-up.
+        with self.db.transaction(durable=False) as cur:
+            # Another runner may have applied this batch meanwhile, or a rebuild switched
+            # tables: then start again. The tracking row moves first, only from where this
+            # batch starts; on PostgreSQL a second runner on the table waits on that row.
+            serving = self.fixed_table or active_table(cur, self.view.name)
+            if serving == table and cur.execute(
+                "UPDATE projection_tracking SET position = %s "
+                "WHERE table_name = %s AND position = %s RETURNING position",
+                (end, table, start - 1),
+            ):
+                write(cur, table)
+                return True
+        return False
+
+    def _settle(self) -> bool:
+        """Wait for the batch in flight, if any: whether it committed (else the table moved)."""
+        writing, self._writing = self._writing, None
+        return writing is None or writing.result()
+
+    def _bound(self) -> bool:
+        """Whether this runner's write takes all it needs when prepared, and may run later."""
+        # A subclass's `_write` may read what its `_apply` keeps, not the changes given: late,
+        # it would find the next batch's. Such a runner writes at once unless it binds its
+        # write in `_prepared`.
+        kind = type(self)
+        return kind._prepared is not Runner._prepared or kind._write is Runner._write
+
+    def _prepared(self, changes: dict[UUID, list[Change]]) -> Write:
+        """A batch's write, bound to what it needs now: it may run while the next is computed."""
+        return lambda cur, table: self._write(cur, table, changes)
 
     def _write(self, cur: Cursor, table: str, changes: dict[UUID, list[Change]]) -> None:
         """Write a batch's row changes (in the transaction that moves the tracking row)."""
@@ -133,6 +192,9 @@ class Runner:
 
     def _reset(self) -> None:
         """Forget what was followed and where the table stood: a batch did not commit."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.exception()  # waited for, so that no write of the old cache lands later
         self._tracked.clear()
         self._at = self._ahead = None
 
@@ -170,11 +232,29 @@ class Runner:
         self, until: int | None = None, progress: Callable[[int], None] | None = None
     ) -> None:
         """Run batches until the head (or `until`) is reached."""
-        with _frozen_between_batches() as freeze:
+        with self._overlapped(), frozen_between_batches() as freeze:
             while done := self.run_once(until):
                 freeze()
                 if progress:
                     progress(done)
+
+    @contextmanager
+    def _overlapped(self) -> Iterator[None]:
+        """Let batches' writes overlap the next batch's computation; all landed at the end."""
+        # Only in a catch-up: whoever calls `run_once` alone expects its batch committed.
+        self._overlap = True
+        try:
+            with quicker_switches():
+                yield
+                if self._settle():
+                    return
+            self._reset()
+        except BaseException:
+            self._reset()  # waits for a write still in flight: the cache is dropped with it
+            raise
+        finally:
+            self._overlap = False
+            self._analyzed_now()
 
     def follow(self, stop: threading.Event, wake: Callable[[float], None] | None = None) -> None:
         """Catch up, then keep up until `stop` is set; `wake` waits for new events."""
@@ -236,71 +316,6 @@ class Runner:
             self._tracked[agg] = tracked
         recorded = iso_time(event.timestamp)
         changes.setdefault(agg, []).append((recorded, n.id, n.originator_version, tracked.delta))
-
-
-# The cyclic collector, while batches are applied. A batch allocates dozens of objects per event
-# and the cache keeps some (states, rows); at the default threshold (700 allocations) the
-# collector keeps running full collections over the whole growing cache, ~40 % of catch-up CPU
-# for goals. With fewer young collections those become rare.
-# The setting is process-wide: the first runner to start a batch raises it, the last restores.
-BATCH_GC_THRESHOLD = 50_000
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_saved = gc.get_threshold()
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Raise the collector's young-generation threshold for the duration of the block."""
-    global _gc_users, _gc_saved
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], BATCH_GC_THRESHOLD), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
-
-
-# Objects that outlive a batch (the cache: states, records, rows) are frozen after it, so that
-# the collector's full collections do not traverse them again and again: at 100,000 events the
-# findings runner's two full collections took a tenth of its catch-up. Unfrozen at the end of
-# the catch-up, as the collector found them (the permanent generation would keep cycles).
-_frozen_users = 0
-
-
-@contextmanager
-def _frozen_between_batches() -> Iterator[Callable[[], None]]:
-    """Yield a function that freezes every object the collector tracks, until the block ends."""
-    global _frozen_users
-    with _gc_lock:
-        _frozen_users += 1
-    try:
-        yield gc.freeze
-    finally:
-        with _gc_lock:
-            _frozen_users -= 1
-            if _frozen_users == 0:
-                gc.unfreeze()
-
-
-def _in_thread(read: Callable[[], Fetched]) -> Future[Fetched]:
-    """Start `read` in a thread of its own; its outcome, when asked for."""
-    future: Future[Fetched] = Future()
-
-    def run() -> None:
-        try:
-            future.set_result(read())
-        except BaseException as error:  # noqa: BLE001 - raised again where it is taken
-            future.set_exception(error)
-
-    threading.Thread(target=run, name="projection-read-ahead", daemon=True).start()
-    return future
 
 
 def _decode_log(agg: UUID, log: list[tuple[str, int, bytes]]) -> list[Event]:

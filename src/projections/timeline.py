@@ -66,5 +66,9 @@ def state_on(events: Sequence[Event], day: date | None) -> Aggregate | None:
             break
         if day is not None and version == 1 and event.effective_on > day:
             return None
-        state = event.model_copy(update={"originator_version": version}).mutate(state)
+        # Numbered anew only where the order in effect differs from the recorded one: a copy
+        # of every event was most of an inspection's check of each exemption on its day.
+        if event.originator_version != version:
+            event = event.model_copy(update={"originator_version": version})
+        state = event.mutate(state)
     return state
