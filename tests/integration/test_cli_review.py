@@ -50,6 +50,8 @@ def test_diff_as_json_shows_the_correction_whole(database_url: str, tmp_path: Pa
     result = frispor("diff", *moments, "--format", "json", cwd=tmp_path, database_url=database_url)
     assert result.returncode == 0 and result.stderr == "", result.stderr
     changes = json.loads(result.stdout)
+    # Indented by two, letters as they are: the form json.dumps(indent=2) writes.
+    assert result.stdout == json.dumps(changes, ensure_ascii=False, indent=2) + "\n"
     [goal] = [c for c in changes if c["kind"] == "Goal" and c["field"] == "measurements"]
     assert goal["changed"] == [{"path": "measurements[1].value", "before": "70", "after": "68"}]
     assert [e["type"] for e in goal["events"]] == ["Corrected"]
