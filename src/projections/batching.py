@@ -8,37 +8,48 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
+
+_lock = threading.Lock()
+
+
+class _Shared(Generic[T]):
+    """A process-wide setting changed while any runner needs it, restored after the last."""
+
+    def __init__(self, get: Callable[[], T], put: Callable[[T], None], changed: Callable[[T], T]):
+        self.get, self.put, self.changed = get, put, changed
+        self.users = 0
+        self.saved: T | None = None
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """The setting changed for the duration of the block (and of every other holder's)."""
+        with _lock:
+            if self.users == 0:
+                self.saved = self.get()
+                self.put(self.changed(self.saved))
+            self.users += 1
+        try:
+            yield
+        finally:
+            with _lock:
+                self.users -= 1
+                if self.users == 0 and self.saved is not None:
+                    self.put(self.saved)
+
 
 # The cyclic collector, while batches are applied. A batch allocates dozens of objects per event
 # and the cache keeps some (states, rows); at the default threshold (700 allocations) the
 # collector keeps running full collections over the whole growing cache, ~40 % of catch-up CPU
 # for goals. With fewer young collections those become rare.
-# The setting is process-wide: the first runner to start a batch raises it, the last restores.
 BATCH_GC_THRESHOLD = 50_000
-_gc_lock = threading.Lock()
-_gc_users = 0
-_gc_saved = gc.get_threshold()
-
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Raise the collector's young-generation threshold for the duration of the block."""
-    global _gc_users, _gc_saved
-    with _gc_lock:
-        if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], BATCH_GC_THRESHOLD), *_gc_saved[1:])
-        _gc_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_users -= 1
-            if _gc_users == 0:
-                gc.set_threshold(*_gc_saved)
+fewer_collections = _Shared(
+    gc.get_threshold,
+    lambda saved: gc.set_threshold(*saved),
+    lambda saved: (max(saved[0], BATCH_GC_THRESHOLD), *saved[1:]),
+).held
 
 
 # Objects that outlive a batch (the cache: states, records, rows) are frozen after it, so that
@@ -52,12 +63,12 @@ _frozen_users = 0
 def frozen_between_batches() -> Iterator[Callable[[], None]]:
     """Yield a function that freezes every object the collector tracks, until the block ends."""
     global _frozen_users
-    with _gc_lock:
+    with _lock:
         _frozen_users += 1
     try:
         yield gc.freeze
     finally:
-        with _gc_lock:
+        with _lock:
             _frozen_users -= 1
             if _frozen_users == 0:
                 gc.unfreeze()
@@ -82,23 +93,8 @@ def in_thread(work: Callable[[], T]) -> Future[T]:
 # waits that long behind the computing thread each time (findings at 100k: 37 ms a batch's
 # write instead of ~20, and the computation then waits for it). Process-wide, as above.
 CATCH_UP_SWITCH_INTERVAL = 0.0005
-_switch_users = 0
-_switch_saved = sys.getswitchinterval()
-
-
-@contextmanager
-def quicker_switches() -> Iterator[None]:
-    """Shorten the interpreter's thread switch interval for the duration of the block."""
-    global _switch_users, _switch_saved
-    with _gc_lock:
-        if _switch_users == 0:
-            _switch_saved = sys.getswitchinterval()
-            sys.setswitchinterval(min(_switch_saved, CATCH_UP_SWITCH_INTERVAL))
-        _switch_users += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _switch_users -= 1
-            if _switch_users == 0:
-                sys.setswitchinterval(_switch_saved)
+quicker_switches = _Shared(
+    sys.getswitchinterval,
+    sys.setswitchinterval,
+    lambda saved: min(saved, CATCH_UP_SWITCH_INTERVAL),
+).held
