@@ -25,7 +25,7 @@ from frispor.projections.audit.spans import event_spans, state_spans
 from frispor.projections.findings import VIEW, Delta, key_of, version_of
 from frispor.projections.findings_groups import Group, moved, touched
 from frispor.projections.findings_tail import tail_of
-from frispor.projections.history import Logged
+from frispor.projections.history import logged_before
 from frispor.projections.recorded import VIEW as RECORDED
 from frispor.projections.recorded_runner import RecordedRunner
 from frispor.projections.rows import Change, write_batch
@@ -194,7 +194,7 @@ class FindingsRunner(Runner):
         record = self._shared.get(agg)
         if record is None:
             record = self._shared[agg] = Record(None)
-            for entry in self._logged({agg}, position):
+            for entry in logged_before(self.db, {agg}, position):
                 record.events.setdefault(agg, []).append(entry.event)
                 record.positions[entry.event.event_id] = entry.position
         return record
@@ -221,24 +221,6 @@ class FindingsRunner(Runner):
         if not self._is_parent(agg, ""):
             self._home[agg] = group_id
         self._joined.append((str(agg), str(group_id)))
-
-    def _logged(self, aggregates: set[UUID], before: int | None) -> list[Logged]:
-        """The events of some aggregates before a position, in the log's order."""
-        pos = "notification_id" if self.db.is_postgres else "rowid"
-        keys = [a if self.db.is_postgres else a.hex for a in aggregates]
-        # Not ordered by the server: by position it would walk the whole log's index, while by
-        # aggregate (the key) it reads just these.
-        sql = (
-            f"SELECT {pos}, originator_id, originator_version, topic, state "
-            f"FROM {self.db.events_table} WHERE {pos} < %s AND originator_id IN "
-            f"({', '.join(['%s'] * len(keys))})"
-        )
-        with self.db.transaction() as cur:
-            rows = cur.execute(sql, (1 << 62 if before is None else before, *keys))
-        return [
-            Logged(int(p), decode_event(topic, UUID(str(a)), int(v), bytes(state)))
-            for p, a, v, topic, state in sorted(rows, key=lambda row: int(row[0]))
-        ]
 
     def _trials_of(self, parent: UUID) -> list[UUID]:
         rows = self._read("SELECT group_id FROM {}_members WHERE aggregate_id = %s", parent)
@@ -269,7 +251,7 @@ class FindingsRunner(Runner):
         members = {m for m in members if not self._is_parent(m, "")}
         group = Group()
         group.record.events[group_id] = []  # first: the group's id leads its record
-        for entry in self._logged(members | {group_id}, position):
+        for entry in logged_before(self.db, members | {group_id}, position):
             group.record.events.setdefault(entry.event.originator_id, []).append(entry.event)
             group.record.positions[entry.event.event_id] = entry.position
         first = group.record.events[group_id]

@@ -49,6 +49,25 @@ def history(db: Database, aggregate_id: UUID, limit: int = 10_000, after: int = 
     return _select(db, where, (_originator(db, aggregate_id), after), limit, one_aggregate=True)
 
 
+def logged_before(db: Database, aggregates: set[UUID], before: int | None) -> list[Logged]:
+    """The events of some aggregates before a position (all if None), in the log's order."""
+    pos = "notification_id" if db.is_postgres else "rowid"
+    keys = [a if db.is_postgres else a.hex for a in aggregates]
+    # Not ordered by the server: by position it would walk the whole log's index, while by
+    # aggregate (the key) it reads just these.
+    sql = (
+        f"SELECT {pos}, originator_id, originator_version, topic, state "
+        f"FROM {db.events_table} WHERE {pos} < %s AND originator_id IN "
+        f"({', '.join(['%s'] * len(keys))})"
+    )
+    with db.transaction() as cur:
+        rows = cur.execute(sql, (1 << 62 if before is None else before, *keys))
+    return [
+        Logged(int(p), decode_event(topic, UUID(str(a)), int(v), bytes(state)))
+        for p, a, v, topic, state in sorted(rows, key=lambda row: int(row[0]))
+    ]
+
+
 def _originator(db: Database, aggregate_id: UUID) -> Any:
     return aggregate_id if db.is_postgres else aggregate_id.hex  # SQLite stores hex
 
